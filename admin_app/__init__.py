@@ -1,0 +1,77 @@
+"""Client-card back office: the application factory."""
+from pathlib import Path
+
+from flask import Flask, redirect, request, url_for
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from config import Config, ProductionConfig, config_from_env, development_secret_key
+
+from .extensions import babel, csrf, db, login_manager, mail, migrate
+
+
+def create_app(config: type[Config] | dict | None = None) -> Flask:
+    """Build the app; `config` is a config class or a dict of overrides on the environment's."""
+    app = Flask(__name__, instance_path=str(Path(__file__).resolve().parent.parent / "instance"))
+    base = config if isinstance(config, type) else config_from_env()
+    app.config.from_object(base)
+    if isinstance(config, dict):
+        app.config.update(config)
+    _ensure_secret_key(app)
+    Path(app.config["UPLOAD_DIR"]).mkdir(parents=True, exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"),
+                     render_as_batch=True, compare_type=True)
+    login_manager.init_app(app)
+    mail.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale)
+
+    from . import models  # noqa: F401  (registers the tables on db.metadata)
+    from .admin import init_admin
+    from .auth import bp as auth_bp
+    from .cli import register_cli
+
+    app.register_blueprint(auth_bp)
+    init_admin(app)
+    register_cli(app)
+    _register_security_headers(app)
+
+    @app.route("/")
+    def index():
+        return redirect(url_for("admin.index"))
+
+    return app
+
+
+def _ensure_secret_key(app: Flask) -> None:
+    if app.config.get("SECRET_KEY"):
+        return
+    if app.config["APP_ENV"] == ProductionConfig.APP_ENV:
+        raise RuntimeError("SECRET_KEY must be set in the environment in production.")
+    app.config["SECRET_KEY"] = development_secret_key()
+
+
+def _select_locale() -> str | None:
+    from flask import current_app
+    return request.accept_languages.best_match(current_app.config["LANGUAGES"])
+
+
+def _register_security_headers(app: Flask) -> None:
+    @app.after_request
+    def add_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_foreign_keys(dbapi_connection, _record) -> None:
+    # SQLite ignores foreign keys unless every connection turns them on.
+    import sqlite3
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()

@@ -1,0 +1,20 @@
+"""The Flask-Admin site, built inside a function so every create_app() gets its own."""
+from flask import Flask
+from flask_admin import Admin
+from flask_admin.theme import Bootstrap4Theme
+
+from .dashboard import DashboardView
+from .links import company_link, company_url
+from .views import add_model_views
+
+
+def init_admin(app: Flask) -> Admin:
+    admin = Admin(
+        app,
+        name="Client back office",
+        theme=Bootstrap4Theme(base_template="admin/app_base.html", fluid=True),
+        index_view=DashboardView(name="Dashboard", url="/admin"),
+    )
+    add_model_views(admin)
+    app.jinja_env.globals.update(company_url=company_url, company_link=company_link)
+    return admin

@@ -1,0 +1,58 @@
+"""The admin home: the user's own clients and call-backs, and counts of what the office holds."""
+from flask_admin import expose
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from ..extensions import db
+from ..models import Company, Exchange, Invoice, Opportunity, Quote
+from ..models.base import utcnow
+from .base import SecureIndexView
+
+
+class DashboardView(SecureIndexView):
+    @expose("/")
+    def index(self):
+        return self.render("admin/dashboard.html", **dashboard_data(current_user.id))
+
+
+def dashboard_data(user_id: int, limit: int = 20) -> dict:
+    """What the dashboard shows, in a fixed number of queries."""
+    live = Company.merged_into_id.is_(None)
+    counts = dict(db.session.execute(
+        select(Company.status, func.count()).where(live).group_by(Company.status)
+    ).all())
+    my_clients = db.session.scalars(
+        select(Company).where(live, Company.account_manager_id == user_id)
+        .order_by(Company.name).limit(limit)
+    ).all()
+    my_count = db.session.scalar(
+        select(func.count()).select_from(Company).where(live, Company.account_manager_id == user_id)
+    )
+    callbacks = db.session.execute(
+        select(Exchange, Company.name).join(Company, Company.id == Exchange.company_id)
+        .where(Exchange.author_id == user_id, Exchange.callback_at.is_not(None),
+               Exchange.callback_done_at.is_(None))
+        .order_by(Exchange.callback_at).limit(limit)
+    ).all()
+    open_quotes = db.session.scalar(
+        select(func.count()).select_from(Quote).where(Quote.status.in_(("draft", "sent")))
+    )
+    open_opportunities = db.session.scalar(
+        select(func.count()).select_from(Opportunity).where(Opportunity.status == "open")
+    )
+    overdue = db.session.scalar(
+        select(func.count()).select_from(Invoice)
+        .where(Invoice.status == "issued", Invoice.paid_on.is_(None),
+               Invoice.due_date < utcnow().date())
+    )
+    return {
+        "clients_count": counts.get("client", 0),
+        "leads_count": counts.get("lead", 0),
+        "my_clients": my_clients,
+        "my_clients_count": my_count,
+        "callbacks": callbacks,
+        "open_quotes": open_quotes,
+        "open_opportunities": open_opportunities,
+        "overdue_invoices": overdue,
+        "now": utcnow(),
+    }

@@ -1,0 +1,4 @@
+"""Login and logout."""
+from .routes import bp
+
+__all__ = ["bp"]

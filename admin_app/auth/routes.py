@@ -1,0 +1,71 @@
+"""The /login and /logout pages."""
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField
+from wtforms.validators import DataRequired, Email, Length
+
+from ..extensions import db, login_manager
+from ..models import User
+from ..services.audit import record
+from ..services.users import authenticate
+
+bp = Blueprint("auth", __name__)
+
+login_manager.login_view = "auth.login"
+login_manager.login_message = "Please log in to reach this page."
+login_manager.login_message_category = "info"
+login_manager.session_protection = "strong"
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    return user if user is not None and user.is_active else None
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
+    remember = BooleanField("Keep me logged in")
+
+
+def safe_next(target: str | None) -> str | None:
+    """`target` when it stays on this site (a path, no scheme, no host), else None."""
+    if not target:
+        return None
+    target = target.strip().replace("\\", "/")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    next_url = safe_next(request.args.get("next") or request.form.get("next"))
+    if current_user.is_authenticated:
+        return redirect(next_url or url_for("admin.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = authenticate(form.email.data, form.password.data)
+        if user is None:
+            flash("Wrong email or password, or the account is disabled.", "danger")
+        else:
+            login_user(user, remember=form.remember.data)
+            record("login", user, summary=f"{user.email} logged in", user=user)
+            db.session.commit()
+            return redirect(next_url or url_for("admin.index"))
+    return render_template("auth/login.html", form=form, next_url=next_url), (
+        401 if request.method == "POST" else 200
+    )
+
+
+@bp.route("/logout", methods=["POST", "GET"])
+@login_required
+def logout():
+    logout_user()
+    flash("You are logged out.", "info")
+    return redirect(url_for("auth.login"))

@@ -1,0 +1,43 @@
+"""Flask CLI commands: create-user and seed-demo."""
+import click
+from flask import Flask
+
+from .extensions import db
+
+
+def register_cli(app: Flask) -> None:
+    @app.cli.command("create-user")
+    @click.argument("email")
+    @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+    @click.option("--role", type=click.Choice(["admin", "user"]), default="user", show_default=True)
+    @click.option("--name", "full_name", default="", help="Full name shown in the interface.")
+    def create_user_command(email: str, password: str, role: str, full_name: str) -> None:
+        """Create a staff account."""
+        from .services.users import UserError, create_user
+        try:
+            user = create_user(email, password, role=role, full_name=full_name)
+        except UserError as exc:
+            raise click.ClickException(str(exc)) from exc
+        db.session.commit()
+        click.echo(f"Created {user.role} {user.email}.")
+
+    @app.cli.command("seed-demo")
+    @click.option("--companies", default=50, show_default=True, help="How many companies.")
+    @click.option("--seed", default=42, show_default=True, help="Random seed, for repeatable data.")
+    @click.option("--admin-email", default="admin@example.com", show_default=True)
+    @click.option("--admin-password", default="demo-admin-pass", show_default=True)
+    def seed_demo_command(companies: int, seed: int, admin_email: str, admin_password: str) -> None:
+        """Load realistic, deterministic demo data (skipped when companies already exist)."""
+        from .services.demo import DemoAlreadyLoaded, seed_demo
+        try:
+            summary = seed_demo(companies=companies, seed=seed, admin_email=admin_email,
+                                admin_password=admin_password)
+        except DemoAlreadyLoaded as exc:
+            click.echo(str(exc))
+            from .services.users import find_user_by_email
+            if find_user_by_email(admin_email):
+                click.echo(f"Log in with {admin_email} (demo password: {admin_password})")
+            return
+        db.session.commit()
+        click.echo(", ".join(f"{v} {k}" for k, v in summary.items()))
+        click.echo(f"Log in with {admin_email} / {admin_password}")

@@ -1,0 +1,19 @@
+"""All models, importable from admin_app.models."""
+from .audit import AuditLog, DuplicateIgnore, Merge
+from .companies import Address, Company, Contact, CustomFieldDefinition, CustomFieldValue
+from .configuration import CommentTemplate, EmailTemplate, Setting
+from .documents import Document
+from .exchanges import Exchange, exchange_attachments, exchange_recipients
+from .sales import (
+    Invoice, InvoiceLine, NumberCounter, Opportunity, Order, OrderLine, Payment, PipelineStage,
+    Quote, QuoteLine,
+)
+from .users import User
+
+__all__ = [
+    "Address", "AuditLog", "CommentTemplate", "Company", "Contact", "CustomFieldDefinition",
+    "CustomFieldValue", "Document", "DuplicateIgnore", "EmailTemplate", "Exchange", "Invoice",
+    "InvoiceLine", "Merge", "NumberCounter", "Opportunity", "Order", "OrderLine", "Payment",
+    "PipelineStage", "Quote", "QuoteLine", "Setting", "User", "exchange_attachments",
+    "exchange_recipients",
+]

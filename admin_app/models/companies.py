@@ -1,0 +1,204 @@
+"""Companies (leads and clients), their addresses, contacts and custom fields."""
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean, CheckConstraint, DateTime, ForeignKey, Index, Integer, String, Text,
+    UniqueConstraint, event, text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ..normalize import email_domain, normalize_legal_id, normalize_name, normalize_phone
+from .base import created_at_column, in_values, utcnow
+
+COMPANY_STATUSES = ("lead", "client")
+CUSTOM_FIELD_TYPES = ("text", "number", "date", "boolean", "choice", "url")
+
+
+class Company(db.Model):
+    __tablename__ = "companies"
+    __table_args__ = (
+        CheckConstraint(in_values("status", COMPANY_STATUSES), name="status"),
+        CheckConstraint("merged_into_id IS NULL OR merged_into_id <> id", name="not_merged_into_self"),
+        Index("ix_companies_name_key_id", "name_key", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), nullable=False, index=True)
+    status: Mapped[str] = mapped_column(String(10), nullable=False, default="lead", index=True)
+    email: Mapped[str | None] = mapped_column(String(254), index=True)
+    phone: Mapped[str | None] = mapped_column(String(40))
+    website: Mapped[str | None] = mapped_column(String(255))
+    legal_id: Mapped[str | None] = mapped_column(String(40), index=True)
+    account_manager_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    comments: Mapped[str | None] = mapped_column(Text)
+    converted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    merged_into_id: Mapped[int | None] = mapped_column(
+        ForeignKey("companies.id", ondelete="RESTRICT"), index=True
+    )
+    created_at: Mapped[datetime] = created_at_column()
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime, nullable=False, default=utcnow, onupdate=utcnow
+    )
+    # Derived keys kept by the listener below; duplicate detection blocks on them.
+    name_key: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    phone_key: Mapped[str] = mapped_column(String(20), nullable=False, default="", index=True)
+    email_domain: Mapped[str] = mapped_column(String(254), nullable=False, default="", index=True)
+    legal_id_key: Mapped[str] = mapped_column(String(40), nullable=False, default="", index=True)
+
+    account_manager = relationship("User", lazy="joined")
+    merged_into = relationship("Company", remote_side=[id])
+    addresses = relationship(
+        "Address", back_populates="company", cascade="all, delete-orphan", passive_deletes=True,
+        order_by="(Address.is_main.desc(), Address.id)",
+    )
+    contacts = relationship(
+        "Contact", back_populates="company", cascade="all, delete-orphan", passive_deletes=True,
+        order_by="(Contact.last_name, Contact.first_name, Contact.id)",
+    )
+    custom_values = relationship(
+        "CustomFieldValue", back_populates="company", cascade="all, delete-orphan",
+        passive_deletes=True,
+    )
+
+    @property
+    def is_tombstone(self) -> bool:
+        return self.merged_into_id is not None
+
+    @property
+    def main_address(self) -> "Address | None":
+        return next((a for a in self.addresses if a.is_main), None)
+
+    def __str__(self) -> str:
+        return self.name
+
+    def __repr__(self) -> str:
+        return f"<Company {self.id} {self.name!r} {self.status}>"
+
+
+@event.listens_for(Company, "before_insert")
+@event.listens_for(Company, "before_update")
+def _refresh_company_keys(_mapper, _connection, company: Company) -> None:
+    company.name_key = normalize_name(company.name)[:200]
+    company.phone_key = normalize_phone(company.phone)
+    company.email_domain = email_domain(company.email)
+    company.legal_id_key = normalize_legal_id(company.legal_id)
+
+
+class Address(db.Model):
+    __tablename__ = "addresses"
+    __table_args__ = (
+        # At most one main address and one default of each kind per company.
+        Index("uq_addresses_main", "company_id", unique=True,
+              sqlite_where=text("is_main = 1"), postgresql_where=text("is_main")),
+        Index("uq_addresses_billing_default", "company_id", unique=True,
+              sqlite_where=text("is_billing_default = 1"),
+              postgresql_where=text("is_billing_default")),
+        Index("uq_addresses_delivery_default", "company_id", unique=True,
+              sqlite_where=text("is_delivery_default = 1"),
+              postgresql_where=text("is_delivery_default")),
+        Index("uq_addresses_quote_default", "company_id", unique=True,
+              sqlite_where=text("is_quote_default = 1"),
+              postgresql_where=text("is_quote_default")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(
+        ForeignKey("companies.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    label: Mapped[str] = mapped_column(String(100), nullable=False, default="")
+    contact_name: Mapped[str | None] = mapped_column(String(150))
+    line1: Mapped[str] = mapped_column(String(200), nullable=False)
+    line2: Mapped[str | None] = mapped_column(String(200))
+    postal_code: Mapped[str | None] = mapped_column(String(20))
+    city: Mapped[str] = mapped_column(String(100), nullable=False, default="")
+    country: Mapped[str] = mapped_column(String(100), nullable=False, default="")
+    is_main: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    is_billing_default: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    is_delivery_default: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    is_quote_default: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+
+    company = relationship("Company", back_populates="addresses")
+
+    @property
+    def one_line(self) -> str:
+        parts = [self.line1, self.line2, " ".join(p for p in (self.postal_code, self.city) if p),
+                 self.country]
+        return ", ".join(p for p in parts if p)
+
+    def __str__(self) -> str:
+        return f"{self.label}: {self.one_line}" if self.label else self.one_line
+
+    def __repr__(self) -> str:
+        return f"<Address {self.id} company={self.company_id}>"
+
+
+class Contact(db.Model):
+    __tablename__ = "contacts"
+    __table_args__ = (Index("ix_contacts_last_name_first_name", "last_name", "first_name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(
+        ForeignKey("companies.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    first_name: Mapped[str] = mapped_column(String(100), nullable=False, default="")
+    last_name: Mapped[str] = mapped_column(String(100), nullable=False)
+    email: Mapped[str | None] = mapped_column(String(254), index=True)
+    job_title: Mapped[str | None] = mapped_column(String(120))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    photo: Mapped[str | None] = mapped_column(String(255))
+    is_billing_contact: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    created_at: Mapped[datetime] = created_at_column()
+
+    company = relationship("Company", back_populates="contacts")
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    def __repr__(self) -> str:
+        return f"<Contact {self.id} {self.full_name!r}>"
+
+
+class CustomFieldDefinition(db.Model):
+    __tablename__ = "custom_field_definitions"
+    __table_args__ = (CheckConstraint(in_values("field_type", CUSTOM_FIELD_TYPES), name="field_type"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(60), unique=True, nullable=False)
+    label: Mapped[str] = mapped_column(String(120), nullable=False)
+    field_type: Mapped[str] = mapped_column(String(10), nullable=False, default="text")
+    choices: Mapped[str | None] = mapped_column(Text)  # one choice per line, for "choice"
+    position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+
+    def __str__(self) -> str:
+        return self.label
+
+    def __repr__(self) -> str:
+        return f"<CustomFieldDefinition {self.key} {self.field_type}>"
+
+
+class CustomFieldValue(db.Model):
+    __tablename__ = "custom_field_values"
+    __table_args__ = (UniqueConstraint("company_id", "definition_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(
+        ForeignKey("companies.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    definition_id: Mapped[int] = mapped_column(
+        ForeignKey("custom_field_definitions.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    value: Mapped[str | None] = mapped_column(Text)
+
+    company = relationship("Company", back_populates="custom_values")
+    definition = relationship("CustomFieldDefinition", lazy="joined")
+
+    def __repr__(self) -> str:
+        return f"<CustomFieldValue company={self.company_id} def={self.definition_id}>"

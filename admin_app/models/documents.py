@@ -1,0 +1,55 @@
+"""Files attached to a company (or shared when company is empty) and their e-signature state."""
+from datetime import datetime
+
+from sqlalchemy import BigInteger, CheckConstraint, DateTime, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import created_at_column, in_values
+
+SIGNATURE_STATUSES = ("none", "pending", "signed", "declined")
+
+
+class Document(db.Model):
+    __tablename__ = "documents"
+    __table_args__ = (
+        CheckConstraint(in_values("signature_status", SIGNATURE_STATUSES), name="signature_status"),
+        CheckConstraint("size_bytes >= 0", name="size_non_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int | None] = mapped_column(
+        ForeignKey("companies.id", ondelete="CASCADE"), index=True
+    )
+    title: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    original_name: Mapped[str] = mapped_column(String(255), nullable=False)
+    # Random name of the file under instance/uploads; never derived from user input.
+    file: Mapped[str] = mapped_column(String(100), unique=True, nullable=False)
+    content_type: Mapped[str] = mapped_column(String(120), nullable=False,
+                                              default="application/octet-stream")
+    size_bytes: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    uploaded_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[datetime] = created_at_column()
+    signature_status: Mapped[str] = mapped_column(String(10), nullable=False, default="none")
+    signature_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    signature_requested_at: Mapped[datetime | None] = mapped_column(DateTime)
+    signer_name: Mapped[str | None] = mapped_column(String(150))
+    signer_email: Mapped[str | None] = mapped_column(String(254))
+    signed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    signature_evidence: Mapped[str | None] = mapped_column(Text)  # JSON: ip, agent, hash, time
+
+    company = relationship("Company")
+    uploaded_by = relationship("User")
+
+    @property
+    def is_shared(self) -> bool:
+        return self.company_id is None
+
+    def __str__(self) -> str:
+        return self.title or self.original_name
+
+    def __repr__(self) -> str:
+        return f"<Document {self.id} {self.original_name!r}>"

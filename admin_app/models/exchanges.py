@@ -1,0 +1,87 @@
+"""The interaction history of a company: calls, meetings, emails and notes."""
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean, CheckConstraint, Column, DateTime, ForeignKey, Index, String, Table, Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import created_at_column, in_values
+
+EXCHANGE_KINDS = ("call", "meeting", "email", "note")
+EMAIL_STATUSES = ("draft", "sent", "failed")
+
+exchange_attachments = Table(
+    "exchange_attachments",
+    db.metadata,
+    Column("exchange_id", ForeignKey("exchanges.id", ondelete="CASCADE"), primary_key=True),
+    Column("document_id", ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True,
+           index=True),
+)
+
+exchange_recipients = Table(
+    "exchange_recipients",
+    db.metadata,
+    Column("exchange_id", ForeignKey("exchanges.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Exchange(db.Model):
+    __tablename__ = "exchanges"
+    __table_args__ = (
+        CheckConstraint(in_values("kind", EXCHANGE_KINDS), name="kind"),
+        CheckConstraint(
+            f"email_status IS NULL OR {in_values('email_status', EMAIL_STATUSES)}",
+            name="email_status",
+        ),
+        CheckConstraint(
+            "ends_at IS NULL OR starts_at IS NULL OR ends_at >= starts_at", name="meeting_order"
+        ),
+        # The card's timeline: one company's exchanges, newest first.
+        Index("ix_exchanges_company_id_occurred_at", "company_id", "occurred_at"),
+        Index("ix_exchanges_author_id_callback_at", "author_id", "callback_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(
+        ForeignKey("companies.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    contact_id: Mapped[int | None] = mapped_column(
+        ForeignKey("contacts.id", ondelete="SET NULL"), index=True
+    )
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(10), nullable=False)
+    title: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    body: Mapped[str | None] = mapped_column(Text)
+    occurred_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, index=True)
+    callback_at: Mapped[datetime | None] = mapped_column(DateTime)
+    callback_done_at: Mapped[datetime | None] = mapped_column(DateTime)
+    starts_at: Mapped[datetime | None] = mapped_column(DateTime)
+    ends_at: Mapped[datetime | None] = mapped_column(DateTime)
+    location: Mapped[str | None] = mapped_column(String(200))
+    send_invitation: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    email_status: Mapped[str | None] = mapped_column(String(10))
+    email_to: Mapped[str | None] = mapped_column(String(254))
+    email_template_id: Mapped[int | None] = mapped_column(
+        ForeignKey("email_templates.id", ondelete="SET NULL"), index=True
+    )
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+    send_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = created_at_column()
+
+    company = relationship("Company")
+    contact = relationship("Contact")
+    author = relationship("User", foreign_keys=[author_id])
+    email_template = relationship("EmailTemplate")
+    attachments = relationship("Document", secondary=exchange_attachments)
+    internal_recipients = relationship("User", secondary=exchange_recipients)
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.title}"
+
+    def __repr__(self) -> str:
+        return f"<Exchange {self.id} {self.kind} company={self.company_id}>"

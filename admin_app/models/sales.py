@@ -1,0 +1,285 @@
+"""The sales pipeline and the sales documents: quotes, orders, invoices, their lines, payments."""
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, Numeric, String, Text,
+)
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
+
+from ..extensions import db
+from .base import MONEY, ZERO, created_at_column, in_values, money_column
+
+OPPORTUNITY_STATUSES = ("open", "won", "lost")
+QUOTE_STATUSES = ("draft", "sent", "accepted", "refused", "expired")
+ORDER_STATUSES = ("open", "invoiced", "closed")
+INVOICE_STATUSES = ("draft", "issued", "cancelled")
+PAYMENT_METHODS = ("transfer", "card", "cheque", "cash", "direct_debit", "other")
+NUMBERED_KINDS = ("quote", "order", "invoice")
+
+
+class PipelineStage(db.Model):
+    __tablename__ = "pipeline_stages"
+    __table_args__ = (
+        CheckConstraint("probability >= 0 AND probability <= 100", name="probability_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True, nullable=False)
+    position: Mapped[int] = mapped_column(Integer, nullable=False, default=0, index=True)
+    probability: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+    def __str__(self) -> str:
+        return self.name
+
+    def __repr__(self) -> str:
+        return f"<PipelineStage {self.position} {self.name!r}>"
+
+
+class Opportunity(db.Model):
+    __tablename__ = "opportunities"
+    __table_args__ = (
+        CheckConstraint(in_values("status", OPPORTUNITY_STATUSES), name="status"),
+        CheckConstraint("amount >= 0", name="amount_non_negative"),
+        Index("ix_opportunities_company_id_status", "company_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(
+        ForeignKey("companies.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    title: Mapped[str] = mapped_column(String(200), nullable=False)
+    amount: Mapped[Decimal] = money_column()
+    stage_id: Mapped[int | None] = mapped_column(
+        ForeignKey("pipeline_stages.id", ondelete="RESTRICT"), index=True
+    )
+    probability: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(10), nullable=False, default="open", index=True)
+    expected_close_on: Mapped[date | None] = mapped_column(Date, index=True)
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    owner_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    notes: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = created_at_column()
+
+    company = relationship("Company")
+    stage = relationship("PipelineStage", lazy="joined")
+    owner = relationship("User")
+
+    def __str__(self) -> str:
+        return self.title
+
+    def __repr__(self) -> str:
+        return f"<Opportunity {self.id} {self.title!r} {self.status}>"
+
+
+class SalesDocumentMixin:
+    """Columns shared by quotes, orders and invoices."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str | None] = mapped_column(String(30), unique=True)
+    total_excl_tax: Mapped[Decimal] = money_column()
+    total_tax: Mapped[Decimal] = money_column()
+    total_incl_tax: Mapped[Decimal] = money_column()
+    notes: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = created_at_column()
+
+    @declared_attr
+    def company_id(cls) -> Mapped[int]:
+        # RESTRICT: the books must never lose a document because its company was deleted.
+        return mapped_column(ForeignKey("companies.id", ondelete="RESTRICT"), nullable=False,
+                             index=True)
+
+    @declared_attr
+    def created_by_id(cls) -> Mapped[int | None]:
+        return mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+
+    @declared_attr
+    def company(cls):
+        return relationship("Company")
+
+    def __str__(self) -> str:
+        return self.number or f"{type(self).__name__} draft #{self.id}"
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.id} {self.number} {self.status}>"
+
+
+def _totals_checks() -> tuple:
+    return (
+        CheckConstraint("total_excl_tax >= 0", name="total_excl_tax_non_negative"),
+        CheckConstraint("total_tax >= 0", name="total_tax_non_negative"),
+        # A tolerance, because SQLite compares NUMERIC values as floats.
+        CheckConstraint("ABS(total_incl_tax - total_excl_tax - total_tax) < 0.005", name="totals_add_up"),
+    )
+
+
+class Quote(SalesDocumentMixin, db.Model):
+    __tablename__ = "quotes"
+    __table_args__ = (
+        CheckConstraint(in_values("status", QUOTE_STATUSES), name="status"),
+        CheckConstraint("valid_until IS NULL OR valid_until >= issue_date", name="valid_after_issue"),
+        *_totals_checks(),
+        Index("ix_quotes_company_id_status", "company_id", "status"),
+    )
+
+    status: Mapped[str] = mapped_column(String(10), nullable=False, default="draft")
+    issue_date: Mapped[date] = mapped_column(Date, nullable=False, index=True)
+    valid_until: Mapped[date | None] = mapped_column(Date)
+    opportunity_id: Mapped[int | None] = mapped_column(
+        ForeignKey("opportunities.id", ondelete="SET NULL"), index=True
+    )
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    lines = relationship("QuoteLine", back_populates="quote", cascade="all, delete-orphan",
+                         passive_deletes=True, order_by="QuoteLine.position")
+
+
+class Order(SalesDocumentMixin, db.Model):
+    __tablename__ = "orders"
+    __table_args__ = (
+        CheckConstraint(in_values("status", ORDER_STATUSES), name="status"),
+        *_totals_checks(),
+        Index("ix_orders_company_id_status", "company_id", "status"),
+    )
+
+    status: Mapped[str] = mapped_column(String(10), nullable=False, default="open")
+    order_date: Mapped[date] = mapped_column(Date, nullable=False, index=True)
+    quote_id: Mapped[int | None] = mapped_column(
+        ForeignKey("quotes.id", ondelete="SET NULL"), index=True
+    )
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    quote = relationship("Quote")
+    lines = relationship("OrderLine", back_populates="order", cascade="all, delete-orphan",
+                         passive_deletes=True, order_by="OrderLine.position")
+
+
+class Invoice(SalesDocumentMixin, db.Model):
+    __tablename__ = "invoices"
+    __table_args__ = (
+        CheckConstraint(in_values("status", INVOICE_STATUSES), name="status"),
+        CheckConstraint("due_date >= issue_date", name="due_after_issue"),
+        CheckConstraint("status = 'draft' OR number IS NOT NULL", name="issued_has_number"),
+        *_totals_checks(),
+        Index("ix_invoices_company_id_status", "company_id", "status"),
+    )
+
+    status: Mapped[str] = mapped_column(String(10), nullable=False, default="draft")
+    issue_date: Mapped[date] = mapped_column(Date, nullable=False, index=True)
+    due_date: Mapped[date] = mapped_column(Date, nullable=False, index=True)
+    order_id: Mapped[int | None] = mapped_column(
+        ForeignKey("orders.id", ondelete="SET NULL"), index=True
+    )
+    issued_at: Mapped[datetime | None] = mapped_column(DateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Kept by the payment service: the date of the payment that completed the invoice.
+    paid_on: Mapped[date | None] = mapped_column(Date)
+
+    order = relationship("Order")
+    lines = relationship("InvoiceLine", back_populates="invoice", cascade="all, delete-orphan",
+                         passive_deletes=True, order_by="InvoiceLine.position")
+    payments = relationship("Payment", back_populates="invoice", order_by="Payment.paid_on")
+
+    @property
+    def amount_paid(self) -> Decimal:
+        return sum((p.amount for p in self.payments), ZERO)
+
+    @property
+    def balance(self) -> Decimal:
+        return self.total_incl_tax - self.amount_paid
+
+
+class LineMixin:
+    """A sales document line; its totals are computed on the server (services.pricing)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    description: Mapped[str] = mapped_column(String(500), nullable=False)
+    quantity: Mapped[Decimal] = mapped_column(Numeric(12, 3), nullable=False, default=Decimal("1"))
+    unit_price: Mapped[Decimal] = money_column()
+    tax_rate: Mapped[Decimal] = mapped_column(Numeric(5, 2), nullable=False, default=ZERO)
+    total_excl_tax: Mapped[Decimal] = money_column()
+    total_tax: Mapped[Decimal] = money_column()
+
+    def __str__(self) -> str:
+        return self.description
+
+
+def _line_checks() -> tuple:
+    return (
+        CheckConstraint("quantity >= 0", name="quantity_non_negative"),
+        CheckConstraint("unit_price >= 0", name="unit_price_non_negative"),
+        CheckConstraint("tax_rate >= 0 AND tax_rate <= 100", name="tax_rate_range"),
+    )
+
+
+class QuoteLine(LineMixin, db.Model):
+    __tablename__ = "quote_lines"
+    __table_args__ = _line_checks()
+    quote_id: Mapped[int] = mapped_column(ForeignKey("quotes.id", ondelete="CASCADE"),
+                                          nullable=False, index=True)
+    quote = relationship("Quote", back_populates="lines")
+
+
+class OrderLine(LineMixin, db.Model):
+    __tablename__ = "order_lines"
+    __table_args__ = _line_checks()
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"),
+                                          nullable=False, index=True)
+    order = relationship("Order", back_populates="lines")
+
+
+class InvoiceLine(LineMixin, db.Model):
+    __tablename__ = "invoice_lines"
+    __table_args__ = _line_checks()
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id", ondelete="CASCADE"),
+                                            nullable=False, index=True)
+    invoice = relationship("Invoice", back_populates="lines")
+
+
+class Payment(db.Model):
+    __tablename__ = "payments"
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint(in_values("method", PAYMENT_METHODS), name="method"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # RESTRICT: a recorded payment is money received; it never vanishes with its invoice.
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id", ondelete="RESTRICT"),
+                                            nullable=False, index=True)
+    amount: Mapped[Decimal] = mapped_column(MONEY, nullable=False)
+    paid_on: Mapped[date] = mapped_column(Date, nullable=False, index=True)
+    method: Mapped[str] = mapped_column(String(15), nullable=False, default="transfer")
+    reference: Mapped[str | None] = mapped_column(String(100))
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[datetime] = created_at_column()
+
+    invoice = relationship("Invoice", back_populates="payments")
+
+    def __str__(self) -> str:
+        return f"{self.amount} on {self.paid_on}"
+
+    def __repr__(self) -> str:
+        return f"<Payment {self.id} invoice={self.invoice_id} {self.amount}>"
+
+
+class NumberCounter(db.Model):
+    """Last number given per document kind and year; locked while a number is taken."""
+
+    __tablename__ = "number_counters"
+    __table_args__ = (
+        CheckConstraint(in_values("kind", NUMBERED_KINDS), name="kind"),
+        CheckConstraint("last_value >= 0", name="last_value_non_negative"),
+    )
+
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_value: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+    def __repr__(self) -> str:
+        return f"<NumberCounter {self.kind} {self.year} {self.last_value}>"

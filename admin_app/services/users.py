@@ -1,0 +1,73 @@
+"""Staff accounts: password hashing (argon2), creation and authentication."""
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
+from sqlalchemy import func, select
+
+from ..extensions import db
+from ..models import User
+from ..models.base import utcnow
+from ..models.users import ROLES
+
+_default_hasher = PasswordHasher()
+# Tests create many users; the smallest argon2 cost keeps them fast and still exercises argon2.
+_fast_hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+
+
+class UserError(ValueError):
+    """A user-facing reason why an account could not be created or changed."""
+
+
+def _hasher() -> PasswordHasher:
+    if current_app and current_app.config.get("PASSWORD_HASH_FAST"):
+        return _fast_hasher
+    return _default_hasher
+
+
+def hash_password(password: str) -> str:
+    return _hasher().hash(password)
+
+
+def verify_password(user: User, password: str) -> bool:
+    try:
+        return _default_hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+
+
+def create_user(email: str, password: str, role: str = "user", full_name: str = "") -> User:
+    """Create an account; refuses an unknown role, a short password or a taken email."""
+    email = email.strip().lower()
+    if role not in ROLES:
+        raise UserError(f"Unknown role {role!r}: choose one of {', '.join(ROLES)}.")
+    if len(password) < 8:
+        raise UserError("The password must have at least 8 characters.")
+    if "@" not in email:
+        raise UserError(f"{email!r} is not an email address.")
+    if find_user_by_email(email):
+        raise UserError(f"A user with the email {email} already exists.")
+    user = User(email=email, password_hash=hash_password(password), role=role,
+                full_name=full_name or email.split("@")[0].replace(".", " ").title())
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with these credentials, or None; the hash is checked even for unknown emails."""
+    user = find_user_by_email(email)
+    if user is None:
+        _default_hasher.hash(password)  # same cost for unknown emails: no account enumeration by timing
+        return None
+    if not verify_password(user, password) or not user.is_active:
+        return None
+    if _default_hasher.check_needs_rehash(user.password_hash) and not current_app.config.get(
+        "PASSWORD_HASH_FAST"
+    ):
+        user.password_hash = hash_password(password)
+    user.last_login_at = utcnow()
+    return user

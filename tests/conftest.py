@@ -1,0 +1,262 @@
+"""Fixtures for the whole suite: app, a clean database per test, clients, logins, factories.
+
+The database is real: a SQLite file by default, or a fresh PostgreSQL database created for the
+run when TEST_DATABASE_URL points at a PostgreSQL server (dropped at the end).
+"""
+import hashlib
+import os
+import re
+import threading
+import uuid
+from contextlib import contextmanager
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from flask.testing import FlaskClient
+from itsdangerous import URLSafeTimedSerializer
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import make_url
+
+from admin_app import create_app
+from admin_app.extensions import db
+from config import TestingConfig
+
+TEST_PASSWORD = "correct-horse-battery"
+
+
+# --- database -------------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    base = os.environ.get("TEST_DATABASE_URL", "")
+    if not base.startswith("postgresql"):
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+        return
+    name = f"bo_test_{uuid.uuid4().hex[:12]}"
+    admin_engine = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin_engine.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(base).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin_engine.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin_engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def app(database_url, tmp_path_factory):
+    class Config(TestingConfig):
+        SQLALCHEMY_DATABASE_URI = database_url
+        UPLOAD_DIR = str(tmp_path_factory.mktemp("uploads"))
+
+    application = create_app(Config)
+    application.test_client_class = CSRFClient
+    with application.app_context():
+        from flask_migrate import upgrade
+        upgrade()
+    yield application
+    with application.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def app_ctx(app):
+    """Every test runs in an app context and starts from empty tables."""
+    with app.app_context():
+        yield
+        db.session.remove()
+        _empty_all_tables()
+
+
+def _empty_all_tables() -> None:
+    tables = [t.name for t in db.metadata.sorted_tables]
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("TRUNCATE {} RESTART IDENTITY CASCADE".format(
+                ", ".join(f'"{t}"' for t in tables))))
+        else:
+            conn.execute(text("PRAGMA defer_foreign_keys=ON"))
+            for table in reversed(tables):
+                conn.execute(text(f'DELETE FROM "{table}"'))
+
+
+@pytest.fixture
+def is_postgres(app) -> bool:
+    return db.engine.dialect.name == "postgresql"
+
+
+@contextmanager
+def _counting(engine):
+    statements: list[str] = []
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+
+
+@pytest.fixture
+def count_queries(app):
+    """`with count_queries() as statements:` collects every SQL statement run inside."""
+    return lambda: _counting(db.engine)
+
+
+# --- clients -------------------------------------------------------------------------------
+
+class CSRFClient(FlaskClient):
+    """A test client that sends a valid CSRF token with form posts, unless csrf=False."""
+
+    def open(self, *args, **kwargs):
+        send_token = kwargs.pop("csrf", True)
+        method = kwargs.get("method", "GET").upper()
+        data = kwargs.get("data")
+        if send_token and method in {"POST", "PUT", "PATCH", "DELETE"}:
+            if data is None:
+                kwargs["data"] = data = {}
+            if isinstance(data, dict) and "csrf_token" not in data:
+                data["csrf_token"] = self.csrf_token()
+        return super().open(*args, **kwargs)
+
+    def csrf_token(self) -> str:
+        with self.session_transaction() as session:
+            raw = session.setdefault("csrf_token", hashlib.sha1(os.urandom(64)).hexdigest())
+        serializer = URLSafeTimedSerializer(self.application.secret_key, salt="wtf-csrf-token")
+        return serializer.dumps(raw)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def login(client, email: str, password: str = TEST_PASSWORD):
+    return client.post("/login", data={"email": email, "password": password})
+
+
+@pytest.fixture
+def make_user():
+    from admin_app.services.users import create_user
+
+    def make(email=None, role="user", password=TEST_PASSWORD, is_active=True, full_name=""):
+        user = create_user(email or f"user-{uuid.uuid4().hex[:8]}@example.com", password,
+                           role=role, full_name=full_name)
+        user.is_active = is_active
+        db.session.commit()
+        return user
+    return make
+
+
+@pytest.fixture
+def admin_user(make_user):
+    return make_user("admin@example.com", role="admin", full_name="Ada Admin")
+
+
+@pytest.fixture
+def normal_user(make_user):
+    return make_user("user@example.com", role="user", full_name="Uma User")
+
+
+@pytest.fixture
+def admin_client(app, admin_user):
+    c = app.test_client()
+    assert login(c, admin_user.email).status_code == 302
+    return c
+
+
+@pytest.fixture
+def user_client(app, normal_user):
+    c = app.test_client()
+    assert login(c, normal_user.email).status_code == 302
+    return c
+
+
+def csrf_from(html: str) -> str:
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    assert match, "no CSRF token in the page"
+    return match.group(1)
+
+
+# --- factories -----------------------------------------------------------------------------
+
+@pytest.fixture
+def make_company():
+    from admin_app.models import Company
+
+    def make(name="Acme Logistics", status="client", commit=True, **fields):
+        company = Company(name=name, status=status, **fields)
+        db.session.add(company)
+        db.session.commit() if commit else db.session.flush()
+        return company
+    return make
+
+
+@pytest.fixture
+def make_invoice():
+    """make(company, lines=[(qty, unit_price, tax_rate)], status, issue_date, due_date,
+    payments=[(amount, paid_on)], number): an invoice with server-computed totals."""
+    from admin_app.models import Invoice, InvoiceLine, Payment
+    from admin_app.services.pricing import apply_line_totals
+
+    counter = {"n": 0}
+
+    def make(company, lines=(("1", "100.00", "20"),), status="issued", issue_date=None,
+             due_date=None, payments=(), number=None):
+        issue_date = issue_date or date.today() - timedelta(days=10)
+        invoice = Invoice(company=company, status=status, issue_date=issue_date,
+                          due_date=due_date or issue_date + timedelta(days=30))
+        for qty, price, rate in lines:
+            invoice.lines.append(InvoiceLine(description="Item", quantity=Decimal(str(qty)),
+                                             unit_price=Decimal(str(price)),
+                                             tax_rate=Decimal(str(rate))))
+        apply_line_totals(invoice)
+        if status != "draft":
+            counter["n"] += 1
+            invoice.number = number or f"TEST-{issue_date.year}-{uuid.uuid4().hex[:6]}"
+            invoice.issued_at = datetime.combine(issue_date, datetime.min.time())
+        db.session.add(invoice)
+        db.session.flush()
+        paid = Decimal("0")
+        for amount, paid_on in payments:
+            db.session.add(Payment(invoice=invoice, amount=Decimal(str(amount)), paid_on=paid_on))
+            paid += Decimal(str(amount))
+        if payments and paid >= invoice.total_incl_tax:
+            invoice.paid_on = max(p for _, p in payments)
+        db.session.commit()
+        return invoice
+    return make
+
+
+# --- live server for browser tests ------------------------------------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run"]
+
+
+@pytest.fixture
+def live_server(app):
+    """The app served on a free localhost port in a thread, for the browser."""
+    from werkzeug.serving import make_server
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture
+def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.fail("Debian's chromium is missing: .ci/run installs it with apt-get")
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as pw:
+        instance = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()

@@ -1,0 +1,20 @@
+"""A user logs in through a real browser and lands on the dashboard."""
+
+
+def test_user_logs_in_in_the_browser_and_sees_the_dashboard(live_server, browser, admin_user,
+                                                           tmp_path):
+    page = browser.new_page()
+    page.goto(f"{live_server}/admin/company/")
+    assert "/login" in page.url
+    page.fill("input[name=email]", admin_user.email)
+    page.fill("input[name=password]", "wrong-password")
+    page.click("button[type=submit]")
+    assert "Wrong email or password" in page.content()
+    page.fill("input[name=email]", admin_user.email)
+    page.fill("input[name=password]", "correct-horse-battery")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server}/admin/company/")
+    assert "Companies" in page.content()
+    page.goto(f"{live_server}/admin/")
+    assert page.locator("[data-section=my-clients]").is_visible()
+    page.screenshot(path=str(tmp_path / "dashboard.png"))
