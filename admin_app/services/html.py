@@ -1,0 +1,17 @@
+"""Sanitising the HTML that users type (comments, templates) with nh3, on save."""
+import nh3
+
+ALLOWED_TAGS = {
+    "p", "br", "strong", "b", "em", "i", "u", "s", "ul", "ol", "li", "a", "h3", "h4", "h5",
+    "blockquote", "code", "pre", "span", "div", "table", "thead", "tbody", "tr", "th", "td", "hr",
+}
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "td": {"colspan", "rowspan"},
+                      "th": {"colspan", "rowspan"}}
+
+
+def sanitize_html(html: str | None) -> str:
+    """Only harmless markup survives: no scripts, event handlers, styles or javascript: links."""
+    if not html:
+        return ""
+    return nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
+                     url_schemes={"http", "https", "mailto", "tel"}, link_rel="noopener noreferrer")
