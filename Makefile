@@ -9,7 +9,7 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
 	&& { echo $$p; break; }; done)
 
-.PHONY: install demo run test bench clean
+.PHONY: install demo run test bench translations clean
 
 $(STAMP): requirements.txt
 	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is needed"; exit 1; }
@@ -35,6 +35,11 @@ test: install
 
 bench: install
 	@for f in bench/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+
+translations: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o admin_app/translations/messages.pot admin_app wsgi.py >/dev/null
+	$(BIN)/pybabel update -i admin_app/translations/messages.pot -d admin_app/translations
+	$(BIN)/pybabel compile -d admin_app/translations
 
 clean:
 	rm -rf $(VENV) instance/*.sqlite3

@@ -35,6 +35,10 @@ class Config:
     MAX_CONTENT_LENGTH = 10 * 1024 * 1024
     MAX_PHOTO_BYTES = 2 * 1024 * 1024
     REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    RATELIMIT_PREFIX = "backoffice"
+    # Failed logins allowed per email and per client address in a window of seconds.
+    LOGIN_FAILURE_LIMIT = 10
+    LOGIN_FAILURE_WINDOW = 15 * 60
     WTF_CSRF_TIME_LIMIT = None
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -62,6 +66,8 @@ class TestingConfig(Config):
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", "sqlite://")
     MAIL_SUPPRESS_SEND = False
     PASSWORD_HASH_FAST = True
+    # Each test run counts in its own namespace, so runs never lock each other out.
+    RATELIMIT_PREFIX = f"backoffice-test-{secrets.token_hex(4)}"
 
 
 class ProductionConfig(Config):

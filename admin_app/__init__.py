@@ -38,6 +38,11 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     register_cli(app)
     _register_security_headers(app)
 
+    @app.context_processor
+    def inject_locale():
+        from flask_babel import get_locale
+        return {"current_locale": str(get_locale() or "en")}
+
     @app.route("/")
     def index():
         return redirect(url_for("admin.index"))
@@ -54,8 +59,12 @@ def _ensure_secret_key(app: Flask) -> None:
 
 
 def _select_locale() -> str | None:
-    from flask import current_app
-    return request.accept_languages.best_match(current_app.config["LANGUAGES"])
+    """?lang= remembered in the session, else the browser's preference."""
+    from flask import current_app, session
+    languages = current_app.config["LANGUAGES"]
+    if request.args.get("lang") in languages:
+        session["lang"] = request.args["lang"]
+    return session.get("lang") or request.accept_languages.best_match(languages)
 
 
 def _register_security_headers(app: Flask) -> None:

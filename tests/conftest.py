@@ -69,6 +69,15 @@ def app_ctx(app):
         yield
         db.session.remove()
         _empty_all_tables()
+        _forget_rate_limits(app)
+
+
+def _forget_rate_limits(app) -> None:
+    import redis
+    client = redis.Redis.from_url(app.config["REDIS_URL"])
+    keys = list(client.scan_iter(f"{app.config['RATELIMIT_PREFIX']}:*"))
+    if keys:
+        client.delete(*keys)
 
 
 def _empty_all_tables() -> None:

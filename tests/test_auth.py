@@ -83,3 +83,25 @@ def test_admin_form_post_without_csrf_token_is_refused(admin_client):
 def test_logout_ends_the_session(admin_client):
     assert admin_client.post("/logout").status_code == 302
     assert admin_client.get("/admin/").status_code == 302
+
+
+def test_repeated_failed_logins_are_throttled_even_with_the_right_password(app, client, admin_user):
+    limit = app.config["LOGIN_FAILURE_LIMIT"]
+    for _ in range(limit):
+        assert login(client, admin_user.email, "wrong-guess").status_code == 401
+    blocked = login(client, admin_user.email)
+    assert blocked.status_code == 429
+    assert "Too many failed attempts" in blocked.get_data(as_text=True)
+    assert client.get("/admin/").status_code == 302
+
+
+def test_failed_logins_of_one_email_do_not_block_another_from_elsewhere(app, make_user):
+    victim = make_user("victim@example.com")
+    attacker = app.test_client()
+    for _ in range(app.config["LOGIN_FAILURE_LIMIT"]):
+        login(attacker, victim.email, "wrong-guess")
+    other = make_user("other@example.com")
+    other_client = app.test_client()
+    response = other_client.post("/login", data={"email": other.email, "password": TEST_PASSWORD},
+                                 environ_base={"REMOTE_ADDR": "10.9.8.7"})
+    assert response.status_code == 302

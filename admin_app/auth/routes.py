@@ -1,8 +1,10 @@
 """The /login and /logout pages."""
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField
 from wtforms.validators import DataRequired, Email, Length
@@ -10,12 +12,13 @@ from wtforms.validators import DataRequired, Email, Length
 from ..extensions import db, login_manager
 from ..models import User
 from ..services.audit import record
+from ..services.ratelimit import hit, reset, too_many
 from ..services.users import authenticate
 
 bp = Blueprint("auth", __name__)
 
 login_manager.login_view = "auth.login"
-login_manager.login_message = "Please log in to reach this page."
+login_manager.login_message = _l("Please log in to reach this page.")
 login_manager.login_message_category = "info"
 login_manager.session_protection = "strong"
 
@@ -27,9 +30,9 @@ def load_user(user_id: str) -> User | None:
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
-    remember = BooleanField("Keep me logged in")
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+    remember = BooleanField(_l("Keep me logged in"))
 
 
 def safe_next(target: str | None) -> str | None:
@@ -50,10 +53,19 @@ def login():
         return redirect(next_url or url_for("admin.index"))
     form = LoginForm()
     if form.validate_on_submit():
+        keys = _failure_keys(form.email.data)
+        window = current_app.config["LOGIN_FAILURE_WINDOW"]
+        if any(too_many(k, current_app.config["LOGIN_FAILURE_LIMIT"], window) for k in keys):
+            flash(_("Too many failed attempts. Wait %(minutes)d minutes and try again.",
+                    minutes=window // 60), "danger")
+            return render_template("auth/login.html", form=form, next_url=next_url), 429
         user = authenticate(form.email.data, form.password.data)
         if user is None:
-            flash("Wrong email or password, or the account is disabled.", "danger")
+            for key in keys:
+                hit(key, window)
+            flash(_("Wrong email or password, or the account is disabled."), "danger")
         else:
+            reset(keys[0])
             login_user(user, remember=form.remember.data)
             record("login", user, summary=f"{user.email} logged in", user=user)
             db.session.commit()
@@ -63,9 +75,13 @@ def login():
     )
 
 
+def _failure_keys(email: str) -> list[str]:
+    return [f"login-fail:email:{email.strip().lower()}", f"login-fail:ip:{request.remote_addr}"]
+
+
 @bp.route("/logout", methods=["POST", "GET"])
 @login_required
 def logout():
     logout_user()
-    flash("You are logged out.", "info")
+    flash(_("You are logged out."), "info")
     return redirect(url_for("auth.login"))
