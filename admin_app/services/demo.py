@@ -165,12 +165,16 @@ def _children(rng, ids, batch, users, stages, today, numbers, counts) -> None:
                                     datetime.min.time()) + timedelta(hours=rng.randint(8, 18))
             kind = rng.choice(["call", "call", "meeting", "email", "note"])
             callback = when + timedelta(days=rng.randint(2, 20)) if kind == "call" and rng.random() < 0.3 else None
+            # Most call-backs that fell due long ago were made; a few were forgotten.
+            callback_done = (callback + timedelta(hours=2) if callback and
+                             callback.date() < today - timedelta(days=7) and rng.random() < 0.85
+                             else None)
             exchanges.append({
                 "company_id": company_id, "author_id": rng.choice(users).id, "kind": kind,
                 "title": {"call": "Phone call", "meeting": "Meeting", "email": "Email sent",
                           "note": "Note"}[kind] + f" about {rng.choice(PRODUCTS)[0].lower()}",
                 "body": "Discussed needs and next steps.", "occurred_at": when,
-                "callback_at": callback, "starts_at": when if kind == "meeting" else None,
+                "callback_at": callback, "callback_done_at": callback_done, "starts_at": when if kind == "meeting" else None,
                 "ends_at": when + timedelta(hours=1) if kind == "meeting" else None,
                 "send_invitation": False, "email_status": "sent" if kind == "email" else None,
                 "created_at": when})
@@ -264,6 +268,8 @@ def _invoice(rng, company_id, author, today, numbers, counts) -> None:
     payments, paid_on = [], None
     if status == "issued":
         fate = rng.random()
+        if (today - issued).days > 120 and rng.random() < 0.8:
+            fate = 0.0  # old invoices are mostly settled
         total = totals["total_incl_tax"]
         if fate < 0.6:  # paid in full, sometimes in two instalments
             if rng.random() < 0.3 and total > Decimal("1.00"):
