@@ -2,6 +2,7 @@
 from datetime import datetime
 from typing import Any
 
+from markupsafe import escape
 from sqlalchemy import (
     Column, Index, Table, UniqueConstraint, and_, exists, func, select, true, update,
 )
@@ -100,7 +101,7 @@ def merged_comments(kept: Company, absorbed: Company) -> str | None:
     """Both comments, the absorbed one under a heading naming where it came from."""
     if _empty(absorbed.comments):
         return kept.comments
-    heading = f"<p><em>Merged from {absorbed.name} (#{absorbed.id}):</em></p>"
+    heading = f"<p><em>Merged from {escape(absorbed.name)} (#{absorbed.id}):</em></p>"
     if _empty(kept.comments):
         return heading + absorbed.comments
     return f"{kept.comments}{heading}{absorbed.comments}"
