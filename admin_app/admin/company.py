@@ -1,8 +1,9 @@
 """The company list and form; the client card and the merge attach here (issues 4 and 6)."""
 from .base import SecureModelView
+from .merge import DuplicateWarningMixin, MergeViewMixin
 
 
-class CompanyView(SecureModelView):
+class CompanyView(MergeViewMixin, DuplicateWarningMixin, SecureModelView):
     column_list = ["name", "status", "email", "phone", "account_manager", "created_at"]
     column_searchable_list = ["name", "email", "phone", "legal_id"]
     column_filters = ["status", "created_at"]

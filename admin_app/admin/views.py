@@ -9,6 +9,7 @@ from ..models import (
 )
 from .base import AdminOnlyModelView, ReadOnlyModelView, SecureModelView
 from .company import CompanyView
+from .merge import DuplicatesView, undo_formatter
 
 
 class UserView(AdminOnlyModelView):
@@ -130,6 +131,7 @@ class MergeView(ReadOnlyModelView):
     admin_only = True
     column_list = ["created_at", "kept", "absorbed", "user", "undone_at"]
     column_default_sort = ("created_at", True)
+    column_formatters = {"undone_at": undo_formatter}
 
 
 def add_model_views(admin: Admin) -> None:
@@ -157,3 +159,5 @@ def add_model_views(admin: Admin) -> None:
     admin.add_view(UserView(User, db, name="Users", category=adm))
     admin.add_view(AuditLogView(AuditLog, db, name="Audit log", category=adm))
     admin.add_view(MergeView(Merge, db, name="Merges", category=adm))
+    admin.add_view(DuplicatesView(name="Possible duplicates", endpoint="duplicates",
+                                  url="/admin/duplicates", category=crm))
