@@ -47,10 +47,14 @@ def copy_lines(source, line_class) -> list:
     return [line_class(**{f: getattr(l, f) for f in LINE_FIELDS}) for l in source.lines]
 
 
+def _check_from(document, allowed_from: tuple[str, ...], verb: str) -> None:
+    if document.status not in allowed_from:
+        raise SalesError(f"{_label(document)} is {document.status}: it cannot be {verb}.")
+
+
 def _transition(document, new_status: str, allowed_from: tuple[str, ...], verb: str) -> str:
+    _check_from(document, allowed_from, verb)
     old = document.status
-    if old not in allowed_from:
-        raise SalesError(f"{_label(document)} is {old}: it cannot be {verb}.")
     document.status = new_status
     return old
 
@@ -97,8 +101,10 @@ def ensure_deletable(document) -> None:
 def send_quote(quote: Quote) -> None:
     """draft → sent; the quote takes its number now."""
     _require_lines(quote, "sent")
-    old = _transition(quote, "sent", ("draft",), "sent")
+    _check_from(quote, ("draft",), "sent")
+    # The number first: taking it flushes, and the status must not change before it is there.
     quote.number = quote.number or next_number("quote", quote.issue_date.year)
+    old = _transition(quote, "sent", ("draft",), "sent")
     _audit_transition(quote, old)
 
 
@@ -254,8 +260,10 @@ def issue_invoice(invoice: Invoice) -> None:
     _require_lines(invoice, "issued")
     if invoice.due_date < invoice.issue_date:
         raise SalesError("The due date cannot be before the issue date.")
-    old = _transition(invoice, "issued", ("draft",), "issued")
+    _check_from(invoice, ("draft",), "issued")
+    # The number first: an issued invoice without a number would break a CHECK on flush.
     invoice.number = next_number("invoice", invoice.issue_date.year)
+    old = _transition(invoice, "issued", ("draft",), "issued")
     invoice.issued_at = utcnow()
     _audit_transition(invoice, old)
 
