@@ -4,6 +4,7 @@ from decimal import Decimal, InvalidOperation
 
 from flask import Response, flash, redirect, request, url_for
 from flask_admin import Admin, expose
+from flask_admin.actions import action
 from flask_admin.model.template import EndpointLinkRowAction
 from flask_login import current_user
 from wtforms.validators import InputRequired, NumberRange
@@ -73,6 +74,7 @@ class SalesDocumentView(SalesErrorMixin, SecureModelView):
         lifecycle.ensure_deletable(model)
         super().on_model_delete(model)
 
+    @action("delete", "Delete", "Delete the selected drafts? Numbered documents are never deleted.")
     def action_delete(self, ids):
         numbered = [str(d) for d in self.get_query().filter(self.model.id.in_(ids))
                     if d.number]
