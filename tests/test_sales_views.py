@@ -1,5 +1,5 @@
 """The quote, order and invoice admin views: list, create, edit, delete, transitions, PDFs."""
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -223,3 +223,12 @@ def test_list_filters_on_status_dates_and_amounts(admin_client, make_company, ma
     assert big.number in html and "Invoice draft" not in html
     html = admin_client.get("/admin/invoice/?flt1_incl_tax_greater_than=100").get_data(as_text=True)
     assert big.number in html
+
+
+def test_new_invoice_form_is_prefilled_from_company_id_and_payment_terms(admin_client,
+                                                                         make_company):
+    company = make_company("Prefilled SA")
+    html = admin_client.get(f"/admin/invoice/new/?company_id={company.id}").get_data(as_text=True)
+    assert "Prefilled SA" in html
+    assert date.today().isoformat() in html
+    assert (date.today() + timedelta(days=30)).isoformat() in html

@@ -1,5 +1,5 @@
 """Admin views of quotes, orders and invoices: inline lines, server totals, transitions, PDFs."""
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
 from flask import Response, flash, redirect, request, url_for
@@ -10,12 +10,13 @@ from flask_login import current_user
 from wtforms.validators import InputRequired, NumberRange
 
 from ..extensions import db
-from ..models import Invoice, InvoiceLine, Order, OrderLine, Payment, Quote, QuoteLine
+from ..models import Company, Invoice, InvoiceLine, Order, OrderLine, Payment, Quote, QuoteLine
 from ..models.sales import PAYMENT_METHODS
 from ..services import pdf as pdf_service
 from ..services import sales as lifecycle
 from ..services.payments import record_payment
 from ..services.sales import SalesError
+from ..services.settings import get_setting
 from .base import SecureModelView
 from .sales_format import FORMATTERS, document_link, related_formatter
 
@@ -76,7 +77,8 @@ class SalesDocumentView(SalesErrorMixin, SecureModelView):
 
     @action("delete", "Delete", "Delete the selected drafts? Numbered documents are never deleted.")
     def action_delete(self, ids):
-        numbered = [str(d) for d in self.get_query().filter(self.model.id.in_(ids))
+        wanted = [int(i) for i in ids if str(i).isdigit()]
+        numbered = [str(d) for d in self.get_query().filter(self.model.id.in_(wanted))
                     if d.number]
         if numbered:
             flash(f"Nothing was deleted: {', '.join(numbered)} have numbers and are never "
@@ -95,6 +97,20 @@ class SalesDocumentView(SalesErrorMixin, SecureModelView):
                 return redirect(self.get_url(".details_view", id=model.id))
         return super().edit_view()
 
+    def create_form(self, obj=None):
+        form = super().create_form(obj)
+        if request.method == "GET":
+            # Links from a card or the sales history pass ?company_id=N.
+            company = db.session.get(Company, request.args.get("company_id", type=int) or 0)
+            if company is not None and not company.is_tombstone:
+                form.company.data = company
+            self.prefill_dates(form, date.today())
+        return form
+
+    def prefill_dates(self, form, today) -> None:
+        if hasattr(form, "issue_date") and form.issue_date.data is None:
+            form.issue_date.data = today
+
     def get_save_return_url(self, model, is_created=False):
         # After saving, show the document with its totals and next steps.
         return self.get_url(".details_view", id=model.id)
@@ -103,7 +119,7 @@ class SalesDocumentView(SalesErrorMixin, SecureModelView):
         model = kwargs.get("model")
         if template == self.details_template and model is not None:
             kwargs.update(available_actions=self.available_actions(model), doc_link=document_link,
-                          pdf_url=self.pdf_url(model))
+                          pdf_url=self.pdf_url(model), plain=pdf_service.qty)
         return super().render(template, **kwargs)
 
     def available_actions(self, model) -> list[str]:
@@ -154,10 +170,16 @@ class QuoteView(SalesDocumentView):
     form_columns = ["company", "issue_date", "valid_until", "opportunity", "notes", "lines"]
     form_ajax_refs = {"company": COMPANY_AJAX,
                       "opportunity": {"fields": ["title"], "page_size": 10,
-                                      "filters": ["status = 'open'"]}}
+                                      "filters": ["status = 'open'"],
+                                      "placeholder": "Search an open opportunity (optional)"}}
     inline_models = [(QuoteLine, LINE_FORM)]
     column_extra_row_actions = PDF_ROW_ACTION
     actions_map = lifecycle.QUOTE_ACTIONS
+
+    def prefill_dates(self, form, today):
+        super().prefill_dates(form, today)
+        if form.valid_until.data is None:
+            form.valid_until.data = form.issue_date.data + timedelta(days=30)
 
     def check_dates(self, model):
         if model.valid_until and model.issue_date and model.valid_until < model.issue_date:
@@ -191,6 +213,10 @@ class OrderView(SalesDocumentView):
     column_filters = ["status", "order_date", "total_incl_tax", "company.name"]
     column_formatters = {**FORMATTERS, "quote": related_formatter("quote")}
     form_columns = ["company", "order_date", "notes", "lines"]
+
+    def prefill_dates(self, form, today):
+        if form.order_date.data is None:
+            form.order_date.data = today
     inline_models = [(OrderLine, LINE_FORM)]
     actions_map = lifecycle.ORDER_ACTIONS
 
@@ -244,10 +270,17 @@ class InvoiceView(SalesDocumentView):
     column_formatters = {**FORMATTERS, "order": related_formatter("order")}
     form_columns = ["company", "issue_date", "due_date", "order", "notes", "lines"]
     form_ajax_refs = {"company": COMPANY_AJAX,
-                      "order": {"fields": ["number"], "page_size": 10, "filters": ["status = 'open'"]}}
+                      "order": {"fields": ["number"], "page_size": 10, "filters": ["status = 'open'"],
+                                "placeholder": "Search an open order by number (optional)"}}
     inline_models = [(InvoiceLine, LINE_FORM)]
     column_extra_row_actions = PDF_ROW_ACTION
     actions_map = lifecycle.INVOICE_ACTIONS
+
+    def prefill_dates(self, form, today):
+        super().prefill_dates(form, today)
+        if form.due_date.data is None:
+            terms = int(get_setting("payment_terms_days") or 0)
+            form.due_date.data = form.issue_date.data + timedelta(days=terms)
 
     def check_dates(self, model):
         if model.due_date and model.issue_date and model.due_date < model.issue_date:
@@ -308,25 +341,11 @@ class InvoiceView(SalesDocumentView):
         return redirect(self.get_url(".details_view", id=invoice.id))
 
 
-class LineView(SecureModelView):
-    """Lines are read here; they are edited inside their quote, order or invoice."""
-
-    can_create = can_edit = can_delete = False
-    column_searchable_list = ["description"]
-    column_filters = ["tax_rate", "unit_price", "total_excl_tax"]
-    column_formatters = FORMATTERS
-
-    def __init__(self, model, session, parent: str, **kwargs):
-        self.column_list = [parent, "description", "quantity", "unit_price", "tax_rate",
-                            "total_excl_tax", "total_tax"]
-        self.column_formatters = {**FORMATTERS, parent: related_formatter(parent)}
-        super().__init__(model, session, **kwargs)
-
-
 def add_sales_views(admin: Admin, category: str = "Sales") -> None:
     """Register quotes, orders, invoices, payments, their lines, the board and the history."""
     from .opportunities import OpportunityView, PipelineBoardView
     from .payments import PaymentView
+    from .sales_lines import LineView
     from .sales_history import SalesHistoryView
     from ..models import Opportunity
 
