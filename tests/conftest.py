@@ -269,3 +269,35 @@ def browser():
         instance = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield instance
         instance.close()
+
+
+# --- sales (issue 5) ---------------------------------------------------------------------------
+
+@pytest.fixture
+def make_document():
+    """make(kind, company, lines=[(qty, price, rate)], **fields): a draft quote/order/invoice
+    with server-computed totals, flushed and committed."""
+    from admin_app.models import Invoice, InvoiceLine, Order, OrderLine, Quote, QuoteLine
+    from admin_app.services.pricing import apply_line_totals
+
+    classes = {"quote": (Quote, QuoteLine), "order": (Order, OrderLine),
+               "invoice": (Invoice, InvoiceLine)}
+
+    def make(kind, company, lines=(("1", "100.00", "20"),), **fields):
+        model, line_model = classes[kind]
+        today = date.today()
+        defaults = {"quote": {"issue_date": today, "status": "draft"},
+                    "order": {"order_date": today, "status": "open"},
+                    "invoice": {"issue_date": today, "due_date": today + timedelta(days=30),
+                                "status": "draft"}}[kind]
+        document = model(company=company, **{**defaults, **fields})
+        for qty, price, rate in lines:
+            document.lines.append(line_model(description=f"Item {qty}x{price}",
+                                             quantity=Decimal(str(qty)),
+                                             unit_price=Decimal(str(price)),
+                                             tax_rate=Decimal(str(rate))))
+        apply_line_totals(document)
+        db.session.add(document)
+        db.session.commit()
+        return document
+    return make

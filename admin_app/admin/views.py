@@ -4,12 +4,12 @@ from flask_admin import Admin
 from ..extensions import db
 from ..models import (
     Address, AuditLog, CommentTemplate, Company, Contact, CustomFieldDefinition, Document,
-    EmailTemplate, Exchange, Invoice, InvoiceLine, Merge, Opportunity, Order, OrderLine, Payment,
-    PipelineStage, Quote, QuoteLine, User,
+    EmailTemplate, Exchange, Merge, User,
 )
 from .base import AdminOnlyModelView, ReadOnlyModelView, SecureModelView
 from .company import CompanyView
 from .merge import DuplicatesView, undo_formatter
+from .sales import add_sales_configuration_views, add_sales_views
 
 
 class UserView(AdminOnlyModelView):
@@ -45,57 +45,6 @@ class ExchangeView(SecureModelView):
     form_excluded_columns = ["created_at", "sent_at", "send_error", "email_status"]
     form_ajax_refs = {"company": {"fields": ["name"], "page_size": 10},
                       "contact": {"fields": ["first_name", "last_name", "email"], "page_size": 10}}
-
-
-class PipelineStageView(AdminOnlyModelView):
-    column_list = ["position", "name", "probability"]
-    column_default_sort = "position"
-
-
-class OpportunityView(SecureModelView):
-    column_list = ["title", "company", "stage", "amount", "status", "expected_close_on", "owner"]
-    column_searchable_list = ["title"]
-    column_filters = ["status", "amount", "expected_close_on"]
-    form_excluded_columns = ["created_at"]
-    form_ajax_refs = {"company": {"fields": ["name"], "page_size": 10}}
-
-
-class SalesDocumentView(SecureModelView):
-    column_searchable_list = ["number"]
-    column_default_sort = ("id", True)
-    form_excluded_columns = ["created_at", "number", "total_excl_tax", "total_tax",
-                             "total_incl_tax", "created_by"]
-    form_ajax_refs = {"company": {"fields": ["name"], "page_size": 10}}
-
-
-class QuoteView(SalesDocumentView):
-    column_list = ["number", "company", "issue_date", "status", "total_excl_tax", "total_incl_tax"]
-    column_filters = ["status", "issue_date", "total_incl_tax"]
-
-
-class OrderView(SalesDocumentView):
-    column_list = ["number", "company", "order_date", "status", "total_excl_tax", "total_incl_tax"]
-    column_filters = ["status", "order_date", "total_incl_tax"]
-
-
-class InvoiceView(SalesDocumentView):
-    column_list = ["number", "company", "issue_date", "due_date", "status", "total_excl_tax",
-                   "total_incl_tax", "paid_on"]
-    column_filters = ["status", "issue_date", "due_date", "total_incl_tax"]
-    form_excluded_columns = SalesDocumentView.form_excluded_columns + [
-        "payments", "issued_at", "cancelled_at", "paid_on"]
-
-
-class LineView(SecureModelView):
-    column_list = ["description", "quantity", "unit_price", "tax_rate", "total_excl_tax"]
-
-
-class PaymentView(SecureModelView):
-    column_list = ["invoice", "amount", "paid_on", "method", "reference"]
-    column_filters = ["paid_on", "method", "amount"]
-    column_default_sort = ("paid_on", True)
-    form_excluded_columns = ["created_at", "created_by_id"]
-    form_ajax_refs = {"invoice": {"fields": ["number"], "page_size": 10}}
 
 
 class DocumentView(SecureModelView):
@@ -141,16 +90,9 @@ def add_model_views(admin: Admin) -> None:
     admin.add_view(ContactView(Contact, db, name="Contacts", category=crm))
     admin.add_view(AddressView(Address, db, name="Addresses", category=crm))
     admin.add_view(ExchangeView(Exchange, db, name="Exchanges", category=crm))
-    admin.add_view(OpportunityView(Opportunity, db, name="Opportunities", category=sales))
-    admin.add_view(QuoteView(Quote, db, name="Quotes", category=sales))
-    admin.add_view(OrderView(Order, db, name="Orders", category=sales))
-    admin.add_view(InvoiceView(Invoice, db, name="Invoices", category=sales))
-    admin.add_view(PaymentView(Payment, db, name="Payments", category=sales))
-    admin.add_view(LineView(QuoteLine, db, name="Quote lines", category=sales))
-    admin.add_view(LineView(OrderLine, db, name="Order lines", category=sales))
-    admin.add_view(LineView(InvoiceLine, db, name="Invoice lines", category=sales))
+    add_sales_views(admin, category=sales)
     admin.add_view(DocumentView(Document, db, name="Documents", category=docs))
-    admin.add_view(PipelineStageView(PipelineStage, db, name="Pipeline stages", category=conf))
+    add_sales_configuration_views(admin, category=conf)
     admin.add_view(CommentTemplateView(CommentTemplate, db, name="Comment templates",
                                        category=conf))
     admin.add_view(EmailTemplateView(EmailTemplate, db, name="Email templates", category=conf))

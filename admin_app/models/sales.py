@@ -132,6 +132,7 @@ class Quote(SalesDocumentMixin, db.Model):
     )
     decided_at: Mapped[datetime | None] = mapped_column(DateTime)
 
+    opportunity = relationship("Opportunity")
     lines = relationship("QuoteLine", back_populates="quote", cascade="all, delete-orphan",
                          passive_deletes=True, order_by="QuoteLine.position")
 

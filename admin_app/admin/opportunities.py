@@ -1,0 +1,142 @@
+"""Pipeline stages, opportunities and the board that groups open opportunities by stage."""
+from datetime import date
+
+from flask import request
+from flask_admin import expose
+from flask_login import current_user
+from sqlalchemy import func, select
+from wtforms.validators import NumberRange, Optional
+
+from ..extensions import db
+from ..models import Company, Opportunity, PipelineStage, User
+from ..services.sales import SalesError
+from .base import AdminOnlyModelView, SecureBaseView, SecureModelView
+from .sales import COMPANY_AJAX, SalesErrorMixin
+from .sales_format import FORMATTERS
+
+BOARD_CARDS_PER_STAGE = 50
+
+
+class PipelineStageView(SalesErrorMixin, AdminOnlyModelView):
+    column_list = ["position", "name", "probability", "opportunities"]
+    column_default_sort = "position"
+    column_sortable_list = ["position", "name", "probability"]
+    column_labels = {"probability": "Default probability (%)", "opportunities": "Open opportunities"}
+    column_descriptions = {"position": "Order of the stage on the board (smallest first)."}
+    form_columns = ["name", "position", "probability"]
+    form_args = {"probability": {"validators": [NumberRange(0, 100, "Between 0 and 100.")]},
+                 "position": {"validators": [NumberRange(min=0, message="0 or more.")]}}
+
+    def get_list(self, *args, **kwargs):
+        count, rows = super().get_list(*args, **kwargs)
+        ids = [r.id for r in rows]
+        counts = dict(db.session.execute(
+            select(Opportunity.stage_id, func.count()).where(
+                Opportunity.stage_id.in_(ids), Opportunity.status == "open")
+            .group_by(Opportunity.stage_id)).all())
+        self._open_counts = counts
+        return count, rows
+
+    column_formatters = {"opportunities": lambda v, c, m, n: v._open_counts.get(m.id, 0)}
+
+    def on_model_delete(self, model):
+        used = db.session.scalar(select(func.count()).where(Opportunity.stage_id == model.id))
+        if used:
+            raise SalesError(f"Stage “{model.name}” holds {used} opportunities: move them to "
+                             "another stage before deleting it.")
+        super().on_model_delete(model)
+
+
+class OpportunityView(SalesErrorMixin, SecureModelView):
+    column_list = ["title", "company", "stage", "amount", "probability", "status",
+                   "expected_close_on", "closed_on", "owner"]
+    column_searchable_list = ["title", "company.name"]
+    column_filters = ["status", "stage.name", "amount", "expected_close_on", "closed_on",
+                      "owner.full_name"]
+    column_default_sort = ("expected_close_on", False)
+    column_formatters = FORMATTERS
+    column_formatters_export = {}
+    column_labels = {"expected_close_on": "Expected close", "closed_on": "Won/lost on",
+                     "probability": "Probability (%)"}
+    column_descriptions = {"probability": "Empty: the stage's default probability.",
+                           "closed_on": "Set automatically when marked won or lost."}
+    form_columns = ["company", "title", "amount", "stage", "probability", "status",
+                    "expected_close_on", "closed_on", "owner", "notes"]
+    form_args = {"amount": {"validators": [NumberRange(min=0, message="Must be 0 or more.")]},
+                 "probability": {"validators": [Optional(), NumberRange(0, 100, "Between 0 and 100.")]},
+                 "stage": {"query_factory": lambda: db.session.scalars(
+                     select(PipelineStage).order_by(PipelineStage.position)).all()}}
+    form_choices = {"status": [("open", "Open"), ("won", "Won"), ("lost", "Lost")]}
+    form_ajax_refs = {"company": COMPANY_AJAX,
+                      "owner": {"fields": ["full_name", "email"], "page_size": 10}}
+
+    def get_query(self):
+        return super().get_query().options(db.joinedload(Opportunity.company),
+                                           db.joinedload(Opportunity.owner))
+
+    def create_form(self, obj=None):
+        form = super().create_form(obj)
+        if request.method == "GET":
+            # The card's "+" passes ?company_id=N (and ?url= to come back to the card).
+            company = db.session.get(Company, request.args.get("company_id", type=int) or 0)
+            if company is not None and not company.is_tombstone:
+                form.company.data = company
+            form.owner.data = db.session.get(User, current_user.id)
+            first = db.session.scalars(select(PipelineStage).order_by(PipelineStage.position)
+                                       .limit(1)).first()
+            if first is not None and form.stage.data is None:
+                form.stage.data = first
+        return form
+
+    def on_model_change(self, form, model, is_created):
+        if model.company is not None and model.company.is_tombstone:
+            raise SalesError(f"{model.company.name} was merged into another company: choose "
+                             "the kept one.")
+        if model.probability is None and model.stage is not None:
+            model.probability = model.stage.probability
+        if model.status == "open":
+            model.closed_on = None
+        elif model.closed_on is None:
+            model.closed_on = date.today()
+        super().on_model_change(form, model, is_created)
+
+
+class PipelineBoardView(SecureBaseView):
+    """Open opportunities grouped by stage, with totals and weighted totals per stage."""
+
+    @expose("/")
+    def index(self):
+        owner_id = request.args.get("owner_id", type=int)
+        filters = [Opportunity.status == "open"]
+        if owner_id:
+            filters.append(Opportunity.owner_id == owner_id)
+        stages = db.session.scalars(select(PipelineStage).order_by(PipelineStage.position)).all()
+        weighted = Opportunity.amount * func.coalesce(Opportunity.probability,
+                                                      PipelineStage.probability, 0) / 100
+        sums = {row.stage_id: row for row in db.session.execute(
+            select(Opportunity.stage_id, func.count().label("count"),
+                   func.coalesce(func.sum(Opportunity.amount), 0).label("amount"),
+                   func.coalesce(func.sum(weighted), 0).label("weighted"))
+            .outerjoin(PipelineStage, PipelineStage.id == Opportunity.stage_id)
+            .where(*filters).group_by(Opportunity.stage_id)).all()}
+        columns = []
+        for stage in [*stages, None]:
+            stage_id = stage.id if stage else None
+            total = sums.get(stage_id)
+            if stage is None and total is None:
+                continue
+            cards = db.session.scalars(
+                select(Opportunity).options(db.joinedload(Opportunity.company),
+                                            db.joinedload(Opportunity.owner))
+                .where(*filters, Opportunity.stage_id.is_(stage_id) if stage is None
+                       else Opportunity.stage_id == stage_id)
+                .order_by(Opportunity.expected_close_on.asc().nulls_last(), Opportunity.id)
+                .limit(BOARD_CARDS_PER_STAGE)).all()
+            columns.append({"stage": stage, "cards": cards, "count": total.count if total else 0,
+                            "amount": total.amount if total else 0,
+                            "weighted": total.weighted if total else 0})
+        owners = db.session.scalars(select(User).where(User.is_active.is_(True))
+                                    .order_by(User.full_name)).all()
+        return self.render("admin/sales/board.html", columns=columns, owners=owners,
+                           owner_id=owner_id, today=date.today(),
+                           per_stage=BOARD_CARDS_PER_STAGE)

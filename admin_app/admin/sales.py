@@ -1,0 +1,369 @@
+"""Admin views of quotes, orders and invoices: inline lines, server totals, transitions, PDFs."""
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+
+from flask import Response, flash, redirect, request, url_for
+from flask_admin import Admin, expose
+from flask_admin.actions import action
+from flask_admin.model.template import EndpointLinkRowAction
+from flask_login import current_user
+from wtforms.validators import InputRequired, NumberRange
+
+from ..extensions import db
+from ..models import Company, Invoice, InvoiceLine, Order, OrderLine, Payment, Quote, QuoteLine
+from ..models.sales import PAYMENT_METHODS
+from ..services import pdf as pdf_service
+from ..services import sales as lifecycle
+from ..services.payments import record_payment
+from ..services.sales import SalesError
+from ..services.settings import get_setting
+from .base import SecureModelView
+from .sales_format import FORMATTERS, document_link, related_formatter
+
+LINE_FORM = {
+    "form_columns": ["id", "description", "quantity", "unit_price", "tax_rate"],
+    "form_args": {
+        "description": {"validators": [InputRequired()]},
+        "quantity": {"validators": [InputRequired(), NumberRange(min=0, message="Must be 0 or more.")]},
+        "unit_price": {"validators": [InputRequired(), NumberRange(min=0, message="Must be 0 or more.")]},
+        "tax_rate": {"validators": [InputRequired(), NumberRange(min=0, max=100,
+                                                                 message="Between 0 and 100.")]},
+    },
+    "form_widget_args": {"description": {"placeholder": "What is sold"}},
+}
+COMPANY_AJAX = {"fields": ["name"], "page_size": 10, "placeholder": "Search a company by name"}
+
+
+class SalesErrorMixin:
+    """Shows a refused sales operation as a flash message instead of an error page."""
+
+    def handle_view_exception(self, exc: Exception) -> bool:
+        if isinstance(exc, SalesError):
+            flash(str(exc), "error")
+            return True
+        return super().handle_view_exception(exc)
+
+
+class SalesDocumentView(SalesErrorMixin, SecureModelView):
+    """Common behaviour of quotes, orders and invoices."""
+
+    details_template = "admin/sales/document_details.html"
+    column_searchable_list = ["number", "company.name"]
+    column_default_sort = ("id", True)
+    column_formatters = FORMATTERS
+    column_formatters_export = {}
+    column_labels = {"total_excl_tax": "Excl. tax", "total_tax": "Tax", "total_incl_tax": "Incl. tax"}
+    form_ajax_refs = {"company": COMPANY_AJAX}
+    line_model = None
+    actions_map: dict = {}
+    column_extra_row_actions = None
+
+    def get_query(self):
+        return super().get_query().options(db.joinedload(self.model.company))
+
+    def on_model_change(self, form, model, is_created):
+        if not is_created:
+            lifecycle.ensure_editable(model)
+        self.check_dates(model)
+        lifecycle.recompute_totals(model)
+        super().on_model_change(form, model, is_created)
+
+    def check_dates(self, model) -> None:
+        pass
+
+    def on_model_delete(self, model):
+        lifecycle.ensure_deletable(model)
+        super().on_model_delete(model)
+
+    @action("delete", "Delete", "Delete the selected drafts? Numbered documents are never deleted.")
+    def action_delete(self, ids):
+        wanted = [int(i) for i in ids if str(i).isdigit()]
+        numbered = [str(d) for d in self.get_query().filter(self.model.id.in_(wanted))
+                    if d.number]
+        if numbered:
+            flash(f"Nothing was deleted: {', '.join(numbered)} have numbers and are never "
+                  "deleted, to keep the numbering without gaps.", "error")
+            return None
+        return super().action_delete(ids)
+
+    @expose("/edit/", methods=("GET", "POST"))
+    def edit_view(self):
+        model = self.get_one(request.args.get("id", ""))
+        if model is not None:
+            try:
+                lifecycle.ensure_editable(model)
+            except SalesError as exc:
+                flash(str(exc), "error")
+                return redirect(self.get_url(".details_view", id=model.id))
+        return super().edit_view()
+
+    def create_form(self, obj=None):
+        form = super().create_form(obj)
+        if request.method == "GET":
+            # Links from a card or the sales history pass ?company_id=N.
+            company = db.session.get(Company, request.args.get("company_id", type=int) or 0)
+            if company is not None and not company.is_tombstone:
+                form.company.data = company
+            self.prefill_dates(form, date.today())
+        return form
+
+    def prefill_dates(self, form, today) -> None:
+        if hasattr(form, "issue_date") and form.issue_date.data is None:
+            form.issue_date.data = today
+
+    def get_save_return_url(self, model, is_created=False):
+        # After saving, show the document with its totals and next steps.
+        return self.get_url(".details_view", id=model.id)
+
+    def render(self, template, **kwargs):
+        model = kwargs.get("model")
+        if template == self.details_template and model is not None:
+            kwargs.update(available_actions=self.available_actions(model), doc_link=document_link,
+                          pdf_url=self.pdf_url(model), plain=pdf_service.qty)
+        return super().render(template, **kwargs)
+
+    def available_actions(self, model) -> list[str]:
+        return []
+
+    def pdf_url(self, model) -> str | None:
+        return None
+
+    @expose("/transition/", methods=("POST",))
+    def transition_view(self):
+        """Move a document to its next status (send, accept, issue, cancel, close...)."""
+        document = lifecycle.lock(self.model, request.form.get("id", type=int))
+        action = request.form.get("action", "")
+        if document is None:
+            flash("That document does not exist any more.", "error")
+            return redirect(self.get_url(".index_view"))
+        handler = self.actions_map.get(action)
+        try:
+            if handler is None:
+                raise SalesError(f"Unknown action {action!r}.")
+            result = (handler(document, user=current_user) if action == "accept"
+                      else handler(document))
+            db.session.commit()
+        except SalesError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+            return redirect(self.get_url(".details_view", id=document.id))
+        flash(self.done_message(action, document, result), "success")
+        return redirect(self.get_url(".details_view", id=document.id))
+
+    def done_message(self, action, document, result) -> str:
+        return f"{document}: now {document.status}."
+
+
+def _pdf_response(document, data: bytes) -> Response:
+    name = pdf_service.pdf_filename(document)
+    return Response(data, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="{name}"'})
+
+
+PDF_ROW_ACTION = [EndpointLinkRowAction("fa fa-file-pdf-o", ".pdf_view", title="PDF")]
+
+
+class QuoteView(SalesDocumentView):
+    column_list = ["number", "company", "issue_date", "valid_until", "status", "total_excl_tax",
+                   "total_incl_tax"]
+    column_filters = ["status", "issue_date", "valid_until", "total_incl_tax", "company.name"]
+    form_columns = ["company", "issue_date", "valid_until", "opportunity", "notes", "lines"]
+    form_ajax_refs = {"company": COMPANY_AJAX,
+                      "opportunity": {"fields": ["title"], "page_size": 10,
+                                      "filters": ["status = 'open'"],
+                                      "placeholder": "Search an open opportunity (optional)"}}
+    inline_models = [(QuoteLine, LINE_FORM)]
+    column_extra_row_actions = PDF_ROW_ACTION
+    actions_map = lifecycle.QUOTE_ACTIONS
+
+    def prefill_dates(self, form, today):
+        super().prefill_dates(form, today)
+        if form.valid_until.data is None:
+            form.valid_until.data = form.issue_date.data + timedelta(days=30)
+
+    def check_dates(self, model):
+        if model.valid_until and model.issue_date and model.valid_until < model.issue_date:
+            raise SalesError("“Valid until” cannot be before the issue date.")
+
+    def available_actions(self, model):
+        return lifecycle.quote_actions(model)
+
+    def pdf_url(self, model):
+        return self.get_url(".pdf_view", id=model.id)
+
+    def done_message(self, action, document, result):
+        if action == "accept":
+            return f"Quote {document.number} accepted: order {result.number} was created."
+        if action == "send":
+            return f"Quote {document.number} is numbered and marked sent."
+        return super().done_message(action, document, result)
+
+    @expose("/pdf/")
+    def pdf_view(self):
+        quote = self.get_one(request.args.get("id", ""))
+        if quote is None:
+            flash("That quote does not exist.", "error")
+            return redirect(self.get_url(".index_view"))
+        return _pdf_response(quote, pdf_service.quote_pdf(quote))
+
+
+class OrderView(SalesDocumentView):
+    column_list = ["number", "company", "order_date", "status", "quote", "total_excl_tax",
+                   "total_incl_tax"]
+    column_filters = ["status", "order_date", "total_incl_tax", "company.name"]
+    column_formatters = {**FORMATTERS, "quote": related_formatter("quote")}
+    form_columns = ["company", "order_date", "notes", "lines"]
+
+    def prefill_dates(self, form, today):
+        if form.order_date.data is None:
+            form.order_date.data = today
+    inline_models = [(OrderLine, LINE_FORM)]
+    actions_map = lifecycle.ORDER_ACTIONS
+
+    def on_model_change(self, form, model, is_created):
+        super().on_model_change(form, model, is_created)
+        if is_created:
+            lifecycle.number_new_order(model)
+
+    def available_actions(self, model):
+        return lifecycle.order_actions(model)
+
+    def render(self, template, **kwargs):
+        model = kwargs.get("model")
+        if template == self.details_template and model is not None:
+            invoiced = lifecycle.invoiced_amount(model)
+            kwargs.update(invoiced=invoiced, left_to_invoice=model.total_excl_tax - invoiced,
+                          order_invoices=db.session.scalars(
+                              db.select(Invoice).where(Invoice.order_id == model.id)
+                              .order_by(Invoice.id)).all())
+        return super().render(template, **kwargs)
+
+    @expose("/invoice/", methods=("POST",))
+    def invoice_view(self):
+        """Invoice an order: the whole rest, or a percentage of its total."""
+        order = lifecycle.lock(Order, request.form.get("id", type=int))
+        if order is None:
+            flash("That order does not exist any more.", "error")
+            return redirect(self.get_url(".index_view"))
+        raw = (request.form.get("percent") or "").strip().replace(",", ".")
+        try:
+            percent = Decimal(raw) if raw else None
+            invoice = lifecycle.invoice_order(order, percent, user=current_user)
+            db.session.commit()
+        except InvalidOperation:
+            flash("The part to invoice must be a number, e.g. 30 for 30 %.", "error")
+            return redirect(self.get_url(".details_view", id=order.id))
+        except SalesError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+            return redirect(self.get_url(".details_view", id=order.id))
+        flash(f"Draft invoice created for order {order.number}: check it, then issue it.",
+              "success")
+        return redirect(url_for("invoice.details_view", id=invoice.id))
+
+
+class InvoiceView(SalesDocumentView):
+    column_list = ["number", "company", "issue_date", "due_date", "status", "total_excl_tax",
+                   "total_incl_tax", "paid_on"]
+    column_filters = ["status", "issue_date", "due_date", "paid_on", "total_incl_tax",
+                      "company.name"]
+    column_formatters = {**FORMATTERS, "order": related_formatter("order")}
+    form_columns = ["company", "issue_date", "due_date", "order", "notes", "lines"]
+    form_ajax_refs = {"company": COMPANY_AJAX,
+                      "order": {"fields": ["number"], "page_size": 10, "filters": ["status = 'open'"],
+                                "placeholder": "Search an open order by number (optional)"}}
+    inline_models = [(InvoiceLine, LINE_FORM)]
+    column_extra_row_actions = PDF_ROW_ACTION
+    actions_map = lifecycle.INVOICE_ACTIONS
+
+    def prefill_dates(self, form, today):
+        super().prefill_dates(form, today)
+        if form.due_date.data is None:
+            terms = int(get_setting("payment_terms_days") or 0)
+            form.due_date.data = form.issue_date.data + timedelta(days=terms)
+
+    def check_dates(self, model):
+        if model.due_date and model.issue_date and model.due_date < model.issue_date:
+            raise SalesError("The due date cannot be before the issue date.")
+
+    def on_model_change(self, form, model, is_created):
+        super().on_model_change(form, model, is_created)
+        if is_created:
+            lifecycle.prepare_new_invoice(model)
+
+    def available_actions(self, model):
+        return lifecycle.invoice_actions(model)
+
+    def pdf_url(self, model):
+        return self.get_url(".pdf_view", id=model.id)
+
+    def done_message(self, action, document, result):
+        if action == "issue":
+            return f"Invoice issued with number {document.number}. Its lines are now frozen."
+        return super().done_message(action, document, result)
+
+    def render(self, template, **kwargs):
+        if template == self.details_template and kwargs.get("model") is not None:
+            kwargs.update(payment_methods=PAYMENT_METHODS, today=date.today())
+        return super().render(template, **kwargs)
+
+    @expose("/pdf/")
+    def pdf_view(self):
+        invoice = self.get_one(request.args.get("id", ""))
+        if invoice is None:
+            flash("That invoice does not exist.", "error")
+            return redirect(self.get_url(".index_view"))
+        return _pdf_response(invoice, pdf_service.invoice_pdf(invoice))
+
+    @expose("/pay/", methods=("POST",))
+    def pay_view(self):
+        """Record a payment from the invoice page."""
+        invoice = lifecycle.lock(Invoice, request.form.get("id", type=int))
+        if invoice is None:
+            flash("That invoice does not exist any more.", "error")
+            return redirect(self.get_url(".index_view"))
+        try:
+            amount = Decimal((request.form.get("amount") or "").replace(",", "."))
+            paid_on = date.fromisoformat(request.form.get("paid_on") or "")
+        except (InvalidOperation, ValueError):
+            flash("Enter the amount (e.g. 120.50) and the date of the payment.", "error")
+            return redirect(self.get_url(".details_view", id=invoice.id))
+        try:
+            record_payment(invoice, amount, paid_on, request.form.get("method") or "transfer",
+                           (request.form.get("reference") or "").strip()[:100], user=current_user)
+            db.session.commit()
+        except SalesError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+            return redirect(self.get_url(".details_view", id=invoice.id))
+        state = "fully paid" if invoice.paid_on else f"balance {invoice.balance:,.2f}"
+        flash(f"Payment of {amount:,.2f} recorded on invoice {invoice.number} ({state}).", "success")
+        return redirect(self.get_url(".details_view", id=invoice.id))
+
+
+def add_sales_views(admin: Admin, category: str = "Sales") -> None:
+    """Register quotes, orders, invoices, payments, their lines, the board and the history."""
+    from .opportunities import OpportunityView, PipelineBoardView
+    from .payments import PaymentView
+    from .sales_lines import LineView
+    from .sales_history import SalesHistoryView
+    from ..models import Opportunity
+
+    admin.add_view(OpportunityView(Opportunity, db, name="Opportunities", category=category))
+    admin.add_view(PipelineBoardView(name="Pipeline board", endpoint="pipeline",
+                                     url="/admin/pipeline", category=category))
+    admin.add_view(QuoteView(Quote, db, name="Quotes", category=category))
+    admin.add_view(OrderView(Order, db, name="Orders", category=category))
+    admin.add_view(InvoiceView(Invoice, db, name="Invoices", category=category))
+    admin.add_view(PaymentView(Payment, db, name="Payments", category=category))
+    admin.add_view(LineView(QuoteLine, db, "quote", name="Quote lines", category=category))
+    admin.add_view(LineView(OrderLine, db, "order", name="Order lines", category=category))
+    admin.add_view(LineView(InvoiceLine, db, "invoice", name="Invoice lines", category=category))
+    admin.add_view(SalesHistoryView(name="Sales history", endpoint="sales_history",
+                                    url="/admin/sales-history"))
+
+
+def add_sales_configuration_views(admin: Admin, category: str = "Configuration") -> None:
+    from ..models import PipelineStage
+    from .opportunities import PipelineStageView
+    admin.add_view(PipelineStageView(PipelineStage, db, name="Pipeline stages", category=category))

@@ -1,0 +1,62 @@
+"""Column formatters shared by the sales views: money, status badges, links to documents."""
+from decimal import Decimal
+
+from flask import url_for
+from markupsafe import Markup, escape
+
+from .links import company_link
+
+STATUS_BADGES = {"draft": "secondary", "sent": "info", "accepted": "success", "refused": "dark",
+                 "expired": "warning", "open": "primary", "invoiced": "success",
+                 "closed": "dark", "issued": "success", "cancelled": "danger", "won": "success",
+                 "lost": "dark"}
+
+
+def money_text(amount: Decimal | None) -> str:
+    return "" if amount is None else f"{amount:,.2f}"
+
+
+def badge(status: str | None) -> Markup:
+    if not status:
+        return Markup("")
+    return Markup('<span class="badge badge-{}" data-status="{}">{}</span>').format(
+        STATUS_BADGES.get(status, "light"), status, status.capitalize())
+
+
+def document_url(document) -> str:
+    return url_for(f"{type(document).__name__.lower()}.details_view", id=document.id)
+
+
+def document_link(document) -> Markup:
+    if document is None:
+        return Markup("")
+    return Markup('<a href="{}">{}</a>').format(document_url(document), escape(str(document)))
+
+
+def _money(_view, _context, model, name):
+    return money_text(getattr(model, name))
+
+
+def _badge(_view, _context, model, name):
+    return badge(getattr(model, name))
+
+
+def _company(_view, _context, model, _name):
+    return company_link(model.company)
+
+
+def _self_link(_view, _context, model, _name):
+    return document_link(model)
+
+
+def _related(attr):
+    return lambda _v, _c, model, _n: document_link(getattr(model, attr))
+
+
+MONEY_FORMATTERS = {name: _money for name in ("amount", "total_excl_tax", "total_tax",
+                                              "total_incl_tax", "unit_price")}
+FORMATTERS = {**MONEY_FORMATTERS, "status": _badge, "company": _company, "number": _self_link}
+
+
+def related_formatter(attr):
+    return _related(attr)

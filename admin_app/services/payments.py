@@ -1,0 +1,93 @@
+"""Payments on issued invoices: partial and multiple, never more than the balance."""
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import func, inspect, select
+
+from ..extensions import db
+from ..models import Invoice, Payment
+from ..models.sales import PAYMENT_METHODS
+from . import audit
+from .pricing import ZERO, to_cents
+from .sales import SalesError
+
+
+def paid_total(invoice_id: int, excluding: int | None = None) -> Decimal:
+    query = select(func.coalesce(func.sum(Payment.amount), 0)).where(Payment.invoice_id == invoice_id)
+    if excluding is not None:
+        query = query.where(Payment.id != excluding)
+    return Decimal(db.session.scalar(query) or 0)
+
+
+def check_payment(payment: Payment) -> None:
+    """Refuse a payment on a non-issued invoice, a non-positive amount or an overpayment."""
+    # No autoflush: the sums below must not already include this unsaved payment.
+    with db.session.no_autoflush:
+        _check_payment(payment)
+
+
+def _check_payment(payment: Payment) -> None:
+    invoice = payment.invoice
+    if invoice is None:
+        raise SalesError("Choose the invoice this payment settles.")
+    # Lock the invoice so two clerks cannot both pay its last balance (PostgreSQL).
+    db.session.execute(select(Invoice.id).where(Invoice.id == invoice.id).with_for_update())
+    if invoice.status != "issued":
+        raise SalesError(f"Invoice {invoice} is {invoice.status}: payments are only recorded on "
+                         "issued invoices.")
+    if payment.amount is None or payment.amount <= 0:
+        raise SalesError("The amount of a payment must be above 0.")
+    if payment.paid_on is None:
+        raise SalesError("The payment date is required.")
+    if payment.method not in PAYMENT_METHODS:
+        raise SalesError(f"Unknown payment method {payment.method!r}.")
+    payment.amount = to_cents(payment.amount)
+    balance = invoice.total_incl_tax - paid_total(invoice.id, excluding=payment.id)
+    if payment.amount > balance:
+        raise SalesError(f"Overpayment refused: invoice {invoice} has a balance of {balance} and "
+                         f"this payment is {payment.amount}.")
+
+
+def refresh_paid_on(invoice: Invoice) -> None:
+    """paid_on = date of the payment that completed the invoice; empty while a balance is left."""
+    db.session.flush()
+    rows = db.session.execute(select(Payment.amount, Payment.paid_on)
+                              .where(Payment.invoice_id == invoice.id)
+                              .order_by(Payment.paid_on, Payment.id)).all()
+    paid, completed_on = ZERO, None
+    for amount, paid_on in rows:
+        paid += amount
+        if completed_on is None and paid >= invoice.total_incl_tax > 0:
+            completed_on = paid_on
+    invoice.paid_on = completed_on if paid >= invoice.total_incl_tax > 0 else None
+
+
+def record_payment(invoice: Invoice, amount: Decimal, paid_on: date, method: str = "transfer",
+                   reference: str | None = None, user=None) -> Payment:
+    """Add a payment to an issued invoice and keep its paid_on up to date."""
+    payment = Payment(invoice=invoice, amount=Decimal(amount), paid_on=paid_on, method=method,
+                      reference=reference or None, created_by_id=getattr(user, "id", None))
+    check_payment(payment)
+    db.session.add(payment)
+    after_payment_saved(payment)
+    return payment
+
+
+def after_payment_saved(payment: Payment) -> None:
+    """Refresh paid_on of the payment's invoice and of the one it moved from, and audit it."""
+    history = inspect(payment).attrs.invoice.history
+    refresh_paid_on(payment.invoice)
+    for previous in history.deleted or ():
+        if previous is not None and previous is not payment.invoice:
+            refresh_paid_on(previous)
+    audit.record("payment", payment.invoice, summary=f"Payment of {payment.amount} on "
+                 f"{payment.paid_on} recorded on invoice {payment.invoice}")
+
+
+def remove_payment(payment: Payment) -> None:
+    """Delete a payment; the invoice is no longer fully paid if it was."""
+    invoice = payment.invoice
+    db.session.delete(payment)
+    refresh_paid_on(invoice)
+    audit.record("payment", invoice, summary=f"Payment of {payment.amount} on {payment.paid_on} "
+                 f"removed from invoice {invoice}")
