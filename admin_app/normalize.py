@@ -26,7 +26,9 @@ def normalize_name(name: str | None) -> str:
     """Lower-case, accent-free words of a company name without legal forms or punctuation."""
     if not name:
         return ""
-    words = re.sub(r"[^a-z0-9]+", " ", strip_accents(name).lower()).split()
+    # Dots join abbreviations: "S.L." is the legal form "sl", not the words "s" and "l".
+    folded = strip_accents(name).lower().replace(".", "")
+    words = re.sub(r"[^a-z0-9]+", " ", folded).split()
     kept = [w for w in words if w not in LEGAL_FORMS]
     return " ".join(kept or words)
 
