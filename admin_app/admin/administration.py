@@ -73,12 +73,12 @@ class UserView(AdminOnlyModelView):
         return type("UserEditForm", (super().get_edit_form(),), _password_fields(False))
 
     def on_model_change(self, form, model, is_created):
+        if not is_created:
+            self._keep_an_admin(model)
         model.email = model.email.strip().lower()
         other = find_user_by_email(model.email)
         if other is not None and other is not model:
             raise ValidationError(f"Another user already has the email {model.email}.")
-        if not is_created:
-            self._keep_an_admin(model)
         if form.password.data:
             model.password_hash = hash_password(form.password.data)
             model._audit_extra = {"password": ["(hidden)", "(changed)"]}

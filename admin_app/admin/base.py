@@ -140,7 +140,9 @@ class SecureModelView(SecureMixin, ModelView):
                 form.populate_obj(model)
             db.session.add(model)
             pending = self._pending_children(model)
-            self._on_model_change(form, model, True)
+            # Hooks that query must not flush a half-built row; they flush on purpose if needed.
+            with db.session.no_autoflush:
+                self._on_model_change(form, model, True)
             db.session.flush()
             self._audit_saved(model, None, pending)
             db.session.commit()
@@ -158,7 +160,8 @@ class SecureModelView(SecureMixin, ModelView):
             with db.session.no_autoflush:
                 form.populate_obj(model)
             pending = self._pending_children(model)
-            self._on_model_change(form, model, False)
+            with db.session.no_autoflush:
+                self._on_model_change(form, model, False)
             db.session.flush()
             self._audit_saved(model, before, pending)
             db.session.commit()
