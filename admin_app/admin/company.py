@@ -1,18 +1,163 @@
 """The company list and form; the client card and the merge attach here (issues 4 and 6)."""
+from flask import request
+from flask_admin.contrib.sqla.filters import FilterEqual, IntEqualFilter
+from markupsafe import Markup
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+from wtforms.validators import ValidationError
+
+from ..extensions import db
+from ..models import Address, Company, Contact, User
+from ..models.companies import COMPANY_STATUSES
+from ..services.companies import apply_address_flags, check_address_flags, default_comments
+from . import validators as v
 from .base import SecureModelView
+from .company_delete import CompanyDeleteMixin
+from .custom_fields import CustomFieldsMixin
+from .formatting import LazyOptions
+from .links import company_url
 from .merge import DuplicateWarningMixin, MergeViewMixin
 
+STATUS_CHOICES = [(s, s.title()) for s in COMPANY_STATUSES]
 
-class CompanyView(MergeViewMixin, DuplicateWarningMixin, SecureModelView):
-    column_list = ["name", "status", "email", "phone", "account_manager", "created_at"]
-    column_searchable_list = ["name", "email", "phone", "legal_id"]
-    column_filters = ["status", "created_at"]
+
+def _with_scheme(value):
+    """'www.acme.com' is what people type; store a link that works."""
+    if value and value.strip() and "://" not in value:
+        return "https://" + value.strip()
+    return value.strip() if isinstance(value, str) else value
+
+
+def _live_companies():
+    """Companies that are not merge tombstones."""
+    if db.engine.dialect.name == "sqlite":
+        # Without statistics SQLite would read the merged_into_id index (every live row) and sort
+        # them all; written this way it walks the name index and stops after one page.
+        return func.coalesce(Company.merged_into_id, 0) == 0
+    return Company.merged_into_id.is_(None)
+
+
+def _active_users():
+    return db.session.scalars(select(User).where(User.is_active).order_by(User.full_name)).all()
+
+
+USER_OPTIONS = LazyOptions(lambda: [(u.id, str(u)) for u in _active_users()])
+
+
+def _name_formatter(_view, _context, model, _name):
+    return Markup('<a href="{}">{}</a>').format(company_url(model.id), model.name)
+
+
+def _city_formatter(_view, _context, model, _name):
+    address = model.main_address
+    return address.city if address else ""
+
+
+def _website_formatter(_view, _context, model, _name):
+    if not model.website:
+        return ""
+    if not model.website.startswith(("http://", "https://")):
+        return model.website
+    return Markup('<a href="{0}" rel="noopener noreferrer" target="_blank">{0}</a>').format(
+        model.website)
+
+
+def _email_formatter(_view, _context, model, name):
+    value = getattr(model, name)
+    return Markup('<a href="mailto:{0}">{0}</a>').format(value) if value else ""
+
+
+class CompanyView(MergeViewMixin, DuplicateWarningMixin, CompanyDeleteMixin, CustomFieldsMixin,
+                  SecureModelView):
+    """Leads and clients: a fast list, an ajax-friendly form with addresses and contacts inline."""
+
+    html_fields = ("comments",)
+    edit_template = "admin/company/edit.html"
+
+    column_list = ["name", "status", "city", "email", "phone", "account_manager", "created_at"]
+    column_labels = {"city": "City", "account_manager": "Account manager", "legal_id": "Legal ID",
+                     "created_at": "Created", "updated_at": "Updated",
+                     "converted_at": "Became a client"}
+    column_sortable_list = ["name", "status", "email", "created_at",
+                            ("account_manager", "account_manager.full_name")]
     column_default_sort = "name"
+    column_searchable_list = ["name", "email", "phone", "legal_id", "website"]
+    column_choices = {"status": STATUS_CHOICES}
+    column_filters = [
+        FilterEqual(Company.status, "Status", options=STATUS_CHOICES),
+        IntEqualFilter(Company.account_manager_id, "Account manager", options=USER_OPTIONS),
+        "created_at", "updated_at", "converted_at",
+    ]
+    column_details_list = ["name", "status", "email", "phone", "website", "legal_id",
+                           "account_manager", "comments", "converted_at", "created_at",
+                           "updated_at"]
+    column_export_list = ["id", "name", "status", "email", "phone", "website", "legal_id",
+                          "city", "account_manager", "created_at", "updated_at"]
+    column_formatters = {"name": _name_formatter, "city": _city_formatter,
+                         "website": _website_formatter, "email": _email_formatter}
+    column_formatters_export = {"name": lambda v, c, m, n: m.name,
+                                "city": _city_formatter,
+                                "website": lambda v, c, m, n: m.website or "",
+                                "email": lambda v, c, m, n: m.email or ""}
+
     form_columns = ["name", "status", "email", "phone", "website", "legal_id",
                     "account_manager", "comments"]
+    form_choices = {"status": STATUS_CHOICES}
+    form_args = {
+        "name": {"validators": [v.required("company name")]},
+        "email": {"validators": v.email()},
+        "phone": {"validators": v.phone()},
+        "website": {"validators": v.website(), "filters": [_with_scheme]},
+        "account_manager": {"query_factory": _active_users,
+                            "description": "The user in charge; the company shows in their "
+                                           "dashboard under “My clients”."},
+        "comments": {"description": "Shared with every user. Basic formatting (bold, lists, "
+                                    "links) is kept; scripts and styles are removed."},
+    }
+    form_widget_args = {"comments": {"rows": 6}}
+    inline_models = [
+        (Address, {
+            "form_columns": ["id", "label", "contact_name", "line1", "line2", "postal_code",
+                             "city", "country", "is_main", "is_billing_default",
+                             "is_delivery_default", "is_quote_default"],
+            "form_label": "Address",
+            "column_labels": {"line1": "Address line 1", "line2": "Address line 2",
+                              "is_main": "Main address", "is_billing_default": "Default for invoices",
+                              "is_delivery_default": "Default for deliveries",
+                              "is_quote_default": "Default for quotes"},
+            "form_args": {"line1": {"validators": [v.required("street address")]}},
+        }),
+        (Contact, {
+            "form_columns": ["id", "first_name", "last_name", "email", "job_title", "phone",
+                             "is_billing_contact"],
+            "form_label": "Contact",
+            "column_labels": {"is_billing_contact": "Billing contact (receives invoices first)"},
+            "form_args": {"last_name": {"validators": [v.required("contact's last name")]},
+                          "email": {"validators": v.email()},
+                          "phone": {"validators": v.phone()}},
+        }),
+    ]
 
     def get_query(self):
-        return super().get_query().filter(self.model.merged_into_id.is_(None))
+        return (super().get_query().filter(_live_companies())
+                .options(selectinload(Company.addresses)))
 
     def get_count_query(self):
-        return super().get_count_query().filter(self.model.merged_into_id.is_(None))
+        return super().get_count_query().filter(_live_companies())
+
+    def create_form(self, obj=None):
+        form = super().create_form(obj)
+        if request.method == "GET" and not form.comments.data:
+            form.comments.data = default_comments()
+        return form
+
+    def on_model_change(self, form, model, is_created):
+        errors = check_address_flags(list(model.addresses))
+        if errors:
+            raise ValidationError(" ".join(errors))
+        super().on_model_change(form, model, is_created)
+        apply_address_flags(model)
+
+    def search_placeholder(self):
+        return "Name, email, phone, legal ID or website"
+

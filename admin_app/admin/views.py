@@ -6,81 +6,14 @@ from ..models import (
     Address, AuditLog, CommentTemplate, Company, Contact, CustomFieldDefinition, Document,
     EmailTemplate, Exchange, Merge, User,
 )
-from .base import AdminOnlyModelView, ReadOnlyModelView, SecureModelView
+from .administration import AuditLogView, MergeView, UserView
+from .base import AdminOnlyModelView, SecureModelView
 from .company import CompanyView
-from .merge import DuplicatesView, undo_formatter
+from .configuration import CommentTemplateView, CustomFieldDefinitionView, EmailTemplateView
+from .crm import AddressView, ContactView, ExchangeView
+from .document_list import DocumentView
+from .merge import DuplicatesView
 from .sales import add_sales_configuration_views, add_sales_views
-
-
-class UserView(AdminOnlyModelView):
-    column_list = ["email", "full_name", "role", "is_active", "last_login_at"]
-    column_searchable_list = ["email", "full_name"]
-    column_filters = ["role", "is_active"]
-    form_columns = ["email", "full_name", "role", "is_active"]
-    column_exclude_list = ["password_hash"]
-    column_details_exclude_list = ["password_hash"]
-    column_export_exclude_list = ["password_hash"]
-
-
-class AddressView(SecureModelView):
-    column_list = ["company", "label", "contact_name", "line1", "postal_code", "city", "country",
-                   "is_main", "is_billing_default", "is_delivery_default", "is_quote_default"]
-    column_searchable_list = ["label", "line1", "city", "postal_code"]
-    form_ajax_refs = {"company": {"fields": ["name"], "page_size": 10}}
-
-
-class ContactView(SecureModelView):
-    column_list = ["company", "first_name", "last_name", "email", "job_title", "phone",
-                   "is_billing_contact"]
-    column_searchable_list = ["first_name", "last_name", "email", "phone"]
-    form_excluded_columns = ["photo", "created_at"]
-    form_ajax_refs = {"company": {"fields": ["name"], "page_size": 10}}
-
-
-class ExchangeView(SecureModelView):
-    column_list = ["occurred_at", "company", "kind", "title", "contact", "author", "callback_at"]
-    column_default_sort = ("occurred_at", True)
-    column_searchable_list = ["title"]
-    column_filters = ["kind", "occurred_at", "callback_at"]
-    form_excluded_columns = ["created_at", "sent_at", "send_error", "email_status"]
-    form_ajax_refs = {"company": {"fields": ["name"], "page_size": 10},
-                      "contact": {"fields": ["first_name", "last_name", "email"], "page_size": 10}}
-
-
-class DocumentView(SecureModelView):
-    column_list = ["title", "original_name", "company", "size_bytes", "signature_status",
-                   "created_at"]
-    column_searchable_list = ["title", "original_name"]
-    column_filters = ["signature_status", "created_at"]
-    can_create = False
-    form_columns = ["title", "company"]
-    form_ajax_refs = {"company": {"fields": ["name"], "page_size": 10}}
-
-
-class CommentTemplateView(AdminOnlyModelView):
-    column_list = ["name", "is_default"]
-
-
-class EmailTemplateView(AdminOnlyModelView):
-    column_list = ["name", "subject"]
-
-
-class CustomFieldDefinitionView(AdminOnlyModelView):
-    column_list = ["position", "key", "label", "field_type", "is_active"]
-
-
-class AuditLogView(ReadOnlyModelView):
-    admin_only = True
-    column_list = ["at", "user", "action", "entity_type", "entity_id", "summary"]
-    column_default_sort = ("at", True)
-    column_filters = ["action", "entity_type", "at"]
-
-
-class MergeView(ReadOnlyModelView):
-    admin_only = True
-    column_list = ["created_at", "kept", "absorbed", "user", "undone_at"]
-    column_default_sort = ("created_at", True)
-    column_formatters = {"undone_at": undo_formatter}
 
 
 def add_model_views(admin: Admin) -> None:

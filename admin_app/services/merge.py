@@ -11,6 +11,7 @@ from ..extensions import db
 from ..models import Company, Merge, User
 from ..models.base import utcnow
 from . import audit
+from ..errors import Refusal
 
 # Scalar fields offered field by field in the preview; the kept value wins unless chosen.
 MERGE_FIELDS: dict[str, str] = {
@@ -35,7 +36,7 @@ CUSTOM_VALUES = "custom_field_values.company_id"
 UNDO_CHUNK = 5000
 
 
-class MergeError(ValueError):
+class MergeError(Refusal):
     """A merge or undo refused, with a message meant for the user."""
 
 

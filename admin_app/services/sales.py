@@ -12,12 +12,13 @@ from .conversion import convert_on_invoice
 from .numbering import next_number
 from .pricing import ZERO, apply_line_totals, to_cents
 from .settings import get_setting
+from ..errors import Refusal
 
 HUNDRED = Decimal("100")
 LINE_FIELDS = ("description", "quantity", "unit_price", "tax_rate")
 
 
-class SalesError(ValueError):
+class SalesError(Refusal):
     """A refused sales operation; the message is shown to the user as is."""
 
 

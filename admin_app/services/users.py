@@ -8,13 +8,14 @@ from ..extensions import db
 from ..models import User
 from ..models.base import utcnow
 from ..models.users import ROLES
+from ..errors import Refusal
 
 _default_hasher = PasswordHasher()
 # Tests create many users; the smallest argon2 cost keeps them fast and still exercises argon2.
 _fast_hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 
-class UserError(ValueError):
+class UserError(Refusal):
     """A user-facing reason why an account could not be created or changed."""
 
 

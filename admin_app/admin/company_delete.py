@@ -1,0 +1,83 @@
+"""Deleting companies: a company with sales documents is merged, never deleted; an empty one goes
+after a page that lists what goes with it."""
+from flask import abort, flash, redirect, request
+from flask_admin import expose
+from flask_admin.actions import action
+from flask_admin.helpers import get_redirect_target
+from flask_admin.model.template import DeleteRowAction, LinkRowAction
+from markupsafe import Markup
+from wtforms.validators import ValidationError
+
+from ..models import Company
+from ..services.companies import deletion_blockers, deletion_consequences, describe_counts
+
+
+def merge_url(company_id: int) -> str:
+    # A plain path: the merge view is registered by its own module (endpoint company.merge_view).
+    return f"/admin/company/merge/?id={company_id}"
+
+
+def refusal_message(company: Company, blockers: dict[str, int]) -> Markup:
+    """Why the company cannot be deleted, with the way out: the merge."""
+    return Markup(
+        "“{name}” cannot be deleted: it has {what}, which must stay in the books. "
+        'If it is a duplicate, <a href="{url}">merge it</a> with the card to keep instead.'
+    ).format(name=company.name, what=describe_counts(blockers), url=merge_url(company.id))
+
+
+class CompanyDeleteMixin:
+    """Delete rules for companies, from the list, the edit page, bulk delete and direct posts."""
+
+    def on_model_delete(self, model):
+        super().on_model_delete(model)
+        blockers = deletion_blockers([model.id])[model.id]
+        if blockers:
+            raise ValidationError(refusal_message(model, blockers))
+
+    def deletion_blockers_of(self, model) -> dict[str, int]:
+        return deletion_blockers([model.id])[model.id]
+
+    def refusal_of(self, model) -> Markup | None:
+        blockers = self.deletion_blockers_of(model)
+        return refusal_message(model, blockers) if blockers else None
+
+    def get_list_row_actions(self):
+        actions = [a for a in super().get_list_row_actions() if not isinstance(a, DeleteRowAction)]
+        if self.can_delete:
+            actions.append(LinkRowAction(
+                "fa fa-trash",
+                lambda _action, row_id, _row: self.get_url(".delete_confirm", id=row_id,
+                                                           url=request.full_path),
+                title="Delete…"))
+        return actions
+
+    @action("delete", "Delete", None)
+    def action_delete(self, ids):
+        # No browser confirm(): the next page lists what would go and asks.
+        return redirect(self.get_url(".delete_confirm", id=list(ids), url=request.full_path))
+
+    @expose("/delete/confirm/", methods=("GET", "POST"))
+    def delete_confirm(self):
+        if not self.can_delete:
+            abort(403)
+        ids = [i for i in request.values.getlist("id", type=int) if i]
+        return_url = get_redirect_target() or self.get_url(".index_view")
+        companies = self.get_query().filter(Company.id.in_(ids)).order_by(Company.name).all()
+        if not companies:
+            flash("That company no longer exists (it may have been deleted or merged).", "error")
+            return redirect(self.get_url(".index_view"))
+        found = [c.id for c in companies]
+        blockers = deletion_blockers(found)
+        if request.method == "POST":
+            if self.delete_models(companies):
+                names = ", ".join(f"“{c.name}”" for c in companies)
+                flash(f"Deleted {names} and everything that went with it.", "success")
+                return redirect(self.get_url(".index_view"))
+            return redirect(self.get_url(".delete_confirm", id=found, url=return_url))
+        consequences = deletion_consequences(found)
+        rows = [{"company": c, "refusal": refusal_message(c, blockers[c.id])
+                 if blockers[c.id] else None,
+                 "goes_with": describe_counts(consequences[c.id])}
+                for c in companies]
+        return self.render("admin/company/delete_confirm.html", rows=rows, return_url=return_url,
+                           deletable=all(r["refusal"] is None for r in rows))

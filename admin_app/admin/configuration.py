@@ -1,0 +1,89 @@
+"""Configuration pages for admins: comment and email templates, custom fields."""
+from flask_admin.contrib.sqla.filters import FilterEqual
+from sqlalchemy import update
+from wtforms.validators import Length, Regexp, ValidationError
+
+from ..extensions import db
+from ..models import CommentTemplate, CustomFieldDefinition
+from ..models.companies import CUSTOM_FIELD_TYPES
+from . import validators as v
+from .base import AdminOnlyModelView
+
+FIELD_TYPE_CHOICES = [("text", "Text"), ("number", "Number"), ("date", "Date"),
+                      ("boolean", "Yes / no"), ("choice", "Choice in a list"),
+                      ("url", "Web address")]
+PLACEHOLDERS = ("Placeholders: {{ company.name }}, {{ contact.first_name }}, "
+                "{{ contact.last_name }}, {{ user.full_name }}. Basic formatting is kept; "
+                "scripts are removed.")
+
+
+class CommentTemplateView(AdminOnlyModelView):
+    html_fields = ("body",)
+    column_list = ["name", "is_default", "body"]
+    column_labels = {"is_default": "Pre-fills new companies", "body": "Text"}
+    column_searchable_list = ["name", "body"]
+    column_default_sort = "name"
+    form_columns = ["name", "body", "is_default"]
+    form_args = {"name": {"validators": [v.required("template name"), Length(max=120)]},
+                 "is_default": {"label": "Pre-fill the comments of new companies",
+                                "description": "Only one template can do this; ticking it here "
+                                               "unticks the others."},
+                 "body": {"label": "Text", "description": "Basic formatting is kept; scripts "
+                                                          "are removed."}}
+    form_widget_args = {"body": {"rows": 8}}
+
+    def on_model_change(self, form, model, is_created):
+        super().on_model_change(form, model, is_created)
+        if model.is_default:
+            with db.session.no_autoflush:
+                db.session.execute(update(CommentTemplate).where(
+                    CommentTemplate.is_default, CommentTemplate.id != (model.id or 0))
+                    .values(is_default=False).execution_options(synchronize_session="fetch"))
+
+
+class EmailTemplateView(AdminOnlyModelView):
+    html_fields = ("body",)
+    column_list = ["name", "subject", "body"]
+    column_searchable_list = ["name", "subject", "body"]
+    column_default_sort = "name"
+    form_columns = ["name", "subject", "body"]
+    form_args = {"name": {"validators": [v.required("template name"), Length(max=120)]},
+                 "subject": {"validators": [v.required("subject"), Length(max=200)]},
+                 "body": {"description": PLACEHOLDERS}}
+    form_widget_args = {"body": {"rows": 10}}
+
+
+class CustomFieldDefinitionView(AdminOnlyModelView):
+    column_list = ["position", "label", "key", "field_type", "is_active"]
+    column_labels = {"field_type": "Type", "is_active": "Shown",
+                     "key": "Key (used in exports)"}
+    column_choices = {"field_type": FIELD_TYPE_CHOICES}
+    column_default_sort = [("position", False), ("id", False)]
+    column_filters = [FilterEqual(CustomFieldDefinition.field_type, "Type",
+                                  options=FIELD_TYPE_CHOICES), "is_active"]
+    form_columns = ["label", "key", "field_type", "choices", "position", "is_active"]
+    form_choices = {"field_type": FIELD_TYPE_CHOICES}
+    form_args = {
+        "label": {"validators": [v.required("label"), Length(max=120)]},
+        "key": {"validators": [v.required("key"), Regexp(
+            r"^[a-z][a-z0-9_]{0,59}$",
+            message="Use lower-case letters, digits and _ only, starting with a letter.")]},
+        "choices": {"description": "For “Choice in a list”: one choice per line."},
+        "position": {"description": "Fields are shown in increasing position."},
+        "is_active": {"label": "Shown on the card and in the company form"},
+    }
+
+    def on_model_change(self, form, model, is_created):
+        if model.field_type not in CUSTOM_FIELD_TYPES:
+            raise ValidationError("Choose the type of the field.")
+        if model.field_type == "choice":
+            options = [c.strip() for c in (model.choices or "").splitlines() if c.strip()]
+            if not options:
+                raise ValidationError("List the choices, one per line.")
+            model.choices = "\n".join(dict.fromkeys(options))
+        duplicate = db.session.scalar(db.select(CustomFieldDefinition.id).where(
+            CustomFieldDefinition.key == model.key,
+            CustomFieldDefinition.id != (model.id or 0)))
+        if duplicate:
+            raise ValidationError(f"Another custom field already uses the key “{model.key}”.")
+        super().on_model_change(form, model, is_created)

@@ -1,0 +1,134 @@
+"""CRM lists besides companies: contacts, addresses and exchanges."""
+from flask_admin.contrib.sqla.filters import FilterEqual, IntEqualFilter
+from flask_login import current_user
+from markupsafe import Markup
+from wtforms.validators import ValidationError
+
+from ..models import Exchange
+from ..models.base import utcnow
+from ..models.exchanges import EXCHANGE_KINDS
+from ..services.companies import take_address_flags
+from . import validators as v
+from .base import SecureModelView
+from .company import USER_OPTIONS
+
+COMPANY_REF = {"fields": ["name"], "page_size": 10, "placeholder": "Type a company name"}
+KIND_CHOICES = [("call", "Phone call"), ("meeting", "Meeting"), ("email", "Email"),
+                ("note", "Note")]
+
+
+def _mailto(_view, _context, model, name):
+    value = getattr(model, name)
+    return Markup('<a href="mailto:{0}">{0}</a>').format(value) if value else ""
+
+
+class ContactView(SecureModelView):
+    column_list = ["last_name", "first_name", "company", "job_title", "email", "phone",
+                   "is_billing_contact"]
+    column_labels = {"is_billing_contact": "Billing contact", "company.name": "Company"}
+    column_sortable_list = ["last_name", "first_name", "job_title", "email",
+                            ("company", "company.name")]
+    column_default_sort = [("last_name", False), ("first_name", False)]
+    column_searchable_list = ["first_name", "last_name", "email", "phone", "job_title"]
+    column_filters = ["is_billing_contact", "job_title", "created_at"]
+    column_formatters = {"email": _mailto}
+    column_export_list = ["id", "first_name", "last_name", "company", "job_title", "email",
+                          "phone", "is_billing_contact"]
+    form_columns = ["company", "first_name", "last_name", "job_title", "email", "phone",
+                    "is_billing_contact"]
+    form_ajax_refs = {"company": COMPANY_REF}
+    form_args = {"company": {"validators": [v.required("company")]},
+                 "last_name": {"validators": [v.required("last name")]},
+                 "email": {"validators": v.email()},
+                 "phone": {"validators": v.phone()},
+                 "is_billing_contact": {"label": "Billing contact",
+                                        "description": "Receives the invoices first."}}
+
+    def search_placeholder(self):
+        return "Name, email, phone or job title"
+
+
+class AddressView(SecureModelView):
+    column_list = ["company", "label", "line1", "postal_code", "city", "country", "is_main",
+                   "is_billing_default", "is_delivery_default", "is_quote_default"]
+    column_labels = {"line1": "Address", "is_main": "Main", "is_billing_default": "Invoices",
+                     "is_delivery_default": "Deliveries", "is_quote_default": "Quotes"}
+    column_sortable_list = ["label", "city", "postal_code", "country", ("company", "company.name")]
+    column_default_sort = ("id", True)
+    column_searchable_list = ["label", "contact_name", "line1", "city", "postal_code", "country"]
+    column_filters = ["city", "country", "is_main", "is_billing_default"]
+    form_columns = ["company", "label", "contact_name", "line1", "line2", "postal_code", "city",
+                    "country", "is_main", "is_billing_default", "is_delivery_default",
+                    "is_quote_default"]
+    form_ajax_refs = {"company": COMPANY_REF}
+    form_args = {
+        "company": {"validators": [v.required("company")]},
+        "line1": {"label": "Address line 1", "validators": [v.required("street address")]},
+        "line2": {"label": "Address line 2"},
+        "is_main": {"label": "Main address", "description": "Shown under the company name."},
+        "is_billing_default": {"label": "Default for invoices"},
+        "is_delivery_default": {"label": "Default for deliveries"},
+        "is_quote_default": {"label": "Default for quotes"},
+    }
+
+    def on_model_change(self, form, model, is_created):
+        super().on_model_change(form, model, is_created)
+        # Ticking "default" here moves the flag from the company's other address.
+        take_address_flags(model)
+
+
+class ExchangeView(SecureModelView):
+    html_fields = ("body",)
+    column_list = ["occurred_at", "company", "kind", "title", "contact", "author", "callback_at"]
+    column_labels = {"occurred_at": "When", "callback_at": "Call back on", "kind": "Type"}
+    column_sortable_list = ["occurred_at", "kind", "title", "callback_at",
+                            ("company", "company.name"), ("author", "author.full_name")]
+    column_default_sort = ("occurred_at", True)
+    column_searchable_list = ["title", "body", "email_to"]
+    column_choices = {"kind": KIND_CHOICES}
+    column_filters = [
+        FilterEqual(Exchange.kind, "Type", options=KIND_CHOICES),
+        IntEqualFilter(Exchange.author_id, "Author", options=USER_OPTIONS),
+        "occurred_at", "callback_at", "callback_done_at", "starts_at",
+    ]
+    column_details_list = ["company", "kind", "title", "body", "contact", "author",
+                           "occurred_at", "callback_at", "callback_done_at", "starts_at",
+                           "ends_at", "location", "send_invitation", "email_status", "email_to",
+                           "sent_at", "created_at"]
+    column_export_list = ["id", "occurred_at", "company", "kind", "title", "body", "contact",
+                          "author", "callback_at", "callback_done_at", "starts_at", "ends_at"]
+    form_columns = ["company", "kind", "title", "body", "contact", "occurred_at", "callback_at",
+                    "callback_done_at", "starts_at", "ends_at", "location", "send_invitation"]
+    form_choices = {"kind": KIND_CHOICES}
+    form_ajax_refs = {"company": COMPANY_REF,
+                      "contact": {"fields": ["first_name", "last_name", "email"],
+                                  "page_size": 10, "placeholder": "Type a contact name"}}
+    form_args = {
+        "company": {"validators": [v.required("company")]},
+        "kind": {"label": "Type"},
+        "title": {"validators": [v.required("title")]},
+        "body": {"label": "Report", "description": "Basic formatting is kept; scripts are removed."},
+        "occurred_at": {"label": "When", "default": utcnow},
+        "callback_at": {"label": "Call back on",
+                        "description": "Puts a reminder in the author's dashboard."},
+        "callback_done_at": {"label": "Call-back done on"},
+        "starts_at": {"label": "Meeting starts"},
+        "ends_at": {"label": "Meeting ends", "validators": [
+            v.ends_after("starts_at", "The meeting cannot end before it starts.")]},
+    }
+    form_widget_args = {"body": {"rows": 5}}
+
+    def on_model_change(self, form, model, is_created):
+        if model.kind not in EXCHANGE_KINDS:
+            raise ValidationError("Choose the type of exchange.")
+        if model.kind == "meeting" and not model.starts_at:
+            raise ValidationError("A meeting needs a start time.")
+        if model.contact is not None and model.company is not None \
+                and model.contact.company_id != model.company.id:
+            raise ValidationError(f"{model.contact} works for {model.contact.company}, "
+                                  f"not {model.company}: choose one of its contacts.")
+        if model.occurred_at is None:
+            model.occurred_at = model.starts_at or utcnow()
+        if is_created and model.author_id is None and model.author is None:
+            model.author_id = current_user.id
+        super().on_model_change(form, model, is_created)

@@ -1,0 +1,71 @@
+"""Column formatters shared by every list: company links, user HTML, spreadsheet-safe export."""
+import re
+from typing import Any
+
+from markupsafe import Markup
+
+from ..services.html import sanitize_html
+from .links import company_link
+
+# A spreadsheet evaluates a cell that starts with one of these as a formula (CSV injection).
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
+EXCERPT_LENGTH = 80
+
+
+def neutralise_formula(value: Any) -> Any:
+    """Prefix a text cell that a spreadsheet would run as a formula with a quote."""
+    if isinstance(value, Markup):
+        value = value.striptags()
+    if not isinstance(value, str) or not value.startswith(FORMULA_TRIGGERS):
+        return value
+    if _PLAIN_NUMBER.match(value):
+        return value  # "-12.50" is a number, not a formula
+    return "'" + value
+
+
+def html_excerpt(value: str | None, length: int = EXCERPT_LENGTH) -> str:
+    """The text of stored HTML without its tags, shortened; Jinja escapes it on output."""
+    if not value:
+        return ""
+    text = Markup(sanitize_html(value)).striptags()
+    return text if len(text) <= length else text[: length - 1].rstrip() + "…"
+
+
+def html_plain(value: str | None) -> str:
+    return Markup(sanitize_html(value)).striptags() if value else ""
+
+
+def company_link_formatter(_view, _context, model, name) -> Markup:
+    return company_link(getattr(model, name))
+
+
+def company_plain_formatter(_view, _context, model, name) -> str:
+    company = getattr(model, name)
+    return company.name if company is not None else ""
+
+
+def html_list_formatter(_view, _context, model, name) -> str:
+    return html_excerpt(getattr(model, name))
+
+
+def html_detail_formatter(_view, _context, model, name) -> Markup:
+    # Sanitised again on display: rows written outside the forms (imports, SQL) are not trusted.
+    return Markup(sanitize_html(getattr(model, name)))
+
+
+def html_export_formatter(_view, _context, model, name) -> str:
+    return html_plain(getattr(model, name))
+
+
+class LazyOptions:
+    """Filter options read from the database at each page, not once when the app starts."""
+
+    def __init__(self, loader):
+        self.loader = loader
+
+    def __iter__(self):
+        return iter(self.loader())
+
+    def __bool__(self) -> bool:
+        return True
