@@ -112,6 +112,16 @@ class SecureModelView(SecureMixin, ModelView):
         self.column_formatters_export = {**own, **export, **(self.column_formatters_export or {})}
 
     # --- lists -------------------------------------------------------------------------------
+    def search_placeholder(self):
+        """Readable names of the searched columns ("Number, Company"), not attribute paths."""
+        labels = self.column_labels or {}
+        names = []
+        for column in self.column_searchable_list or ():
+            key = column if isinstance(column, str) else column.key
+            name = labels.get(key) or key.removesuffix(".name").replace(".", " ").replace("_", " ")
+            names.append(str(name).capitalize())
+        return ", ".join(names)
+
     def get_count_query(self):
         if not self.count_cap:
             return super().get_count_query()
