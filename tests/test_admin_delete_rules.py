@@ -127,3 +127,17 @@ def test_deleting_a_company_cascades_its_exchanges(admin_client, empty, admin_us
     db.session.commit()
     admin_client.post("/admin/company/delete/confirm/", data={"id": empty.id})
     assert db.session.scalar(select(Exchange)) is None
+
+
+def test_edit_form_advanced_part_leads_admins_to_the_merge(admin_client, make_company):
+    company = make_company("Keeper")
+    html = admin_client.get(f"/admin/company/edit/?id={company.id}").get_data(as_text=True)
+    assert 'data-section="advanced"' in html
+    assert f"/admin/company/merge/?id={company.id}" in html
+
+
+def test_edit_form_tells_users_that_merging_is_for_admins(user_client, make_company):
+    company = make_company("Keeper")
+    html = user_client.get(f"/admin/company/edit/?id={company.id}").get_data(as_text=True)
+    assert "Only administrators can merge" in html
+    assert f"/admin/company/merge/?id={company.id}" not in html
