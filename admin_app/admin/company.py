@@ -1,8 +1,9 @@
 """The company list and form; the client card and the merge attach here (issues 4 and 6)."""
 from .base import SecureModelView
+from .card import CardViewMixin
 
 
-class CompanyView(SecureModelView):
+class CompanyView(CardViewMixin, SecureModelView):
     column_list = ["name", "status", "email", "phone", "account_manager", "created_at"]
     column_searchable_list = ["name", "email", "phone", "legal_id"]
     column_filters = ["status", "created_at"]
