@@ -7,6 +7,7 @@ from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import RequestEntityTooLarge
+from wtforms.fields.choices import SelectChoice
 
 from ..extensions import db
 from ..models import Address, Contact, Document
@@ -48,8 +49,9 @@ class CardViewMixin:
             return redirect(self.get_url(".card_view", id=absorber.id))
         card = load_card(company, kind=request.args.get("kind"), cursor=request.args.get("before"))
         manager_form = AccountManagerForm(account_manager_id=str(company.account_manager_id or ""))
-        manager_form.account_manager_id.choices = [("", "— nobody —")] + [
-            (str(u.id), str(u) + ("" if u.is_active else " (inactive)")) for u in card.users]
+        manager_form.account_manager_id.choices = [SelectChoice("", "— nobody —")] + [
+            SelectChoice(str(u.id), str(u) + ("" if u.is_active else " (inactive)"))
+            for u in card.users]
         return self.render("admin/card/card.html", card=card, company=company,
                            manager_form=manager_form, comments_form=CommentsForm(),
                            comments_html=safe_html(company.comments),
@@ -161,8 +163,8 @@ class CardViewMixin:
         if refused:
             return refused
         form = ExchangeForm()
-        form.contact_id.choices = [("", "— no contact —")] + [
-            (str(c.id), c.full_name + (f" ({c.job_title})" if c.job_title else ""))
+        form.contact_id.choices = [SelectChoice("", "— no contact —")] + [
+            SelectChoice(str(c.id), c.full_name + (f" ({c.job_title})" if c.job_title else ""))
             for c in company.contacts]
         if request.method == "GET":
             form.kind.data = request.args.get("kind") if request.args.get("kind") in KIND_LABELS \

@@ -4,7 +4,8 @@ from flask_wtf.file import FileField
 from wtforms import (
     BooleanField, DateTimeLocalField, SelectField, StringField, TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
 
 from ..models.exchanges import EXCHANGE_KINDS
 
@@ -46,10 +47,11 @@ class ContactForm(FlaskForm):
 
 
 class ExchangeForm(FlaskForm):
-    kind = SelectField("Kind", choices=[(k, KIND_LABELS[k]) for k in EXCHANGE_KINDS],
+    kind = SelectField("Kind", choices=[SelectChoice(k, KIND_LABELS[k]) for k in EXCHANGE_KINDS],
                        default="call")
-    contact_id = SelectField("Contact", coerce=str, validate_choice=True)
-    occurred_at = DateTimeLocalField("Date", [DataRequired("The date is required.")],
+    # Checked by the service: the contact must belong to the company.
+    contact_id = SelectField("Contact", coerce=str, validate_choice=False)
+    occurred_at = DateTimeLocalField("Date", [InputRequired("The date is required.")],
                                      format=DATETIME_FORMATS)
     title = StringField("Title", [DataRequired("The title is required."), Length(max=200)],
                         filters=[_strip])

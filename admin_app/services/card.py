@@ -218,17 +218,19 @@ def save_address(company: Company, values: dict, address: Address | None = None)
     """
     creating = address is None
     if creating:
-        address = Address(company_id=company.id)
-        db.session.add(address)
         if not db.session.scalar(select(func.count()).select_from(Address).where(
                 Address.company_id == company.id, Address.is_main)):
             values = {**values, "is_main": True}
+        address = Address(company_id=company.id)
     for key in ("label", "contact_name", "line1", "line2", "postal_code", "city", "country"):
         setattr(address, key, values.get(key) or ("" if key in ("label", "city", "country")
                                                    else None))
+    if not (address.line1 or "").strip():
+        raise CardError("The address line is required.")
     for flag in DEFAULT_FLAGS:
         if not values.get(flag):
             setattr(address, flag, False)
+    db.session.add(address)
     db.session.flush()
     taken = [flag for flag in DEFAULT_FLAGS if values.get(flag)]
     if taken:

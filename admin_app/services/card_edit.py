@@ -105,8 +105,9 @@ def record_exchange(company: Company, author: User | None, values: dict) -> Exch
     if occurred_at is None:
         raise CardError("The date of the exchange is required.")
     contact = None
-    if values.get("contact_id"):
-        contact = db.session.get(Contact, int(values["contact_id"]))
+    if values.get("contact_id") and values["contact_id"] != "None":
+        contact_id = int(values["contact_id"]) if str(values["contact_id"]).isdigit() else 0
+        contact = db.session.get(Contact, contact_id)
         if contact is None or contact.company_id != company.id:
             raise CardError("The contact must be one of this company's contacts.")
     callback_at, ends_at = values.get("callback_at"), values.get("ends_at")
