@@ -66,7 +66,8 @@ class ExchangeForm(FlaskForm):
 class DocumentForm(FlaskForm):
     title = StringField("Title", [Optional(), Length(max=200)], filters=[_strip],
                         description="Leave empty to use the file name.")
-    file = FileField("File")
+    file = FileField("File", description="Up to 8 MB. Stored privately: only logged-in staff "
+                                         "can download it.")
 
 
 class CommentsForm(FlaskForm):

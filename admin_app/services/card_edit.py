@@ -25,6 +25,12 @@ MAX_PHOTO_PIXELS = 40_000_000  # refuse decompression bombs before decoding them
 CHUNK = 64 * 1024
 
 
+def human_size(size: int) -> str:
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.0f} MB"
+    return f"{max(size // 1024, 1)} KB"
+
+
 def upload_root() -> Path:
     return Path(current_app.config["UPLOAD_DIR"])
 
@@ -42,7 +48,7 @@ def store_photo(upload: FileStorage) -> str:
     if not data:
         raise CardError("The photo file is empty.")
     if len(data) > limit:
-        raise CardError(f"The photo is larger than {limit // (1024 * 1024)} MB.")
+        raise CardError(f"The photo is larger than {human_size(limit)}.")
     try:
         with Image.open(io.BytesIO(data)) as probe:
             if probe.format not in PHOTO_FORMATS:
@@ -150,7 +156,7 @@ def store_document(company: Company, user: User | None, upload: FileStorage,
             if size > limit:
                 out.close()
                 path.unlink(missing_ok=True)
-                raise CardError(f"The file is larger than {limit // (1024 * 1024)} MB.")
+                raise CardError(f"The file is larger than {human_size(limit)}.")
             digest.update(chunk)
             out.write(chunk)
     if size == 0:
