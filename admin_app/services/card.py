@@ -14,8 +14,8 @@ from ..models import (
 from ..models.exchanges import EXCHANGE_KINDS
 from . import audit
 from .card_money import (
-    Kpis, cents, chart_bars, company_kpis, from_cents, invoice_balance_cents, invoiced_cents_subquery,
-    monthly_revenue, paid_cents_subquery,
+    Kpis, cents, chart_bars, company_kpis, from_cents, grouped_balance_cents, monthly_revenue,
+    order_invoiced_cents, with_payments,
 )
 
 TIMELINE_PAGE = 20
@@ -144,22 +144,19 @@ def pending_documents(company_id: int, limit: int = LIST_LIMIT) -> Pending:
         .where(Quote.company_id == company_id, Quote.status.in_(("draft", "sent")))
         .order_by(Quote.issue_date.desc(), Quote.id.desc()).limit(limit)).all()
     pending.quotes = [q for q, _ in quotes]
-    invoiced = invoiced_cents_subquery(company_id)
-    invoiced_cents = func.coalesce(invoiced.c.invoiced, 0)
+    invoiced_cents = order_invoiced_cents()
     orders = db.session.execute(
         select(Order, invoiced_cents, func.count().over())
-        .outerjoin(invoiced, invoiced.c.order_id == Order.id)
         .where(Order.company_id == company_id, Order.status == "open",
                invoiced_cents < cents(Order.total_excl_tax))
         .order_by(Order.order_date.desc(), Order.id.desc()).limit(limit)).all()
     pending.orders = [(o, from_cents(amount)) for o, amount, _ in orders]
-    paid = paid_cents_subquery(company_id)
-    balance = invoice_balance_cents(paid)
+    balance = grouped_balance_cents()
     invoices = db.session.execute(
-        select(Invoice, balance, func.count().over())
-        .outerjoin(paid, paid.c.invoice_id == Invoice.id)
-        .where(Invoice.company_id == company_id,
-               or_(Invoice.status == "draft", and_(Invoice.status == "issued", balance > 0)))
+        with_payments(select(Invoice, balance, func.count().over())
+                      .where(Invoice.company_id == company_id,
+                             Invoice.status.in_(("draft", "issued"))))
+        .having(or_(Invoice.status == "draft", balance > 0))
         .order_by(Invoice.due_date, Invoice.id).limit(limit)).all()
     pending.invoices = [(i, from_cents(b)) for i, b, _ in invoices]
     pending.counts = {"quotes": quotes[0][1] if quotes else 0,
@@ -254,16 +251,13 @@ def history(company_id: int, kind: str, page: int, per_page: int = 25) -> tuple[
         query = select(Quote, func.count().over()).where(Quote.company_id == company_id) \
             .order_by(Quote.issue_date.desc(), Quote.id.desc())
     elif kind == "orders":
-        invoiced = invoiced_cents_subquery(company_id)
-        query = select(Order, func.coalesce(invoiced.c.invoiced, 0), func.count().over()) \
-            .outerjoin(invoiced, invoiced.c.order_id == Order.id) \
+        query = select(Order, order_invoiced_cents(), func.count().over()) \
             .where(Order.company_id == company_id).order_by(Order.order_date.desc(), Order.id.desc())
     else:
-        paid = paid_cents_subquery(company_id)
-        query = select(Invoice, invoice_balance_cents(paid), func.count().over()) \
-            .outerjoin(paid, paid.c.invoice_id == Invoice.id) \
-            .where(Invoice.company_id == company_id) \
-            .order_by(Invoice.issue_date.desc(), Invoice.id.desc())
+        query = with_payments(
+            select(Invoice, grouped_balance_cents(), func.count().over())
+            .where(Invoice.company_id == company_id)
+        ).order_by(Invoice.issue_date.desc(), Invoice.id.desc())
     rows = db.session.execute(query.limit(per_page).offset(max(page, 0) * per_page)).all()
     total = rows[0][-1] if rows else 0
     if kind == "quotes":
