@@ -12,6 +12,7 @@ from ..models.companies import COMPANY_STATUSES
 from ..services.companies import apply_address_flags, check_address_flags, default_comments
 from . import validators as v
 from .base import SecureModelView
+from .card import CardViewMixin
 from .company_delete import CompanyDeleteMixin
 from .custom_fields import CustomFieldsMixin
 from .formatting import LazyOptions
@@ -67,8 +68,8 @@ def _email_formatter(_view, _context, model, name):
     return Markup('<a href="mailto:{0}">{0}</a>').format(value) if value else ""
 
 
-class CompanyView(MergeViewMixin, DuplicateWarningMixin, CompanyDeleteMixin, CustomFieldsMixin,
-                  SecureModelView):
+class CompanyView(CardViewMixin, MergeViewMixin, DuplicateWarningMixin, CompanyDeleteMixin,
+                  CustomFieldsMixin, SecureModelView):
     """Leads and clients: a fast list, an ajax-friendly form with addresses and contacts inline."""
 
     html_fields = ("comments",)

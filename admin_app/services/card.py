@@ -1,0 +1,265 @@
+"""The client card: what it shows, read in a fixed number of queries, and address defaults."""
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.orm import joinedload
+
+from ..extensions import db
+from ..models import (
+    Address, CommentTemplate, Company, Contact, CustomFieldDefinition, CustomFieldValue,
+    Document, Exchange, Invoice, Opportunity, Order, Quote, User,
+)
+from ..models.exchanges import EXCHANGE_KINDS
+from . import audit
+from .card_money import (
+    Kpis, cents, chart_bars, company_kpis, from_cents, grouped_balance_cents, monthly_revenue,
+    order_invoiced_cents, with_payments,
+)
+
+TIMELINE_PAGE = 20
+LIST_LIMIT = 50
+DEFAULT_FLAGS = ("is_main", "is_billing_default", "is_delivery_default", "is_quote_default")
+
+
+class CardError(ValueError):
+    """A user-facing reason why a change from the card was refused."""
+
+
+def live_company(company_id: int) -> tuple[Company | None, Company | None]:
+    """(company, absorber): the absorber is the live card a merged-away company now lives in."""
+    company = db.session.get(Company, company_id)
+    if company is None or company.merged_into_id is None:
+        return company, None
+    target, seen = company, {company.id}
+    while target.merged_into_id is not None and target.merged_into_id not in seen:
+        seen.add(target.merged_into_id)
+        target = db.session.get(Company, target.merged_into_id)
+    return company, target
+
+
+def default_comments() -> str:
+    """The body of the default comment template, which pre-fills the comments of new companies."""
+    return db.session.scalar(
+        select(CommentTemplate.body).where(CommentTemplate.is_default)
+        .order_by(CommentTemplate.id).limit(1)) or ""
+
+
+@dataclass
+class Timeline:
+    items: list[Exchange]
+    next_cursor: str | None
+    kind: str | None
+
+
+@dataclass
+class Pending:
+    quotes: list[Quote] = field(default_factory=list)
+    orders: list[tuple[Order, Decimal]] = field(default_factory=list)
+    invoices: list[tuple[Invoice, Decimal]] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class Card:
+    company: Company
+    addresses: list[Address]
+    contacts: list[Contact]
+    custom_fields: list[tuple[CustomFieldDefinition, str | None]]
+    kpis: Kpis
+    chart: list[dict]
+    opportunities: list[Opportunity]
+    pending: Pending
+    documents: list[Document]
+    documents_count: int
+    timeline: Timeline
+    exchange_counts: dict[str, int]
+    users: list[User]
+    comment_templates: list[CommentTemplate]
+
+    @property
+    def main_address(self) -> Address | None:
+        return next((a for a in self.addresses if a.is_main), None)
+
+
+def load_card(company: Company, kind: str | None = None, cursor: str | None = None,
+              today: date | None = None) -> Card:
+    """Everything the card shows; the number of queries does not grow with the data."""
+    cid = company.id
+    documents = db.session.execute(
+        select(Document, func.count().over()).options(joinedload(Document.uploaded_by))
+        .where(Document.company_id == cid).order_by(Document.created_at.desc(), Document.id.desc())
+        .limit(LIST_LIMIT)).all()
+    return Card(
+        company=company,
+        addresses=list(db.session.scalars(
+            select(Address).where(Address.company_id == cid)
+            .order_by(Address.is_main.desc(), Address.label, Address.id))),
+        contacts=list(db.session.scalars(
+            select(Contact).where(Contact.company_id == cid)
+            .order_by(Contact.is_billing_contact.desc(), Contact.last_name, Contact.first_name,
+                      Contact.id))),
+        custom_fields=custom_field_values(cid),
+        kpis=company_kpis(cid, today),
+        chart=chart_bars(monthly_revenue(cid, today)),
+        opportunities=list(db.session.scalars(
+            select(Opportunity).where(Opportunity.company_id == cid, Opportunity.status == "open")
+            .order_by(Opportunity.expected_close_on.is_(None), Opportunity.expected_close_on,
+                      Opportunity.id).limit(LIST_LIMIT))),
+        pending=pending_documents(cid),
+        documents=[d for d, _ in documents],
+        documents_count=documents[0][1] if documents else 0,
+        timeline=timeline(cid, kind, cursor),
+        exchange_counts=exchange_counts(cid),
+        users=list(db.session.scalars(
+            select(User).where(or_(User.is_active, User.id == company.account_manager_id))
+            .order_by(User.full_name, User.email))),
+        comment_templates=comment_templates(),
+    )
+
+
+def comment_templates() -> list[CommentTemplate]:
+    """The comment templates, the default one first, for the "insert template" picker."""
+    return list(db.session.scalars(
+        select(CommentTemplate).order_by(CommentTemplate.is_default.desc(), CommentTemplate.name)))
+
+
+def custom_field_values(company_id: int) -> list[tuple[CustomFieldDefinition, str | None]]:
+    """Every active custom field with this company's value (None when unset), in one query."""
+    rows = db.session.execute(
+        select(CustomFieldDefinition, CustomFieldValue.value)
+        .outerjoin(CustomFieldValue, and_(CustomFieldValue.definition_id == CustomFieldDefinition.id,
+                                          CustomFieldValue.company_id == company_id))
+        .where(CustomFieldDefinition.is_active)
+        .order_by(CustomFieldDefinition.position, CustomFieldDefinition.id)).all()
+    return [(definition, value) for definition, value in rows]
+
+
+def pending_documents(company_id: int, limit: int = LIST_LIMIT) -> Pending:
+    """Quotes awaiting a decision, orders not fully invoiced, invoices not fully paid."""
+    pending = Pending()
+    quotes = db.session.execute(
+        select(Quote, func.count().over())
+        .where(Quote.company_id == company_id, Quote.status.in_(("draft", "sent")))
+        .order_by(Quote.issue_date.desc(), Quote.id.desc()).limit(limit)).all()
+    pending.quotes = [q for q, _ in quotes]
+    invoiced_cents = order_invoiced_cents()
+    orders = db.session.execute(
+        select(Order, invoiced_cents, func.count().over())
+        .where(Order.company_id == company_id, Order.status == "open",
+               invoiced_cents < cents(Order.total_excl_tax))
+        .order_by(Order.order_date.desc(), Order.id.desc()).limit(limit)).all()
+    pending.orders = [(o, from_cents(amount)) for o, amount, _ in orders]
+    balance = grouped_balance_cents()
+    invoices = db.session.execute(
+        with_payments(select(Invoice, balance, func.count().over())
+                      .where(Invoice.company_id == company_id,
+                             Invoice.status.in_(("draft", "issued"))))
+        .having(or_(Invoice.status == "draft", balance > 0))
+        .order_by(Invoice.due_date, Invoice.id).limit(limit)).all()
+    pending.invoices = [(i, from_cents(b)) for i, b, _ in invoices]
+    pending.counts = {"quotes": quotes[0][1] if quotes else 0,
+                      "orders": orders[0][2] if orders else 0,
+                      "invoices": invoices[0][2] if invoices else 0}
+    return pending
+
+
+def encode_cursor(exchange: Exchange) -> str:
+    return f"{exchange.occurred_at.isoformat()}_{exchange.id}"
+
+
+def decode_cursor(cursor: str | None) -> tuple[datetime, int] | None:
+    """The (occurred_at, id) a "load more" continues after; None when absent or malformed."""
+    if not cursor or "_" not in cursor:
+        return None
+    when, _, ident = cursor.rpartition("_")
+    try:
+        return datetime.fromisoformat(when), int(ident)
+    except ValueError:
+        return None
+
+
+def timeline(company_id: int, kind: str | None = None, cursor: str | None = None,
+             page_size: int = TIMELINE_PAGE) -> Timeline:
+    """One page of exchanges, newest first, continuing after `cursor` (keyset pagination)."""
+    kind = kind if kind in EXCHANGE_KINDS else None
+    query = (select(Exchange).options(joinedload(Exchange.contact), joinedload(Exchange.author))
+             .where(Exchange.company_id == company_id))
+    if kind:
+        query = query.where(Exchange.kind == kind)
+    after = decode_cursor(cursor)
+    if after:
+        when, ident = after
+        query = query.where(or_(Exchange.occurred_at < when,
+                                and_(Exchange.occurred_at == when, Exchange.id < ident)))
+    rows = list(db.session.scalars(
+        query.order_by(Exchange.occurred_at.desc(), Exchange.id.desc()).limit(page_size + 1)))
+    more = len(rows) > page_size
+    rows = rows[:page_size]
+    return Timeline(rows, encode_cursor(rows[-1]) if more else None, kind)
+
+
+def exchange_counts(company_id: int) -> dict[str, int]:
+    """How many exchanges of each kind, for the timeline's filter."""
+    counts = dict(db.session.execute(
+        select(Exchange.kind, func.count()).where(Exchange.company_id == company_id)
+        .group_by(Exchange.kind)).all())
+    return {kind: counts.get(kind, 0) for kind in EXCHANGE_KINDS}
+
+
+def save_address(company: Company, values: dict, address: Address | None = None) -> Address:
+    """Create or update an address; a default it takes is cleared on the company's other ones.
+
+    The first address of a company without a main address becomes its main address.
+    """
+    creating = address is None
+    if creating:
+        if not db.session.scalar(select(func.count()).select_from(Address).where(
+                Address.company_id == company.id, Address.is_main)):
+            values = {**values, "is_main": True}
+        address = Address(company_id=company.id)
+    for key in ("label", "contact_name", "line1", "line2", "postal_code", "city", "country"):
+        setattr(address, key, values.get(key) or ("" if key in ("label", "city", "country")
+                                                   else None))
+    if not (address.line1 or "").strip():
+        raise CardError("The address line is required.")
+    for flag in DEFAULT_FLAGS:
+        if not values.get(flag):
+            setattr(address, flag, False)
+    db.session.add(address)
+    db.session.flush()
+    taken = [flag for flag in DEFAULT_FLAGS if values.get(flag)]
+    if taken:
+        # Clear first, then set: the partial unique indexes allow one default of each kind.
+        for flag in taken:
+            db.session.execute(
+                update(Address).where(Address.company_id == company.id, Address.id != address.id,
+                                      getattr(Address, flag))
+                .values({flag: False}).execution_options(synchronize_session="fetch"))
+            setattr(address, flag, True)
+        db.session.flush()
+    changes = audit.snapshot(address) if creating else None
+    audit.record("create" if creating else "update", address, changes=changes,
+                 summary=f"Address {address.label or address.line1} of {company.name}")
+    return address
+
+
+def history(company_id: int, kind: str, page: int, per_page: int = 25) -> tuple[list, int]:
+    """One page of all the company's quotes, orders or invoices, newest first, with amounts."""
+    if kind == "quotes":
+        query = select(Quote, func.count().over()).where(Quote.company_id == company_id) \
+            .order_by(Quote.issue_date.desc(), Quote.id.desc())
+    elif kind == "orders":
+        query = select(Order, order_invoiced_cents(), func.count().over()) \
+            .where(Order.company_id == company_id).order_by(Order.order_date.desc(), Order.id.desc())
+    else:
+        query = with_payments(
+            select(Invoice, grouped_balance_cents(), func.count().over())
+            .where(Invoice.company_id == company_id)
+        ).order_by(Invoice.issue_date.desc(), Invoice.id.desc())
+    rows = db.session.execute(query.limit(per_page).offset(max(page, 0) * per_page)).all()
+    total = rows[0][-1] if rows else 0
+    if kind == "quotes":
+        return [(q, None) for q, _ in rows], total
+    return [(doc, from_cents(amount)) for doc, amount, _ in rows], total

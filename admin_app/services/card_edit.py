@@ -1,0 +1,201 @@
+"""Changes made from the client card: contacts and photos, exchanges, documents, comments,
+account manager. Each function flushes; the view commits once."""
+import hashlib
+import io
+import mimetypes
+import secrets
+from datetime import datetime
+from pathlib import Path
+
+from flask import current_app
+from PIL import Image, ImageOps, UnidentifiedImageError
+from sqlalchemy import select, update
+from werkzeug.datastructures import FileStorage
+
+from ..extensions import db
+from ..models import Company, Contact, Document, Exchange, User
+from ..models.exchanges import EXCHANGE_KINDS
+from . import audit
+from .card import CardError
+from .html import sanitize_html
+
+PHOTO_FORMATS = {"JPEG", "PNG", "GIF", "WEBP"}
+PHOTO_BOX = (400, 400)
+MAX_PHOTO_PIXELS = 40_000_000  # refuse decompression bombs before decoding them
+CHUNK = 64 * 1024
+
+
+def human_size(size: int) -> str:
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.0f} MB"
+    return f"{max(size // 1024, 1)} KB"
+
+
+def upload_root() -> Path:
+    return Path(current_app.config["UPLOAD_DIR"])
+
+
+def discard_file(relative: str | None) -> None:
+    """Remove a stored upload (after a rollback, or when a photo is replaced)."""
+    if relative:
+        (upload_root() / relative).unlink(missing_ok=True)
+
+
+def store_photo(upload: FileStorage) -> str:
+    """Check an uploaded photo, re-encode it as a small JPEG under a random name; its path."""
+    limit = current_app.config.get("MAX_PHOTO_BYTES", 2 * 1024 * 1024)
+    data = upload.stream.read(limit + 1)
+    if not data:
+        raise CardError("The photo file is empty.")
+    if len(data) > limit:
+        raise CardError(f"The photo is larger than {human_size(limit)}.")
+    try:
+        with Image.open(io.BytesIO(data)) as probe:
+            if probe.format not in PHOTO_FORMATS:
+                raise CardError("The photo must be a JPEG, PNG, GIF or WebP image.")
+            if probe.width * probe.height > MAX_PHOTO_PIXELS:
+                raise CardError("The photo has too many pixels.")
+            probe.verify()
+        with Image.open(io.BytesIO(data)) as image:
+            image = ImageOps.exif_transpose(image)
+            image.thumbnail(PHOTO_BOX)
+            rgb = image.convert("RGB")
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError,
+            Image.DecompressionBombError) as exc:
+        if isinstance(exc, CardError):
+            raise
+        raise CardError("The photo is not a readable image.") from None
+    relative = f"photos/{secrets.token_hex(16)}.jpg"
+    path = upload_root() / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Re-encoding drops whatever else the file carried (metadata, scripts in comments).
+    rgb.save(path, "JPEG", quality=85, optimize=True)
+    return relative
+
+
+def save_contact(company: Company, values: dict, contact: Contact | None = None,
+                 photo: str | None = None, remove_photo: bool = False) -> Contact:
+    """Create or update a contact; the billing contact is unique within the company."""
+    creating = contact is None
+    if creating:
+        contact = Contact(company_id=company.id)
+        db.session.add(contact)
+    for key in ("first_name", "last_name", "email", "job_title", "phone"):
+        value = (values.get(key) or "").strip()
+        setattr(contact, key, value or ("" if key in ("first_name", "last_name") else None))
+    if not contact.last_name:
+        raise CardError("The last name is required.")
+    if photo:
+        contact.photo = photo
+    elif remove_photo:
+        contact.photo = None
+    contact.is_billing_contact = bool(values.get("is_billing_contact"))
+    db.session.flush()
+    if contact.is_billing_contact:
+        db.session.execute(
+            update(Contact).where(Contact.company_id == company.id, Contact.id != contact.id,
+                                  Contact.is_billing_contact)
+            .values(is_billing_contact=False).execution_options(synchronize_session="fetch"))
+    audit.record("create" if creating else "update", contact,
+                 changes=audit.snapshot(contact) if creating else None,
+                 summary=f"Contact {contact.full_name} of {company.name}")
+    return contact
+
+
+def record_exchange(company: Company, author: User | None, values: dict) -> Exchange:
+    """Record a call, meeting, email or note; emails are recorded here, not sent."""
+    kind = values.get("kind")
+    if kind not in EXCHANGE_KINDS:
+        raise CardError("Choose the kind of exchange: call, meeting, email or note.")
+    occurred_at: datetime | None = values.get("occurred_at")
+    if occurred_at is None:
+        raise CardError("The date of the exchange is required.")
+    contact = None
+    if values.get("contact_id") and values["contact_id"] != "None":
+        contact_id = int(values["contact_id"]) if str(values["contact_id"]).isdigit() else 0
+        contact = db.session.get(Contact, contact_id)
+        if contact is None or contact.company_id != company.id:
+            raise CardError("The contact must be one of this company's contacts.")
+    callback_at, ends_at = values.get("callback_at"), values.get("ends_at")
+    if callback_at and callback_at < occurred_at:
+        raise CardError("The call-back date must be after the date of the exchange.")
+    if ends_at and ends_at < occurred_at:
+        raise CardError("A meeting cannot end before it starts.")
+    title = (values.get("title") or "").strip()
+    if not title:
+        raise CardError("The title is required.")
+    exchange = Exchange(
+        company_id=company.id, contact=contact, author_id=author.id if author else None,
+        kind=kind, title=title[:200], body=(values.get("body") or "").strip() or None,
+        occurred_at=occurred_at, callback_at=callback_at)
+    if kind == "meeting":
+        exchange.starts_at, exchange.ends_at = occurred_at, ends_at
+        exchange.location = (values.get("location") or "").strip()[:200] or None
+    if kind == "email":
+        exchange.email_to = contact.email if contact else None
+    db.session.add(exchange)
+    db.session.flush()
+    audit.record("create", exchange, summary=f"{kind.title()} with {company.name}: {title}"[:300])
+    return exchange
+
+
+def store_document(company: Company, user: User | None, upload: FileStorage,
+                   title: str = "") -> Document:
+    """Save an upload under a random name outside static, size-limited, and record it."""
+    original = Path((upload.filename or "").replace("\\", "/")).name.strip()[:255]
+    if not original:
+        raise CardError("Choose a file to upload.")
+    limit = current_app.config.get("MAX_DOCUMENT_BYTES", 8 * 1024 * 1024)
+    relative = f"documents/{secrets.token_hex(16)}"
+    path = upload_root() / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    digest, size = hashlib.sha256(), 0
+    with path.open("wb") as out:
+        while chunk := upload.stream.read(CHUNK):
+            size += len(chunk)
+            if size > limit:
+                out.close()
+                path.unlink(missing_ok=True)
+                raise CardError(f"The file is larger than {human_size(limit)}.")
+            digest.update(chunk)
+            out.write(chunk)
+    if size == 0:
+        path.unlink(missing_ok=True)
+        raise CardError("The file is empty.")
+    content_type = mimetypes.guess_type(original)[0] or "application/octet-stream"
+    document = Document(company_id=company.id, title=(title or "").strip()[:200] or original,
+                        original_name=original, file=relative, content_type=content_type,
+                        size_bytes=size, sha256=digest.hexdigest(),
+                        uploaded_by_id=user.id if user else None)
+    db.session.add(document)
+    db.session.flush()
+    audit.record("create", document, summary=f"Document {original} for {company.name}")
+    return document
+
+
+def update_comments(company: Company, html: str | None) -> None:
+    """Store sanitised comments (only harmless markup survives)."""
+    clean = sanitize_html(html)
+    if clean != (company.comments or ""):
+        audit.record("update", company, changes={"comments": [company.comments, clean]},
+                     summary=f"Comments of {company.name}")
+        company.comments = clean
+        db.session.flush()
+
+
+def set_account_manager(company: Company, user_id: int | None) -> None:
+    """Put an active user in charge of the company (or nobody)."""
+    if user_id is not None:
+        user = db.session.get(User, user_id)
+        if user is None or (not user.is_active and user_id != company.account_manager_id):
+            raise CardError("Choose an active user as account manager.")
+    if user_id != company.account_manager_id:
+        audit.record("update", company,
+                     changes={"account_manager_id": [company.account_manager_id, user_id]},
+                     summary=f"Account manager of {company.name}")
+        company.account_manager_id = user_id
+        db.session.flush()
+
+
+def active_users() -> list[User]:
+    return list(db.session.scalars(select(User).where(User.is_active).order_by(User.full_name)))

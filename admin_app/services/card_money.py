@@ -1,0 +1,176 @@
+"""The client card's money figures, each one SQL aggregate: KPIs, monthly revenue, balances.
+
+Sums run over integer cents: SQLite stores NUMERIC as floating point, and summing cents keeps
+every figure exact to the cent on SQLite and PostgreSQL alike.
+"""
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from sqlalchemy import BigInteger, Integer, and_, case, cast, extract, func, select
+
+from ..extensions import db
+from ..models import Invoice, Order, Payment
+
+TENTH = Decimal("0.1")
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def cents(column):
+    """A money column as exact integer cents."""
+    return cast(func.round(column * 100), BigInteger)
+
+
+def from_cents(value) -> Decimal | None:
+    """Integer cents from SQL back to Decimal euros (None stays None)."""
+    if value is None:
+        return None
+    return (Decimal(int(value)) / 100).quantize(Decimal("0.01"))
+
+
+@dataclass(frozen=True)
+class Kpis:
+    revenue: Decimal | None
+    outstanding: Decimal | None
+    unpaid_count: int | None
+    unpaid_amount: Decimal | None
+    average_payment_delay: Decimal | None
+    issued_count: int
+
+    def data_values(self) -> dict[str, str]:
+        """The machine-readable `data-value` of each KPI: `1234.50`, `12.5`, `3` or empty."""
+        def fmt(value) -> str:
+            return "" if value is None else str(value)
+        return {"revenue": fmt(self.revenue), "outstanding": fmt(self.outstanding),
+                "unpaid-count": fmt(self.unpaid_count), "unpaid-amount": fmt(self.unpaid_amount),
+                "average-payment-delay": fmt(self.average_payment_delay)}
+
+
+def grouped_balance_cents():
+    """An invoice's balance in cents, in a query joined to its payments and grouped by invoice.
+
+    Aggregating in one grouped join keeps the cost linear whatever plan the database picks; a
+    correlated subquery was evaluated once per use of the balance on PostgreSQL.
+    """
+    return cents(Invoice.total_incl_tax) - func.coalesce(func.sum(cents(Payment.amount)), 0)
+
+
+def with_payments(query):
+    """`query` over invoices, joined to their payments and grouped by invoice."""
+    return (query.outerjoin(Payment, Payment.invoice_id == Invoice.id)
+            .group_by(Invoice.id, Invoice.total_excl_tax, Invoice.total_incl_tax,
+                      Invoice.due_date))
+
+
+def order_invoiced_cents():
+    """Cents invoiced (excluding tax, cancelled invoices left out) on the enclosing order."""
+    return (select(func.coalesce(func.sum(cents(Invoice.total_excl_tax)), 0))
+            .where(Invoice.order_id == Order.id, Invoice.status != "cancelled")
+            .correlate(Order).scalar_subquery())
+
+
+def company_kpis(company_id: int, today: date | None = None) -> Kpis:
+    """Revenue, outstanding, unpaid (overdue) and the average payment delay; two queries.
+
+    A company without issued invoices gets empty figures: "no data", not "zero".
+    """
+    today = today or date.today()
+    per_invoice = with_payments(
+        select(cents(Invoice.total_excl_tax).label("excl"),
+               grouped_balance_cents().label("balance"), Invoice.due_date)
+        .where(Invoice.company_id == company_id, Invoice.status == "issued")
+    ).subquery("per_invoice")
+    balance = per_invoice.c.balance
+    overdue = and_(balance > 0, per_invoice.c.due_date < today)
+    row = db.session.execute(
+        select(func.count(), func.sum(per_invoice.c.excl), func.sum(balance),
+               func.sum(case((overdue, 1), else_=0)), func.sum(case((overdue, balance), else_=0)))
+        .select_from(per_invoice)
+    ).one()
+    issued_count = int(row[0] or 0)
+    if not issued_count:
+        return Kpis(None, None, None, None, None, 0)
+    return Kpis(revenue=from_cents(row[1]), outstanding=from_cents(row[2]),
+                unpaid_count=int(row[3] or 0), unpaid_amount=from_cents(row[4] or 0),
+                average_payment_delay=average_payment_delay(company_id),
+                issued_count=issued_count)
+
+
+def _days_between(later, earlier):
+    if db.session.get_bind().dialect.name == "sqlite":
+        return cast(func.julianday(later) - func.julianday(earlier), Integer)
+    return later - earlier  # PostgreSQL: date - date is an integer number of days
+
+
+def average_payment_delay(company_id: int) -> Decimal | None:
+    """Mean days from issue to the payment that completed each fully paid issued invoice."""
+    running = func.sum(cents(Payment.amount)).over(
+        partition_by=Payment.invoice_id, order_by=(Payment.paid_on, Payment.id))
+    steps = (select(Payment.invoice_id, Payment.paid_on, Invoice.issue_date,
+                    running.label("running"), cents(Invoice.total_incl_tax).label("total"))
+             .join(Invoice, Invoice.id == Payment.invoice_id)
+             .where(Invoice.company_id == company_id, Invoice.status == "issued")
+             .subquery("steps"))
+    # The completing payment is the first one whose running total reaches the invoice total.
+    completed = (select(steps.c.invoice_id, steps.c.issue_date,
+                        func.min(steps.c.paid_on).label("completed_on"))
+                 .where(steps.c.running >= steps.c.total)
+                 .group_by(steps.c.invoice_id, steps.c.issue_date).subquery("completed"))
+    count, total_days = db.session.execute(
+        select(func.count(), func.sum(_days_between(completed.c.completed_on,
+                                                    completed.c.issue_date)))
+    ).one()
+    if not count:
+        return None
+    return (Decimal(int(total_days)) / Decimal(count)).quantize(TENTH, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class MonthRevenue:
+    year: int
+    month: int
+    amount: Decimal
+
+    @property
+    def label(self) -> str:
+        return f"{MONTHS[self.month - 1]} {self.year}"
+
+
+def last_months(today: date, count: int = 12) -> list[tuple[int, int]]:
+    """(year, month) of the last `count` months, oldest first, the current month last."""
+    months = []
+    year, month = today.year, today.month
+    for _ in range(count):
+        months.append((year, month))
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return months[::-1]
+
+
+def monthly_revenue(company_id: int, today: date | None = None) -> list[MonthRevenue]:
+    """Revenue (issued invoices, excluding tax) per month of issue over the last 12 months."""
+    today = today or date.today()
+    months = last_months(today)
+    start = date(months[0][0], months[0][1], 1)
+    year, month = extract("year", Invoice.issue_date), extract("month", Invoice.issue_date)
+    rows = db.session.execute(
+        select(year, month, func.sum(cents(Invoice.total_excl_tax)))
+        .where(Invoice.company_id == company_id, Invoice.status == "issued",
+               Invoice.issue_date >= start)
+        .group_by(year, month)
+    ).all()
+    sums = {(int(y), int(m)): from_cents(total) for y, m, total in rows}
+    return [MonthRevenue(y, m, sums.get((y, m), Decimal("0.00"))) for y, m in months]
+
+
+def chart_bars(months: list[MonthRevenue], width: int = 360, height: int = 110) -> list[dict]:
+    """Bar geometry for the inline SVG chart, scaled to the largest month."""
+    peak = max((m.amount for m in months), default=Decimal("0")) or Decimal("1")
+    slot = width / len(months)
+    bars = []
+    for index, m in enumerate(months):
+        bar_height = float(m.amount / peak) * (height - 14) if m.amount > 0 else 0.0
+        bars.append({"x": round(index * slot + 3, 1), "width": round(slot - 6, 1),
+                     "y": round(height - bar_height, 1), "height": round(bar_height, 1),
+                     "label": m.label, "short": MONTHS[m.month - 1][0], "amount": m.amount,
+                     "text_x": round(index * slot + slot / 2, 1)})
+    return bars
