@@ -232,3 +232,31 @@ def test_new_invoice_form_is_prefilled_from_company_id_and_payment_terms(admin_c
     assert "Prefilled SA" in html
     assert date.today().isoformat() in html
     assert (date.today() + timedelta(days=30)).isoformat() in html
+
+
+def test_invoice_list_shows_balances_in_a_constant_number_of_queries(admin_client, make_company,
+                                                                      make_invoice,
+                                                                      count_queries):
+    company = make_company("Balances")
+    today = date.today()
+    for i in range(60):
+        make_invoice(company, lines=[("1", "100.00", "20")], issue_date=today - timedelta(days=90),
+                     due_date=today - timedelta(days=60),
+                     payments=[("50.00", today - timedelta(days=30))] if i % 2 else [])
+    admin_client.get("/admin/invoice/")
+    counts = {}
+    for size in (25, 50):
+        with count_queries() as statements:
+            html = admin_client.get(f"/admin/invoice/?page_size={size}").get_data(as_text=True)
+        counts[size] = len(statements)
+    assert counts[25] == counts[50], counts
+    assert 'data-balance="70.00"' in html and 'data-balance="120.00"' in html
+    assert "text-danger font-weight-bold" in html  # overdue balances stand out
+
+
+def test_invoice_export_has_the_balance_column(admin_client, make_company, make_invoice):
+    company = make_company("Exported")
+    make_invoice(company, lines=[("2", "10.00", "0")], payments=[("5.00", date.today())])
+    csv = admin_client.get("/admin/invoice/export/csv/").get_data(as_text=True)
+    header, row = csv.splitlines()[:2]
+    assert "Balance" in header and "15.00" in row

@@ -7,6 +7,7 @@ from flask_admin import Admin, expose
 from flask_admin.actions import action
 from flask_admin.model.template import EndpointLinkRowAction
 from flask_login import current_user
+from sqlalchemy.orm import undefer
 from wtforms.validators import InputRequired, NumberRange
 
 from ..extensions import db
@@ -18,7 +19,9 @@ from ..services.payments import record_payment
 from ..services.sales import SalesError
 from ..services.settings import get_setting
 from .base import SecureModelView
-from .sales_format import FORMATTERS, document_link, related_formatter
+from .sales_format import (
+    FORMATTERS, balance_export_formatter, balance_formatter, document_link, related_formatter,
+)
 
 LINE_FORM = {
     "form_columns": ["id", "description", "quantity", "unit_price", "tax_rate"],
@@ -264,11 +267,16 @@ class OrderView(SalesDocumentView):
 
 class InvoiceView(SalesDocumentView):
     column_list = ["number", "company", "issue_date", "due_date", "status", "total_excl_tax",
-                   "total_incl_tax", "paid_on"]
+                   "total_incl_tax", "balance", "paid_on"]
     column_filters = ["status", "issue_date", "due_date", "paid_on", "total_incl_tax",
                       "company.name"]
-    column_formatters = {**FORMATTERS, "order": related_formatter("order")}
+    column_formatters = {**FORMATTERS, "order": related_formatter("order"), "balance": balance_formatter}
+    column_formatters_export = {"balance": balance_export_formatter}
+    column_labels = {**SalesDocumentView.column_labels, "paid_on": "Fully paid on"}
     form_columns = ["company", "issue_date", "due_date", "order", "notes", "lines"]
+
+    def get_query(self):
+        return super().get_query().options(undefer(Invoice.paid_total))
     form_ajax_refs = {"company": COMPANY_AJAX,
                       "order": {"fields": ["number"], "page_size": 10, "filters": ["status = 'open'"],
                                 "placeholder": "Search an open order by number (optional)"}}

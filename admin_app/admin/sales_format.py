@@ -1,4 +1,5 @@
 """Column formatters shared by the sales views: money, status badges, links to documents."""
+from datetime import date
 from decimal import Decimal
 
 from flask import url_for
@@ -56,6 +57,20 @@ def _related(attr):
 MONEY_FORMATTERS = {name: _money for name in ("amount", "total_excl_tax", "total_tax",
                                               "total_incl_tax", "unit_price")}
 FORMATTERS = {**MONEY_FORMATTERS, "status": _badge, "company": _company, "number": _self_link}
+
+
+def balance_formatter(_view, _context, model, _name):
+    """What is left to pay on an issued invoice, in red once it is overdue."""
+    if model.status != "issued":
+        return Markup('<span class="text-muted">—</span>')
+    balance = model.total_incl_tax - model.paid_total
+    overdue = balance > 0 and model.due_date < date.today()
+    return Markup('<span class="{}" data-balance="{}">{}</span>').format(
+        "text-danger font-weight-bold" if overdue else "", balance, money_text(balance))
+
+
+def balance_export_formatter(_view, _context, model, _name):
+    return money_text(model.total_incl_tax - model.paid_total) if model.status == "issued" else ""
 
 
 def related_formatter(attr):

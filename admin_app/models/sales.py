@@ -3,9 +3,10 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import (
-    CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, Numeric, String, Text,
+    CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, Numeric, String, Text, func,
+    select, type_coerce,
 )
-from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
+from sqlalchemy.orm import Mapped, column_property, declared_attr, mapped_column, relationship
 
 from ..extensions import db
 from .base import MONEY, ZERO, created_at_column, in_values, money_column
@@ -267,6 +268,16 @@ class Payment(db.Model):
 
     def __repr__(self) -> str:
         return f"<Payment {self.id} invoice={self.invoice_id} {self.amount}>"
+
+
+# Sum of an invoice's payments as a correlated subquery: lists undefer it to show balances in
+# the page's own query instead of one query per row.
+Invoice.paid_total = column_property(
+    type_coerce(select(func.coalesce(func.sum(Payment.amount), 0))
+                .where(Payment.invoice_id == Invoice.id).correlate_except(Payment)
+                .scalar_subquery(), MONEY),
+    deferred=True,
+)
 
 
 class NumberCounter(db.Model):
