@@ -155,3 +155,12 @@ def test_an_invoice_without_lines_cannot_be_issued(company, make_document):
 def test_a_draft_without_number_can_be_deleted(company, make_document):
     sales.ensure_deletable(make_document("invoice", company))
     sales.ensure_deletable(make_document("quote", company))
+
+
+def test_a_paid_invoice_page_does_not_offer_cancel_and_says_why(admin_client, make_company,
+                                                                make_invoice):
+    from datetime import date as _date
+    invoice = make_invoice(make_company("Paid Co"), payments=[("10.00", _date.today())])
+    html = admin_client.get(f"/admin/invoice/details/?id={invoice.id}").get_data(as_text=True)
+    assert 'data-action="cancel"' not in html
+    assert "cannot be cancelled" in html

@@ -284,7 +284,10 @@ INVOICE_ACTIONS = {"issue": issue_invoice, "cancel": cancel_invoice}
 
 
 def invoice_actions(invoice: Invoice) -> list[str]:
-    return {"draft": ["issue"], "issued": ["cancel"]}.get(invoice.status, [])
+    """What the invoice page offers: cancelling a paid invoice is refused, so it is not offered."""
+    if invoice.status == "issued":
+        return [] if invoice.payments else ["cancel"]
+    return ["issue"] if invoice.status == "draft" else []
 
 
 def line_class(document):
