@@ -245,7 +245,9 @@ def _sales(rng, clients, users, today, numbers, counts) -> None:
             lines = _lines(rng)
             status = rng.choice(["draft", "sent", "accepted", "refused", "expired"])
             quote_id = db.session.scalar(insert(Quote).returning(Quote.id).values(
-                company_id=company_id, number=_next_number(numbers, "quote", issued.year),
+                company_id=company_id,
+                # Like the app: a quote gets its number when it is sent, never as a draft.
+                number=None if status == "draft" else _next_number(numbers, "quote", issued.year),
                 status=status, issue_date=issued, valid_until=issued + timedelta(days=30),
                 created_by_id=author, **_totals(lines)))
             db.session.execute(insert(QuoteLine), [dict(l, quote_id=quote_id) for l in lines])
