@@ -12,9 +12,10 @@ from wtforms.fields.choices import SelectChoice
 from ..extensions import db
 from ..models import Address, Contact, Document
 from ..services.card import (
-    CardError, comment_templates, custom_field_values, history, live_company, load_card,
-    save_address, timeline,
+    CardError, comment_templates, custom_field_values, history, load_card, save_address,
+    timeline,
 )
+from ..services.companies import live_company
 from ..services.card_edit import (
     discard_file, record_exchange, save_contact, set_account_manager, store_document, store_photo,
     update_comments, upload_root,
@@ -28,6 +29,9 @@ from .card_forms import (
 )
 
 HISTORY_KINDS = {"invoices": "Invoices", "quotes": "Quotes", "orders": "Orders"}
+# Pages that, for a merged-away company, show the same page of the company that absorbed it.
+FOLLOW_MERGES = {"card_view": "here is its card", "edit_view": "edit it here",
+                 "details_view": "here are its details", "merge_view": "merge into it instead"}
 CURRENCY_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "CHF": "CHF"}
 
 
@@ -39,14 +43,23 @@ def safe_html(html: str | None) -> Markup:
 class CardViewMixin:
     """Client card views; mixed into CompanyView so the endpoints are `company.card_*`."""
 
+    def _handle_view(self, name, **kwargs):
+        """Old links to a merged-away company lead to the company that absorbed it."""
+        refused = super()._handle_view(name, **kwargs)
+        if refused is not None or name not in FOLLOW_MERGES:
+            return refused
+        company, absorber = live_company(request.args.get("id", type=int) or 0)
+        if absorber is None:
+            return None
+        flash(f"“{company.name}” was merged into “{absorber.name}”: {FOLLOW_MERGES[name]}.",
+              "info")
+        return redirect(self.get_url(f".{name}", **{**request.args.to_dict(), "id": absorber.id}))
+
     # --- reading --------------------------------------------------------------------------
 
     @expose("/card/")
     def card_view(self):
-        company, absorber = self._company()
-        if absorber is not None:
-            flash(f"“{company.name}” was merged into “{absorber.name}”: here is its card.", "info")
-            return redirect(self.get_url(".card_view", id=absorber.id))
+        company, _absorber = self._company()
         card = load_card(company, kind=request.args.get("kind"), cursor=request.args.get("before"))
         manager_form = AccountManagerForm(account_manager_id=str(company.account_manager_id or ""))
         manager_form.account_manager_id.choices = [SelectChoice("", "— nobody —")] + [

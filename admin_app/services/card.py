@@ -27,25 +27,6 @@ class CardError(ValueError):
     """A user-facing reason why a change from the card was refused."""
 
 
-def live_company(company_id: int) -> tuple[Company | None, Company | None]:
-    """(company, absorber): the absorber is the live card a merged-away company now lives in."""
-    company = db.session.get(Company, company_id)
-    if company is None or company.merged_into_id is None:
-        return company, None
-    target, seen = company, {company.id}
-    while target.merged_into_id is not None and target.merged_into_id not in seen:
-        seen.add(target.merged_into_id)
-        target = db.session.get(Company, target.merged_into_id)
-    return company, target
-
-
-def default_comments() -> str:
-    """The body of the default comment template, which pre-fills the comments of new companies."""
-    return db.session.scalar(
-        select(CommentTemplate.body).where(CommentTemplate.is_default)
-        .order_by(CommentTemplate.id).limit(1)) or ""
-
-
 @dataclass
 class Timeline:
     items: list[Exchange]

@@ -75,6 +75,21 @@ def default_comments() -> str:
     return body or ""
 
 
+def live_company(company_id: int) -> tuple[Company | None, Company | None]:
+    """(company, absorber): the absorber is the live company a merged-away one now lives in.
+
+    Follows chains (A merged into B, B later into C leads to C); a loop stops where it closes.
+    """
+    company = db.session.get(Company, company_id)
+    if company is None or company.merged_into_id is None:
+        return company, None
+    target, seen = company, {company.id}
+    while target.merged_into_id is not None and target.merged_into_id not in seen:
+        seen.add(target.merged_into_id)
+        target = db.session.get(Company, target.merged_into_id)
+    return company, target
+
+
 def check_address_flags(addresses: list[Address]) -> list[str]:
     """Messages for flags set on more than one address (each may be held by one address only)."""
     errors = []
