@@ -1,7 +1,7 @@
 """The client card at /admin/company/card/?id=N and the forms it opens (a mixin of CompanyView)."""
 from datetime import date, datetime
 
-from flask import abort, flash, redirect, request, send_from_directory
+from flask import abort, flash, redirect, request, send_from_directory, url_for
 from flask_admin import expose
 from flask_login import current_user
 from markupsafe import Markup
@@ -12,27 +12,24 @@ from wtforms.fields.choices import SelectChoice
 from ..extensions import db
 from ..models import Address, Contact, Document
 from ..services.card import (
-    CardError, comment_templates, custom_field_values, history, load_card, save_address,
-    timeline,
+    CardError, comment_templates, custom_field_values, load_card, save_address, timeline,
 )
-from ..services.companies import live_company
 from ..services.card_edit import (
     discard_file, record_exchange, save_contact, set_account_manager, store_document, store_photo,
     update_comments, upload_root,
 )
 from ..services.card_fields import display_value, save_custom_fields
+from ..services.companies import live_company
 from ..services.html import sanitize_html
-from ..services.settings import get_setting
 from .card_forms import (
     KIND_LABELS, AccountManagerForm, AddressForm, CommentsForm, ContactForm, DocumentForm,
     ExchangeForm,
 )
+from .sales_format import money_formatter
 
-HISTORY_KINDS = {"invoices": "Invoices", "quotes": "Quotes", "orders": "Orders"}
 # Pages that, for a merged-away company, show the same page of the company that absorbed it.
 FOLLOW_MERGES = {"card_view": "here is its card", "edit_view": "edit it here",
                  "details_view": "here are its details", "merge_view": "merge into it instead"}
-CURRENCY_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "CHF": "CHF"}
 
 
 def safe_html(html: str | None) -> Markup:
@@ -68,7 +65,7 @@ class CardViewMixin:
         return self.render("admin/card/card.html", card=card, company=company,
                            manager_form=manager_form, comments_form=CommentsForm(),
                            comments_html=safe_html(company.comments),
-                           kind_labels=KIND_LABELS, money=self._money_formatter(),
+                           kind_labels=KIND_LABELS, money=money_formatter(),
                            display_value=display_value, safe_html=safe_html, today=date.today(),
                            card_url=self._card_url(company))
 
@@ -83,15 +80,13 @@ class CardViewMixin:
 
     @expose("/card/history/")
     def card_history_view(self):
-        company, absorber = self._company()
-        if absorber is not None:
-            return redirect(self.get_url(".card_history_view", id=absorber.id))
-        kind = request.args.get("kind") if request.args.get("kind") in HISTORY_KINDS else "invoices"
-        page = max(request.args.get("page", 0, type=int), 0)
-        rows, total = history(company.id, kind, page)
-        return self.render("admin/card/history.html", company=company, kind=kind, rows=rows,
-                           total=total, page=page, per_page=25, kinds=HISTORY_KINDS,
-                           money=self._money_formatter(), card_url=self._card_url(company))
+        """Moved to the sales history page; old links and bookmarks land there."""
+        kind = {"quotes": "quote", "orders": "order", "invoices": "invoice"}.get(
+            request.args.get("kind", ""))
+        args = {"company_id": request.args.get("id", type=int)}
+        if kind:
+            args.update(kind=kind, **{f"{kind}_page": request.args.get("page", type=int)})
+        return redirect(url_for("sales_history.index", **args), code=301)
 
     @expose("/card/photo/")
     def card_photo_view(self):
@@ -321,12 +316,3 @@ class CardViewMixin:
                   "error")
             return False
         return True
-
-    @staticmethod
-    def _money_formatter():
-        currency = get_setting("currency") or "EUR"
-        symbol = CURRENCY_SYMBOLS.get(currency, currency)
-
-        def money(value) -> str:
-            return "—" if value is None else f"{value:,.2f} {symbol}"
-        return money

@@ -13,10 +13,8 @@ from ..models import (
 )
 from ..models.exchanges import EXCHANGE_KINDS
 from . import audit
-from .card_money import (
-    Kpis, cents, chart_bars, company_kpis, from_cents, grouped_balance_cents, monthly_revenue,
-    order_invoiced_cents, with_payments,
-)
+from .card_money import Kpis, chart_bars, company_kpis, monthly_revenue
+from .sales_history import Page, pending_documents
 
 TIMELINE_PAGE = 20
 LIST_LIMIT = 50
@@ -35,14 +33,6 @@ class Timeline:
 
 
 @dataclass
-class Pending:
-    quotes: list[Quote] = field(default_factory=list)
-    orders: list[tuple[Order, Decimal]] = field(default_factory=list)
-    invoices: list[tuple[Invoice, Decimal]] = field(default_factory=list)
-    counts: dict[str, int] = field(default_factory=dict)
-
-
-@dataclass
 class Card:
     company: Company
     addresses: list[Address]
@@ -51,7 +41,7 @@ class Card:
     kpis: Kpis
     chart: list[dict]
     opportunities: list[Opportunity]
-    pending: Pending
+    pending: dict[str, Page]
     documents: list[Document]
     documents_count: int
     timeline: Timeline
@@ -115,35 +105,6 @@ def custom_field_values(company_id: int) -> list[tuple[CustomFieldDefinition, st
         .where(CustomFieldDefinition.is_active)
         .order_by(CustomFieldDefinition.position, CustomFieldDefinition.id)).all()
     return [(definition, value) for definition, value in rows]
-
-
-def pending_documents(company_id: int, limit: int = LIST_LIMIT) -> Pending:
-    """Quotes awaiting a decision, orders not fully invoiced, invoices not fully paid."""
-    pending = Pending()
-    quotes = db.session.execute(
-        select(Quote, func.count().over())
-        .where(Quote.company_id == company_id, Quote.status.in_(("draft", "sent")))
-        .order_by(Quote.issue_date.desc(), Quote.id.desc()).limit(limit)).all()
-    pending.quotes = [q for q, _ in quotes]
-    invoiced_cents = order_invoiced_cents()
-    orders = db.session.execute(
-        select(Order, invoiced_cents, func.count().over())
-        .where(Order.company_id == company_id, Order.status == "open",
-               invoiced_cents < cents(Order.total_excl_tax))
-        .order_by(Order.order_date.desc(), Order.id.desc()).limit(limit)).all()
-    pending.orders = [(o, from_cents(amount)) for o, amount, _ in orders]
-    balance = grouped_balance_cents()
-    invoices = db.session.execute(
-        with_payments(select(Invoice, balance, func.count().over())
-                      .where(Invoice.company_id == company_id,
-                             Invoice.status.in_(("draft", "issued"))))
-        .having(or_(Invoice.status == "draft", balance > 0))
-        .order_by(Invoice.due_date, Invoice.id).limit(limit)).all()
-    pending.invoices = [(i, from_cents(b)) for i, b, _ in invoices]
-    pending.counts = {"quotes": quotes[0][1] if quotes else 0,
-                      "orders": orders[0][2] if orders else 0,
-                      "invoices": invoices[0][2] if invoices else 0}
-    return pending
 
 
 def encode_cursor(exchange: Exchange) -> str:
@@ -224,23 +185,3 @@ def save_address(company: Company, values: dict, address: Address | None = None)
     audit.record("create" if creating else "update", address, changes=changes,
                  summary=f"Address {address.label or address.line1} of {company.name}")
     return address
-
-
-def history(company_id: int, kind: str, page: int, per_page: int = 25) -> tuple[list, int]:
-    """One page of all the company's quotes, orders or invoices, newest first, with amounts."""
-    if kind == "quotes":
-        query = select(Quote, func.count().over()).where(Quote.company_id == company_id) \
-            .order_by(Quote.issue_date.desc(), Quote.id.desc())
-    elif kind == "orders":
-        query = select(Order, order_invoiced_cents(), func.count().over()) \
-            .where(Order.company_id == company_id).order_by(Order.order_date.desc(), Order.id.desc())
-    else:
-        query = with_payments(
-            select(Invoice, grouped_balance_cents(), func.count().over())
-            .where(Invoice.company_id == company_id)
-        ).order_by(Invoice.issue_date.desc(), Invoice.id.desc())
-    rows = db.session.execute(query.limit(per_page).offset(max(page, 0) * per_page)).all()
-    total = rows[0][-1] if rows else 0
-    if kind == "quotes":
-        return [(q, None) for q, _ in rows], total
-    return [(doc, from_cents(amount)) for doc, amount, _ in rows], total
