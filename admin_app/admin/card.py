@@ -12,13 +12,13 @@ from wtforms.fields.choices import SelectChoice
 from ..extensions import db
 from ..models import Address, Contact, Document
 from ..services.card import (
-    CardError, comment_templates, custom_field_values, load_card, save_address, timeline,
+    CardError, comment_templates, load_card, save_address, timeline,
 )
 from ..services.card_edit import (
     discard_file, record_exchange, save_contact, set_account_manager, store_document, store_photo,
     update_comments, upload_root,
 )
-from ..services.card_fields import display_value, save_custom_fields
+from ..services.custom_fields import CustomFieldError, display_value, save_values, values_of
 from ..services.companies import live_company
 from ..services.html import sanitize_html
 from .card_forms import (
@@ -256,16 +256,20 @@ class CardViewMixin:
         company, refused = self._writable_company()
         if refused:
             return refused
-        fields = custom_field_values(company.id)
+        fields = values_of(company.id)
         submitted = {}
         if request.method == "POST":
             submitted = {d.id: request.form.get(f"field-{d.id}") for d, _ in fields}
-            errors = save_custom_fields(company, submitted)
-            for error in errors:
-                flash(error, "error")
-            if not errors and self._commit():
-                flash("Custom fields saved.", "success")
-                return redirect(self._card_url(company, "custom-fields"))
+            try:
+                save_values(company, submitted)
+            except CustomFieldError as exc:
+                db.session.rollback()
+                for message in exc.messages:
+                    flash(message, "error")
+            else:
+                if self._commit():
+                    flash("Custom fields saved.", "success")
+                    return redirect(self._card_url(company, "custom-fields"))
         return self.render("admin/card/custom_fields_form.html", company=company, fields=fields,
                            submitted=submitted, card_url=self._card_url(company, "custom-fields"))
 

@@ -14,6 +14,7 @@ from ..models import (
 from ..models.exchanges import EXCHANGE_KINDS
 from . import audit
 from .card_money import Kpis, chart_bars, company_kpis, monthly_revenue
+from .custom_fields import values_of
 from .sales_history import Page, pending_documents
 
 TIMELINE_PAGE = 20
@@ -71,7 +72,7 @@ def load_card(company: Company, kind: str | None = None, cursor: str | None = No
             select(Contact).where(Contact.company_id == cid)
             .order_by(Contact.is_billing_contact.desc(), Contact.last_name, Contact.first_name,
                       Contact.id))),
-        custom_fields=custom_field_values(cid),
+        custom_fields=values_of(cid),
         kpis=company_kpis(cid, today),
         chart=chart_bars(monthly_revenue(cid, today)),
         opportunities=list(db.session.scalars(
@@ -94,17 +95,6 @@ def comment_templates() -> list[CommentTemplate]:
     """The comment templates, the default one first, for the "insert template" picker."""
     return list(db.session.scalars(
         select(CommentTemplate).order_by(CommentTemplate.is_default.desc(), CommentTemplate.name)))
-
-
-def custom_field_values(company_id: int) -> list[tuple[CustomFieldDefinition, str | None]]:
-    """Every active custom field with this company's value (None when unset), in one query."""
-    rows = db.session.execute(
-        select(CustomFieldDefinition, CustomFieldValue.value)
-        .outerjoin(CustomFieldValue, and_(CustomFieldValue.definition_id == CustomFieldDefinition.id,
-                                          CustomFieldValue.company_id == company_id))
-        .where(CustomFieldDefinition.is_active)
-        .order_by(CustomFieldDefinition.position, CustomFieldDefinition.id)).all()
-    return [(definition, value) for definition, value in rows]
 
 
 def encode_cursor(exchange: Exchange) -> str:

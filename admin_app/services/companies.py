@@ -1,13 +1,10 @@
 """Company rules the admin forms rely on: what blocks a delete, what goes with it, default
-comments, address flags and custom-field values."""
-from datetime import date
-from decimal import Decimal, InvalidOperation
-
+comments, address flags, and where a merged-away company now lives."""
 from sqlalchemy import func, inspect, or_, select
 
 from ..extensions import db
 from ..models import (
-    Address, CommentTemplate, Company, Contact, CustomFieldDefinition, CustomFieldValue, Document,
+    Address, CommentTemplate, Company, Contact, CustomFieldValue, Document,
     Exchange, Invoice, Merge, Opportunity, Order, Quote,
 )
 
@@ -119,63 +116,6 @@ def apply_address_flags(company: Company) -> None:
     for address, flags in wanted:
         for flag, value in flags.items():
             setattr(address, flag, value)
-
-
-def active_definitions() -> list[CustomFieldDefinition]:
-    return list(db.session.scalars(
-        select(CustomFieldDefinition).where(CustomFieldDefinition.is_active)
-        .order_by(CustomFieldDefinition.position, CustomFieldDefinition.id)))
-
-
-def parse_custom_value(definition: CustomFieldDefinition, raw: str | None):
-    """The stored text of a custom value as the Python value its form field expects."""
-    if raw in (None, ""):
-        return False if definition.field_type == "boolean" else None
-    try:
-        if definition.field_type == "number":
-            return Decimal(raw)
-        if definition.field_type == "date":
-            return date.fromisoformat(raw)
-    except (InvalidOperation, ValueError):
-        return None
-    if definition.field_type == "boolean":
-        return raw == "true"
-    return raw
-
-
-def format_custom_value(definition: CustomFieldDefinition, value) -> str | None:
-    """The text stored for a form value; None means 'no value' (the row is removed)."""
-    if definition.field_type == "boolean":
-        return "true" if value else "false"
-    if value is None or value == "":
-        return None
-    if isinstance(value, Decimal):
-        return format(value.normalize(), "f") if value == value.to_integral() else format(value, "f")
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value).strip() or None
-
-
-def save_custom_values(company: Company, values: dict[int, str | None]) -> dict[str, list]:
-    """Store {definition_id: text} on the company; returns {'custom.<key>': [old, new]}."""
-    existing = {v.definition_id: v for v in company.custom_values}
-    definitions = {d.id: d for d in active_definitions()}
-    changes: dict[str, list] = {}
-    for definition_id, text in values.items():
-        row = existing.get(definition_id)
-        old = row.value if row is not None else None
-        if old == text:
-            continue
-        key = definitions[definition_id].key if definition_id in definitions else definition_id
-        changes[f"custom.{key}"] = [old, text]
-        if text is None:
-            if row is not None:
-                company.custom_values.remove(row)
-        elif row is None:
-            company.custom_values.append(CustomFieldValue(definition_id=definition_id, value=text))
-        else:
-            row.value = text
-    return changes
 
 
 def take_address_flags(address: Address) -> None:
