@@ -5,7 +5,7 @@ from admin_app.models import (
     Address, AuditLog, CommentTemplate, Company, Contact, CustomFieldDefinition,
     CustomFieldValue, Exchange,
 )
-from admin_app.services.card import save_address
+from admin_app.services.addresses import save_address
 from admin_app.services.companies import default_comments
 from tests.card_support import card_url
 

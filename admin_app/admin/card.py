@@ -9,11 +9,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms.fields.choices import SelectChoice
 
+from ..errors import Refusal
 from ..extensions import db
 from ..models import Address, Contact, Document
 from ..services.card import (
-    CardError, comment_templates, load_card, save_address, timeline,
+    CardError, comment_templates, load_card, timeline,
 )
+from ..services.addresses import save_address
 from ..services.card_edit import (
     discard_file, record_exchange, save_contact, set_account_manager, store_document, store_photo,
     update_comments, upload_root,
@@ -121,7 +123,7 @@ class CardViewMixin:
         if form.validate_on_submit():
             try:
                 save_address(company, form.data, address)
-            except (CardError, SQLAlchemyError) as exc:
+            except (Refusal, SQLAlchemyError) as exc:
                 self._fail(exc)
             else:
                 if self._commit():
@@ -153,7 +155,7 @@ class CardViewMixin:
                     photo = store_photo(form.photo.data)
                 save_contact(company, form.data, contact, photo=photo,
                              remove_photo=form.remove_photo.data)
-            except (CardError, SQLAlchemyError) as exc:
+            except (Refusal, SQLAlchemyError) as exc:
                 discard_file(photo)
                 self._fail(exc)
             else:
@@ -181,7 +183,7 @@ class CardViewMixin:
         if form.validate_on_submit():
             try:
                 record_exchange(company, current_user, form.data)
-            except (CardError, SQLAlchemyError) as exc:
+            except (Refusal, SQLAlchemyError) as exc:
                 self._fail(exc)
             else:
                 if self._commit():
@@ -211,7 +213,7 @@ class CardViewMixin:
                     raise CardError("Choose a file to upload.")
                 document = store_document(company, current_user, form.file.data, form.title.data)
                 stored = document.file
-            except (CardError, SQLAlchemyError) as exc:
+            except (Refusal, SQLAlchemyError) as exc:
                 self._fail(exc)
             else:
                 if self._commit(stored):
@@ -242,7 +244,7 @@ class CardViewMixin:
         raw = request.form.get("account_manager_id", "")
         try:
             set_account_manager(company, int(raw) if raw.isdigit() else None)
-        except CardError as exc:
+        except Refusal as exc:
             self._fail(exc)
         else:
             if self._commit():
@@ -303,7 +305,7 @@ class CardViewMixin:
     @staticmethod
     def _fail(exc: Exception) -> None:
         db.session.rollback()
-        if isinstance(exc, CardError):
+        if isinstance(exc, Refusal):
             flash(str(exc), "error")
         else:
             flash("Nothing was saved: the database refused the change. Please try again.", "error")

@@ -7,7 +7,7 @@ from wtforms.validators import ValidationError
 from ..models import Exchange
 from ..models.base import utcnow
 from ..models.exchanges import EXCHANGE_KINDS
-from ..services.companies import take_address_flags
+from ..services.addresses import take_address_flags
 from . import validators as v
 from .base import SecureModelView
 from .company import USER_OPTIONS
@@ -74,7 +74,7 @@ class AddressView(SecureModelView):
     def on_model_change(self, form, model, is_created):
         super().on_model_change(form, model, is_created)
         # Ticking "default" here moves the flag from the company's other address.
-        take_address_flags(model)
+        take_address_flags([model])
 
 
 class ExchangeView(SecureModelView):

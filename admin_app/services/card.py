@@ -1,4 +1,4 @@
-"""The client card: what it shows, read in a fixed number of queries, and address defaults."""
+"""The client card: what it shows, read in a fixed number of queries."""
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -6,6 +6,7 @@ from decimal import Decimal
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import joinedload
 
+from ..errors import Refusal
 from ..extensions import db
 from ..models import (
     Address, CommentTemplate, Company, Contact, CustomFieldDefinition, CustomFieldValue,
@@ -19,10 +20,9 @@ from .sales_history import Page, pending_documents
 
 TIMELINE_PAGE = 20
 LIST_LIMIT = 50
-DEFAULT_FLAGS = ("is_main", "is_billing_default", "is_delivery_default", "is_quote_default")
 
 
-class CardError(ValueError):
+class CardError(Refusal):
     """A user-facing reason why a change from the card was refused."""
 
 
@@ -138,40 +138,3 @@ def exchange_counts(company_id: int) -> dict[str, int]:
         select(Exchange.kind, func.count()).where(Exchange.company_id == company_id)
         .group_by(Exchange.kind)).all())
     return {kind: counts.get(kind, 0) for kind in EXCHANGE_KINDS}
-
-
-def save_address(company: Company, values: dict, address: Address | None = None) -> Address:
-    """Create or update an address; a default it takes is cleared on the company's other ones.
-
-    The first address of a company without a main address becomes its main address.
-    """
-    creating = address is None
-    if creating:
-        if not db.session.scalar(select(func.count()).select_from(Address).where(
-                Address.company_id == company.id, Address.is_main)):
-            values = {**values, "is_main": True}
-        address = Address(company_id=company.id)
-    for key in ("label", "contact_name", "line1", "line2", "postal_code", "city", "country"):
-        setattr(address, key, values.get(key) or ("" if key in ("label", "city", "country")
-                                                   else None))
-    if not (address.line1 or "").strip():
-        raise CardError("The address line is required.")
-    for flag in DEFAULT_FLAGS:
-        if not values.get(flag):
-            setattr(address, flag, False)
-    db.session.add(address)
-    db.session.flush()
-    taken = [flag for flag in DEFAULT_FLAGS if values.get(flag)]
-    if taken:
-        # Clear first, then set: the partial unique indexes allow one default of each kind.
-        for flag in taken:
-            db.session.execute(
-                update(Address).where(Address.company_id == company.id, Address.id != address.id,
-                                      getattr(Address, flag))
-                .values({flag: False}).execution_options(synchronize_session="fetch"))
-            setattr(address, flag, True)
-        db.session.flush()
-    changes = audit.snapshot(address) if creating else None
-    audit.record("create" if creating else "update", address, changes=changes,
-                 summary=f"Address {address.label or address.line1} of {company.name}")
-    return address

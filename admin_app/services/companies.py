@@ -1,6 +1,6 @@
 """Company rules the admin forms rely on: what blocks a delete, what goes with it, default
-comments, address flags, and where a merged-away company now lives."""
-from sqlalchemy import func, inspect, or_, select
+comments, and where a merged-away company now lives."""
+from sqlalchemy import func, or_, select
 
 from ..extensions import db
 from ..models import (
@@ -14,9 +14,6 @@ BLOCKING = (("quotes", Quote), ("orders", Order), ("invoices", Invoice))
 CASCADING = (("addresses", Address), ("contacts", Contact), ("exchanges", Exchange),
              ("opportunities", Opportunity), ("documents", Document),
              ("custom field values", CustomFieldValue))
-ADDRESS_FLAGS = {"is_main": "the main address", "is_billing_default": "the default for invoices",
-                 "is_delivery_default": "the default for deliveries",
-                 "is_quote_default": "the default for quotes"}
 
 
 def _counts(company_ids: list[int], kinds) -> dict[int, dict[str, int]]:
@@ -85,57 +82,3 @@ def live_company(company_id: int) -> tuple[Company | None, Company | None]:
         seen.add(target.merged_into_id)
         target = db.session.get(Company, target.merged_into_id)
     return company, target
-
-
-def check_address_flags(addresses: list[Address]) -> list[str]:
-    """Messages for flags set on more than one address (each may be held by one address only)."""
-    errors = []
-    for flag, meaning in ADDRESS_FLAGS.items():
-        holders = [a for a in addresses if getattr(a, flag)]
-        if len(holders) > 1:
-            names = ", ".join(a.label or a.line1 or "(new address)" for a in holders)
-            errors.append(f"Only one address can be {meaning}; {len(holders)} are ticked: {names}.")
-    return errors
-
-
-def apply_address_flags(company: Company) -> None:
-    """Write the flags so the partial unique indexes never see two holders mid-flush."""
-    addresses = list(company.addresses)
-    if addresses and not any(a.is_main for a in addresses):
-        addresses[0].is_main = True  # a company with addresses always shows one under its name
-    moved = any(a.id is not None and inspect(a).attrs[flag].history.has_changes()
-                for a in addresses for flag in ADDRESS_FLAGS)
-    if not moved:
-        return
-    # A flag moving from one saved address to another: clear everything first, then set.
-    wanted = [(a, {f: bool(getattr(a, f)) for f in ADDRESS_FLAGS}) for a in addresses]
-    for address, _flags in wanted:
-        for flag in ADDRESS_FLAGS:
-            setattr(address, flag, False)
-    db.session.flush()
-    for address, flags in wanted:
-        for flag, value in flags.items():
-            setattr(address, flag, value)
-
-
-def take_address_flags(address: Address) -> None:
-    """Give this address the flags it has ticked, taking them from the company's other addresses."""
-    taken = [f for f in ADDRESS_FLAGS if getattr(address, f)]
-    if not taken or address.company_id is None and address.company is None:
-        return
-    company_id = address.company_id or address.company.id
-    with db.session.no_autoflush:  # the address must not reach the database before the others
-        others = db.session.scalars(select(Address).where(
-            Address.company_id == company_id, Address.id != (address.id or 0),
-            or_(*[getattr(Address, f).is_(True) for f in taken]))).all()
-    if not others:
-        return
-    # Untick here, clear the others, flush, then tick: the unique indexes never see two holders.
-    for flag in taken:
-        setattr(address, flag, False)
-    for other in others:
-        for flag in taken:
-            setattr(other, flag, False)
-    db.session.flush()
-    for flag in taken:
-        setattr(address, flag, True)
