@@ -204,6 +204,18 @@ def test_meeting_cannot_end_before_it_starts(admin_client, make_company):
     assert db.session.scalar(select(Exchange)) is None
 
 
+def test_exchange_list_applies_the_cards_rules(admin_client, make_company):
+    company = make_company()
+    for data, message in (
+            ({"kind": "call", "callback_at": "2024-05-01 10:00:00"}, "call-back date must be after"),
+            ({"kind": "meeting"}, "A meeting needs a start time.")):
+        html = admin_client.post("/admin/exchange/new/", data={
+            "company": company.id, "title": "t", "occurred_at": "2024-05-02 10:00:00", **data}
+        ).get_data(as_text=True)
+        assert message in html, message
+    assert db.session.scalar(select(Exchange)) is None
+
+
 def test_exchange_contact_must_belong_to_the_company(admin_client, make_company):
     one, other = make_company("One"), make_company("Other")
     contact = Contact(company=other, last_name="Elsewhere")
