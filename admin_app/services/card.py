@@ -1,19 +1,17 @@
 """The client card: what it shows, read in a fixed number of queries."""
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from ..errors import Refusal
 from ..extensions import db
 from ..models import (
-    Address, CommentTemplate, Company, Contact, CustomFieldDefinition, CustomFieldValue,
-    Document, Exchange, Invoice, Opportunity, Order, Quote, User,
+    Address, CommentTemplate, Company, Contact, CustomFieldDefinition,
+    Document, Exchange, Merge, Opportunity, User,
 )
 from ..models.exchanges import EXCHANGE_KINDS
-from . import audit
 from .card_money import Kpis, chart_bars, company_kpis, monthly_revenue
 from .custom_fields import values_of
 from .sales_history import Page, pending_documents
@@ -49,6 +47,7 @@ class Card:
     exchange_counts: dict[str, int]
     users: list[User]
     comment_templates: list[CommentTemplate]
+    merges: list[Merge]
 
     @property
     def main_address(self) -> Address | None:
@@ -88,6 +87,7 @@ def load_card(company: Company, kind: str | None = None, cursor: str | None = No
             select(User).where(or_(User.is_active, User.id == company.account_manager_id))
             .order_by(User.full_name, User.email))),
         comment_templates=comment_templates(),
+        merges=merges_into(cid),
     )
 
 
@@ -95,6 +95,14 @@ def comment_templates() -> list[CommentTemplate]:
     """The comment templates, the default one first, for the "insert template" picker."""
     return list(db.session.scalars(
         select(CommentTemplate).order_by(CommentTemplate.is_default.desc(), CommentTemplate.name)))
+
+
+def merges_into(company_id: int) -> list[Merge]:
+    """The merges this company absorbed others by and that are not undone, newest first."""
+    return list(db.session.scalars(
+        select(Merge).options(joinedload(Merge.absorbed), joinedload(Merge.user))
+        .where(Merge.kept_id == company_id, Merge.undone_at.is_(None))
+        .order_by(Merge.created_at.desc(), Merge.id.desc()).limit(LIST_LIMIT)))
 
 
 def encode_cursor(exchange: Exchange) -> str:
