@@ -114,11 +114,7 @@ class CardViewMixin:
         company, refused = self._writable_company()
         if refused:
             return refused
-        address = None
-        if request.args.get("address"):
-            address = db.session.get(Address, request.args.get("address", 0, type=int))
-            if address is None or address.company_id != company.id:
-                abort(404)
+        address = self._own_row(Address, "address", company)
         form = AddressForm(obj=address)
         if form.validate_on_submit():
             try:
@@ -137,11 +133,7 @@ class CardViewMixin:
         company, refused = self._writable_company()
         if refused:
             return refused
-        contact = None
-        if request.args.get("contact"):
-            contact = db.session.get(Contact, request.args.get("contact", 0, type=int))
-            if contact is None or contact.company_id != company.id:
-                abort(404)
+        contact = self._own_row(Contact, "contact", company)
         try:
             form = ContactForm(obj=contact)
             valid = form.validate_on_submit()
@@ -292,6 +284,17 @@ class CardViewMixin:
                   "warning")
             return company, redirect(self.get_url(".card_view", id=absorber.id))
         return company, None
+
+    @staticmethod
+    def _own_row(model, arg: str, company):
+        """The row named by `?<arg>=ID` when it belongs to the company (404 otherwise); None
+        when the argument is absent, for a new row."""
+        if not request.args.get(arg):
+            return None
+        row = db.session.get(model, request.args.get(arg, 0, type=int))
+        if row is None or row.company_id != company.id:
+            abort(404)
+        return row
 
     def _card_url(self, company, anchor: str | None = None) -> str:
         url = self.get_url(".card_view", id=company.id)

@@ -183,7 +183,3 @@ def set_account_manager(company: Company, user_id: int | None) -> None:
                      summary=f"Account manager of {company.name}")
         company.account_manager_id = user_id
         db.session.flush()
-
-
-def active_users() -> list[User]:
-    return list(db.session.scalars(select(User).where(User.is_active).order_by(User.full_name)))
