@@ -9,7 +9,7 @@ from pathlib import Path
 
 from flask import current_app
 from PIL import Image, ImageOps, UnidentifiedImageError
-from sqlalchemy import select, update
+from sqlalchemy import update
 from werkzeug.datastructures import FileStorage
 
 from ..extensions import db
