@@ -32,6 +32,25 @@ def test_company_list_hides_merged_tombstones(admin_client, make_company):
     assert "Kept SA" in html and "Gone SA" not in html
 
 
+def test_edit_and_details_of_a_merged_away_company_lead_to_the_absorbing_one(admin_client,
+                                                                            make_company):
+    final = make_company("Final SA")
+    middle = make_company("Middle SA", merged_into_id=final.id)
+    first = make_company("First SA", merged_into_id=middle.id)
+    for page in ("edit", "details"):
+        response = admin_client.get(f"/admin/company/{page}/?id={first.id}&url=/admin/company/")
+        assert response.status_code == 302, page
+        assert f"/admin/company/{page}/?" in response.location, page
+        assert f"id={final.id}" in response.location and "url=" in response.location, page
+        html = admin_client.get(response.location).get_data(as_text=True)
+        assert "“First SA” was merged into “Final SA”" in html and "Final SA" in html, page
+    posted = admin_client.post(f"/admin/company/edit/?id={middle.id}", data=_form(name="Hijack"))
+    assert posted.status_code == 302 and f"id={final.id}" in posted.location
+    assert db.session.get(Company, middle.id).name == "Middle SA"
+    live = admin_client.get(f"/admin/company/edit/?id={final.id}")
+    assert live.status_code == 200
+
+
 def test_company_search_finds_name_email_and_phone(admin_client, make_company):
     make_company("Atlas Energy", email="info@atlas.example", phone="+34 912 345 678")
     make_company("Cobalt Media")

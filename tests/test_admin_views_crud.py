@@ -153,6 +153,27 @@ def test_address_crud_and_default_flag_moves(admin_client, make_company):
     assert db.session.get(Address, depot.id) is None
 
 
+def test_address_list_card_and_company_form_move_a_default_alike(admin_client, make_company):
+    company = make_company("Flags SA")
+    admin_client.post("/admin/address/new/", data={"company": company.id, "label": "HQ",
+                                                   "line1": "1 A", "is_quote_default": "y"})
+    admin_client.post(f"/admin/company/card/address/?id={company.id}",
+                      data={"label": "Depot", "line1": "2 B", "is_quote_default": "y"})
+    db.session.expire_all()
+    hq, depot = db.session.scalars(select(Address).order_by(Address.id)).all()
+    assert (hq.is_main, hq.is_quote_default) == (True, False)  # the first address is the main one
+    assert (depot.is_main, depot.is_quote_default) == (False, True)
+    data = {"name": "Flags SA", "status": "lead", "email": "", "phone": "", "website": "",
+            "legal_id": "", "comments": ""}
+    for n, (address, quote) in enumerate(((hq, "y"), (depot, ""))):
+        data.update({f"addresses-{n}-id": address.id, f"addresses-{n}-label": address.label,
+                     f"addresses-{n}-line1": address.line1, f"addresses-{n}-is_quote_default": quote})
+    data["addresses-0-is_main"] = "y"
+    assert admin_client.post(f"/admin/company/edit/?id={company.id}", data=data).status_code == 302
+    db.session.expire_all()
+    assert [a.is_quote_default for a in (hq, depot)] == [True, False]
+
+
 def test_address_requires_a_street(admin_client, make_company):
     company = make_company()
     html = admin_client.post("/admin/address/new/", data={"company": company.id}).get_data(
@@ -180,6 +201,18 @@ def test_meeting_cannot_end_before_it_starts(admin_client, make_company):
         "occurred_at": "2024-05-02 10:00:00", "starts_at": "2024-05-02 10:00:00",
         "ends_at": "2024-05-02 09:00:00"}).get_data(as_text=True)
     assert "cannot end before it starts" in html
+    assert db.session.scalar(select(Exchange)) is None
+
+
+def test_exchange_list_applies_the_cards_rules(admin_client, make_company):
+    company = make_company()
+    for data, message in (
+            ({"kind": "call", "callback_at": "2024-05-01 10:00:00"}, "call-back date must be after"),
+            ({"kind": "meeting"}, "A meeting needs a start time.")):
+        html = admin_client.post("/admin/exchange/new/", data={
+            "company": company.id, "title": "t", "occurred_at": "2024-05-02 10:00:00", **data}
+        ).get_data(as_text=True)
+        assert message in html, message
     assert db.session.scalar(select(Exchange)) is None
 
 

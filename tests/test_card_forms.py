@@ -5,7 +5,8 @@ from admin_app.models import (
     Address, AuditLog, CommentTemplate, Company, Contact, CustomFieldDefinition,
     CustomFieldValue, Exchange,
 )
-from admin_app.services.card import default_comments, save_address
+from admin_app.services.addresses import save_address
+from admin_app.services.companies import default_comments
 from tests.card_support import card_url
 
 # The test client adds its CSRF token into the posted dict: every post gets a fresh copy.
@@ -223,6 +224,19 @@ def test_custom_fields_are_saved_by_type_and_shown_typed(admin_client, make_comp
     html = admin_client.get(card_url(company.id)).get_data(as_text=True)
     assert "1,200" in html and "01 Apr 2019" in html and ">Yes<" in html
     assert 'href="https://portal.example"' in html and 'rel="noopener noreferrer"' in html
+
+
+def test_custom_fields_from_the_card_and_the_form_are_audited_alike(admin_client, make_company):
+    company = make_company("Vertex Studio", status="client")
+    employees = _definitions()[0]
+    admin_client.post(f"/admin/company/card/custom-fields/?id={company.id}",
+                      data={f"field-{employees.id}": "10"})
+    admin_client.post(f"/admin/company/edit/?id={company.id}", data={
+        "name": "Vertex Studio", "status": "client", "email": "", "phone": "", "website": "",
+        "legal_id": "", "comments": "", "custom_employees": "12.50"})
+    entries = db.session.query(AuditLog).filter_by(entity_type="Company", action="update") \
+        .order_by(AuditLog.id).all()
+    assert [e.changes["custom.employees"] for e in entries] == [[None, "10"], ["10", "12.5"]]
 
 
 def test_invalid_custom_field_values_save_nothing(admin_client, make_company):

@@ -3,7 +3,7 @@ from datetime import date
 from decimal import Decimal
 
 from admin_app.extensions import db
-from admin_app.services.card import pending_documents
+from admin_app.services.sales_history import pending_documents
 from admin_app.services.card_money import company_kpis, monthly_revenue
 from tests.card_support import card_url, days, kpi_values, make_order, make_quote
 
@@ -173,9 +173,11 @@ def test_pending_lists_quotes_orders_and_invoices_with_their_balances(make_compa
     paid = make_invoice(company, [("1", "10.00", "0")], payments=[("10.00", days(-1))])
     draft_invoice = make_invoice(company, status="draft")
     pending = pending_documents(company.id)
-    assert {q.id for q in pending.quotes} == {sent.id, draft.id}
-    assert [(o.id, left) for o, left in pending.orders] == [(partly.id, Decimal("400.00"))]
-    balances = {i.id: b for i, b in pending.invoices}
+    assert {r.document.id for r in pending["quote"].rows} == {sent.id, draft.id}
+    assert [(r.document.id, r.done, r.left) for r in pending["order"].rows] == \
+        [(partly.id, Decimal("400.00"), Decimal("600.00"))]
+    balances = {r.document.id: r.left for r in pending["invoice"].rows}
     assert paid.id not in balances
     assert balances[draft_invoice.id] == Decimal("120.00")
-    assert pending.counts == {"quotes": 2, "orders": 1, "invoices": len(balances)}
+    assert {kind: page.total for kind, page in pending.items()} == \
+        {"quote": 2, "order": 1, "invoice": len(balances)}

@@ -21,7 +21,7 @@ def test_card_has_every_section_and_action(admin_client, make_company):
         assert f'data-section="{section}"' in html, section
     assert f'href="/admin/company/merge/?id={company.id}"' in html
     assert f"/admin/company/edit/?id={company.id}" in html
-    assert f"/admin/company/card/history/?id={company.id}" in html
+    assert f"/admin/sales-history/?company_id={company.id}" in html
     assert f"/admin/opportunity/new/?company_id={company.id}" in html
     assert "Key account" in html
 
@@ -178,11 +178,31 @@ def test_history_lists_every_document_with_balances_paginated(admin_client, make
                                                               make_invoice):
     company = make_company()
     _fill(company, invoices=30, exchanges=0, contacts=0)
-    url = f"/admin/company/card/history/?id={company.id}"
+    url = f"/admin/sales-history/?company_id={company.id}&kind=invoice"
     page1 = admin_client.get(url).get_data(as_text=True)
-    assert 'data-total="30"' in page1
-    assert page1.count('data-balance="100.00"') + page1.count('data-balance="0.00"') == 25
-    page2 = admin_client.get(url + "&page=1").get_data(as_text=True)
-    assert page2.count("data-balance=") == 5
-    quotes = admin_client.get(url + "&kind=quotes").get_data(as_text=True)
+    assert 'data-kind="invoice" data-total="30"' in page1
+    assert page1.count('data-balance="100.00"') + page1.count('data-balance="0.00"') == 20
+    page2 = admin_client.get(url + "&invoice_page=1").get_data(as_text=True)
+    assert page2.count("data-balance=") == 10
+    past = admin_client.get(url + "&invoice_page=5").get_data(as_text=True)
+    assert 'data-total="30"' in past and "No more invoices" in past
+    quotes = admin_client.get(url.replace("invoice", "quote")).get_data(as_text=True)
     assert "No quotes for this company yet" in quotes
+
+
+def test_the_cards_old_history_address_leads_to_the_sales_history(admin_client, make_company):
+    company = make_company()
+    old = admin_client.get(f"/admin/company/card/history/?id={company.id}&kind=orders&page=2")
+    assert old.status_code in (301, 302)
+    assert old.location.endswith(
+        f"/admin/sales-history/?company_id={company.id}&kind=order&order_page=2")
+    plain = admin_client.get(f"/admin/company/card/history/?id={company.id}")
+    assert plain.location.endswith(f"/admin/sales-history/?company_id={company.id}")
+
+
+def test_history_of_a_merged_away_company_shows_the_absorbing_ones(admin_client, make_company):
+    kept = make_company("Kept SA")
+    gone = make_company("Gone SA", merged_into_id=kept.id)
+    response = admin_client.get(f"/admin/sales-history/?company_id={gone.id}&pending=1")
+    assert response.status_code == 302
+    assert f"company_id={kept.id}" in response.location and "pending=1" in response.location

@@ -153,3 +153,50 @@ def test_creating_a_distinct_company_saves_at_once_without_the_checkbox(admin_cl
                                                            "status": "lead"})
     assert saved.status_code == 302
     assert db.session.scalar(select(func.count()).select_from(Company)) == 2
+
+
+def test_users_see_the_cards_merges_without_an_undo_button(user_client, admin_user,
+                                                          make_company):
+    kept, absorbed = make_company("Kept Foods"), make_company("Kept Foods Iberia")
+    merge_companies(kept, absorbed, admin_user)
+    db.session.commit()
+    html = user_client.get(f"/admin/company/card/?id={kept.id}").get_data(as_text=True)
+    assert 'data-section="merges"' in html and "Kept Foods Iberia" in html
+    assert "data-undo-merge" not in html
+
+
+def test_the_card_lists_its_merges_and_admins_undo_them_from_there(admin_client, admin_user,
+                                                                   make_company):
+    kept, absorbed = make_company("Kept Foods"), make_company("Kept Foods Iberia")
+    card = f"/admin/company/card/?id={kept.id}"
+    assert 'data-section="merges"' not in admin_client.get(card).get_data(as_text=True)
+    merge = merge_companies(kept, absorbed, admin_user)
+    db.session.commit()
+    html = admin_client.get(card).get_data(as_text=True)
+    section = html[html.index('data-section="merges"'):]
+    assert "Kept Foods Iberia" in section and "Ada Admin" in section
+    assert f'data-undo-merge="{merge.id}"' in section
+    next_url = re.search(r'name="next" value="([^"]+)"', section).group(1).replace("&amp;", "&")
+    response = admin_client.post("/admin/company/merge/undo/",
+                                 data={"merge_id": merge.id, "next": next_url})
+    assert response.status_code == 302 and response.location.endswith(card)
+    db.session.expire_all()
+    assert db.session.get(Company, absorbed.id).merged_into_id is None
+    assert 'data-section="merges"' not in admin_client.get(card).get_data(as_text=True)
+
+
+def test_the_cards_merges_take_one_query_however_many(admin_client, admin_user, make_company,
+                                                      count_queries):
+    counts = []
+    for n in (1, 6):
+        kept = make_company(f"Kept {n}")
+        for i in range(n):
+            merge_companies(kept, make_company(f"Absorbed {n}-{i}"), admin_user)
+        db.session.commit()
+        admin_client.get(f"/admin/company/card/?id={kept.id}")  # warm-up
+        db.session.remove()
+        with count_queries() as statements:
+            html = admin_client.get(f"/admin/company/card/?id={kept.id}").get_data(as_text=True)
+        assert html.count("data-merge-id=") == n
+        counts.append(len(statements))
+    assert counts[0] == counts[1], counts

@@ -1,7 +1,7 @@
 """The client card at /admin/company/card/?id=N and the forms it opens (a mixin of CompanyView)."""
 from datetime import date, datetime
 
-from flask import abort, flash, redirect, request, send_from_directory
+from flask import abort, flash, redirect, request, send_from_directory, url_for
 from flask_admin import expose
 from flask_login import current_user
 from markupsafe import Markup
@@ -9,26 +9,29 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms.fields.choices import SelectChoice
 
+from ..errors import Refusal
 from ..extensions import db
 from ..models import Address, Contact, Document
 from ..services.card import (
-    CardError, comment_templates, custom_field_values, history, live_company, load_card,
-    save_address, timeline,
+    CardError, comment_templates, load_card, timeline,
 )
+from ..services.addresses import save_address
 from ..services.card_edit import (
     discard_file, record_exchange, save_contact, set_account_manager, store_document, store_photo,
     update_comments, upload_root,
 )
-from ..services.card_fields import display_value, save_custom_fields
+from ..services.custom_fields import CustomFieldError, display_value, save_values, values_of
+from ..services.companies import live_company
 from ..services.html import sanitize_html
-from ..services.settings import get_setting
 from .card_forms import (
     KIND_LABELS, AccountManagerForm, AddressForm, CommentsForm, ContactForm, DocumentForm,
     ExchangeForm,
 )
+from .sales_format import money_formatter
 
-HISTORY_KINDS = {"invoices": "Invoices", "quotes": "Quotes", "orders": "Orders"}
-CURRENCY_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "CHF": "CHF"}
+# Pages that, for a merged-away company, show the same page of the company that absorbed it.
+FOLLOW_MERGES = {"card_view": "here is its card", "edit_view": "edit it here",
+                 "details_view": "here are its details", "merge_view": "merge into it instead"}
 
 
 def safe_html(html: str | None) -> Markup:
@@ -39,14 +42,23 @@ def safe_html(html: str | None) -> Markup:
 class CardViewMixin:
     """Client card views; mixed into CompanyView so the endpoints are `company.card_*`."""
 
+    def _handle_view(self, name, **kwargs):
+        """Old links to a merged-away company lead to the company that absorbed it."""
+        refused = super()._handle_view(name, **kwargs)
+        if refused is not None or name not in FOLLOW_MERGES:
+            return refused
+        company, absorber = live_company(request.args.get("id", type=int) or 0)
+        if absorber is None:
+            return None
+        flash(f"“{company.name}” was merged into “{absorber.name}”: {FOLLOW_MERGES[name]}.",
+              "info")
+        return redirect(self.get_url(f".{name}", **{**request.args.to_dict(), "id": absorber.id}))
+
     # --- reading --------------------------------------------------------------------------
 
     @expose("/card/")
     def card_view(self):
-        company, absorber = self._company()
-        if absorber is not None:
-            flash(f"“{company.name}” was merged into “{absorber.name}”: here is its card.", "info")
-            return redirect(self.get_url(".card_view", id=absorber.id))
+        company, _absorber = self._company()
         card = load_card(company, kind=request.args.get("kind"), cursor=request.args.get("before"))
         manager_form = AccountManagerForm(account_manager_id=str(company.account_manager_id or ""))
         manager_form.account_manager_id.choices = [SelectChoice("", "— nobody —")] + [
@@ -55,7 +67,7 @@ class CardViewMixin:
         return self.render("admin/card/card.html", card=card, company=company,
                            manager_form=manager_form, comments_form=CommentsForm(),
                            comments_html=safe_html(company.comments),
-                           kind_labels=KIND_LABELS, money=self._money_formatter(),
+                           kind_labels=KIND_LABELS, money=money_formatter(),
                            display_value=display_value, safe_html=safe_html, today=date.today(),
                            card_url=self._card_url(company))
 
@@ -70,15 +82,13 @@ class CardViewMixin:
 
     @expose("/card/history/")
     def card_history_view(self):
-        company, absorber = self._company()
-        if absorber is not None:
-            return redirect(self.get_url(".card_history_view", id=absorber.id))
-        kind = request.args.get("kind") if request.args.get("kind") in HISTORY_KINDS else "invoices"
-        page = max(request.args.get("page", 0, type=int), 0)
-        rows, total = history(company.id, kind, page)
-        return self.render("admin/card/history.html", company=company, kind=kind, rows=rows,
-                           total=total, page=page, per_page=25, kinds=HISTORY_KINDS,
-                           money=self._money_formatter(), card_url=self._card_url(company))
+        """Moved to the sales history page; old links and bookmarks land there."""
+        kind = {"quotes": "quote", "orders": "order", "invoices": "invoice"}.get(
+            request.args.get("kind", ""))
+        args = {"company_id": request.args.get("id", type=int)}
+        if kind:
+            args.update(kind=kind, **{f"{kind}_page": request.args.get("page", type=int)})
+        return redirect(url_for("sales_history.index", **args), code=301)
 
     @expose("/card/photo/")
     def card_photo_view(self):
@@ -104,16 +114,12 @@ class CardViewMixin:
         company, refused = self._writable_company()
         if refused:
             return refused
-        address = None
-        if request.args.get("address"):
-            address = db.session.get(Address, request.args.get("address", 0, type=int))
-            if address is None or address.company_id != company.id:
-                abort(404)
+        address = self._own_row(Address, "address", company)
         form = AddressForm(obj=address)
         if form.validate_on_submit():
             try:
                 save_address(company, form.data, address)
-            except (CardError, SQLAlchemyError) as exc:
+            except (Refusal, SQLAlchemyError) as exc:
                 self._fail(exc)
             else:
                 if self._commit():
@@ -127,11 +133,7 @@ class CardViewMixin:
         company, refused = self._writable_company()
         if refused:
             return refused
-        contact = None
-        if request.args.get("contact"):
-            contact = db.session.get(Contact, request.args.get("contact", 0, type=int))
-            if contact is None or contact.company_id != company.id:
-                abort(404)
+        contact = self._own_row(Contact, "contact", company)
         try:
             form = ContactForm(obj=contact)
             valid = form.validate_on_submit()
@@ -145,7 +147,7 @@ class CardViewMixin:
                     photo = store_photo(form.photo.data)
                 save_contact(company, form.data, contact, photo=photo,
                              remove_photo=form.remove_photo.data)
-            except (CardError, SQLAlchemyError) as exc:
+            except (Refusal, SQLAlchemyError) as exc:
                 discard_file(photo)
                 self._fail(exc)
             else:
@@ -173,7 +175,7 @@ class CardViewMixin:
         if form.validate_on_submit():
             try:
                 record_exchange(company, current_user, form.data)
-            except (CardError, SQLAlchemyError) as exc:
+            except (Refusal, SQLAlchemyError) as exc:
                 self._fail(exc)
             else:
                 if self._commit():
@@ -203,7 +205,7 @@ class CardViewMixin:
                     raise CardError("Choose a file to upload.")
                 document = store_document(company, current_user, form.file.data, form.title.data)
                 stored = document.file
-            except (CardError, SQLAlchemyError) as exc:
+            except (Refusal, SQLAlchemyError) as exc:
                 self._fail(exc)
             else:
                 if self._commit(stored):
@@ -234,7 +236,7 @@ class CardViewMixin:
         raw = request.form.get("account_manager_id", "")
         try:
             set_account_manager(company, int(raw) if raw.isdigit() else None)
-        except CardError as exc:
+        except Refusal as exc:
             self._fail(exc)
         else:
             if self._commit():
@@ -248,16 +250,20 @@ class CardViewMixin:
         company, refused = self._writable_company()
         if refused:
             return refused
-        fields = custom_field_values(company.id)
+        fields = values_of(company.id)
         submitted = {}
         if request.method == "POST":
             submitted = {d.id: request.form.get(f"field-{d.id}") for d, _ in fields}
-            errors = save_custom_fields(company, submitted)
-            for error in errors:
-                flash(error, "error")
-            if not errors and self._commit():
-                flash("Custom fields saved.", "success")
-                return redirect(self._card_url(company, "custom-fields"))
+            try:
+                save_values(company, submitted)
+            except CustomFieldError as exc:
+                db.session.rollback()
+                for message in exc.messages:
+                    flash(message, "error")
+            else:
+                if self._commit():
+                    flash("Custom fields saved.", "success")
+                    return redirect(self._card_url(company, "custom-fields"))
         return self.render("admin/card/custom_fields_form.html", company=company, fields=fields,
                            submitted=submitted, card_url=self._card_url(company, "custom-fields"))
 
@@ -279,6 +285,17 @@ class CardViewMixin:
             return company, redirect(self.get_url(".card_view", id=absorber.id))
         return company, None
 
+    @staticmethod
+    def _own_row(model, arg: str, company):
+        """The row named by `?<arg>=ID` when it belongs to the company (404 otherwise); None
+        when the argument is absent, for a new row."""
+        if not request.args.get(arg):
+            return None
+        row = db.session.get(model, request.args.get(arg, 0, type=int))
+        if row is None or row.company_id != company.id:
+            abort(404)
+        return row
+
     def _card_url(self, company, anchor: str | None = None) -> str:
         url = self.get_url(".card_view", id=company.id)
         return f"{url}#{anchor}" if anchor else url
@@ -291,7 +308,7 @@ class CardViewMixin:
     @staticmethod
     def _fail(exc: Exception) -> None:
         db.session.rollback()
-        if isinstance(exc, CardError):
+        if isinstance(exc, Refusal):
             flash(str(exc), "error")
         else:
             flash("Nothing was saved: the database refused the change. Please try again.", "error")
@@ -308,12 +325,3 @@ class CardViewMixin:
                   "error")
             return False
         return True
-
-    @staticmethod
-    def _money_formatter():
-        currency = get_setting("currency") or "EUR"
-        symbol = CURRENCY_SYMBOLS.get(currency, currency)
-
-        def money(value) -> str:
-            return "—" if value is None else f"{value:,.2f} {symbol}"
-        return money

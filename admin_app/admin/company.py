@@ -9,7 +9,8 @@ from wtforms.validators import ValidationError
 from ..extensions import db
 from ..models import Address, Company, Contact, User
 from ..models.companies import COMPANY_STATUSES
-from ..services.companies import apply_address_flags, check_address_flags, default_comments
+from ..services.addresses import check_address_flags, take_address_flags
+from ..services.companies import default_comments
 from . import validators as v
 from .base import SecureModelView
 from .card import CardViewMixin
@@ -157,7 +158,7 @@ class CompanyView(CardViewMixin, MergeViewMixin, DuplicateWarningMixin, CompanyD
         if errors:
             raise ValidationError(" ".join(errors))
         super().on_model_change(form, model, is_created)
-        apply_address_flags(model)
+        take_address_flags(list(model.addresses))
 
     def search_placeholder(self):
         return "Name, email, phone, legal ID or website"

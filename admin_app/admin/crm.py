@@ -2,12 +2,11 @@
 from flask_admin.contrib.sqla.filters import FilterEqual, IntEqualFilter
 from flask_login import current_user
 from markupsafe import Markup
-from wtforms.validators import ValidationError
 
 from ..models import Exchange
 from ..models.base import utcnow
-from ..models.exchanges import EXCHANGE_KINDS
-from ..services.companies import take_address_flags
+from ..services.addresses import take_address_flags
+from ..services.exchanges import check_exchange
 from . import validators as v
 from .base import SecureModelView
 from .company import USER_OPTIONS
@@ -74,7 +73,7 @@ class AddressView(SecureModelView):
     def on_model_change(self, form, model, is_created):
         super().on_model_change(form, model, is_created)
         # Ticking "default" here moves the flag from the company's other address.
-        take_address_flags(model)
+        take_address_flags([model])
 
 
 class ExchangeView(SecureModelView):
@@ -113,22 +112,14 @@ class ExchangeView(SecureModelView):
                         "description": "Puts a reminder in the author's dashboard."},
         "callback_done_at": {"label": "Call-back done on"},
         "starts_at": {"label": "Meeting starts"},
-        "ends_at": {"label": "Meeting ends", "validators": [
-            v.ends_after("starts_at", "The meeting cannot end before it starts.")]},
+        "ends_at": {"label": "Meeting ends"},
     }
     form_widget_args = {"body": {"rows": 5}}
 
     def on_model_change(self, form, model, is_created):
-        if model.kind not in EXCHANGE_KINDS:
-            raise ValidationError("Choose the type of exchange.")
-        if model.kind == "meeting" and not model.starts_at:
-            raise ValidationError("A meeting needs a start time.")
-        if model.contact is not None and model.company is not None \
-                and model.contact.company_id != model.company.id:
-            raise ValidationError(f"{model.contact} works for {model.contact.company}, "
-                                  f"not {model.company}: choose one of its contacts.")
         if model.occurred_at is None:
             model.occurred_at = model.starts_at or utcnow()
+        check_exchange(model)  # the same rules as the card's; refusals are flashed
         if is_created and model.author_id is None and model.author is None:
             model.author_id = current_user.id
         super().on_model_change(form, model, is_created)

@@ -7,8 +7,8 @@ from wtforms import fields
 from wtforms.validators import URL, Length, NumberRange, Optional
 
 from ..models import CustomFieldDefinition
-from ..services.companies import (
-    active_definitions, format_custom_value, parse_custom_value, save_custom_values,
+from ..services.custom_fields import (
+    NUMBER_LIMIT, TEXT_MAX, active_definitions, choices_of, form_value, raw_text, save_values,
 )
 
 PREFIX = "custom_"
@@ -23,7 +23,7 @@ def build_field(definition: CustomFieldDefinition):
     label, kind = definition.label, definition.field_type
     description = "Custom field"
     if kind == "number":
-        return fields.DecimalField(label, [Optional(), NumberRange(min=-10**12, max=10**12)],
+        return fields.DecimalField(label, [Optional(), NumberRange(min=-NUMBER_LIMIT, max=NUMBER_LIMIT)],
                                    places=None, description=description,
                                    render_kw={"step": "any", "inputmode": "decimal"})
     if kind == "date":
@@ -32,14 +32,14 @@ def build_field(definition: CustomFieldDefinition):
     if kind == "boolean":
         return fields.BooleanField(label, description=description)
     if kind == "choice":
-        options = [c.strip() for c in (definition.choices or "").splitlines() if c.strip()]
+        options = choices_of(definition)
         return fields.SelectField(label, [Optional()], choices=[("", "—")] + [(o, o) for o in options],
                                   description=description)
     if kind == "url":
         return fields.URLField(label, [Optional(), URL(message="Enter a full web address, "
                                                                "starting with https://")],
                                description=description)
-    return fields.StringField(label, [Optional(), Length(max=500)], description=description)
+    return fields.StringField(label, [Optional(), Length(max=TEXT_MAX)], description=description)
 
 
 class CustomFieldsMixin:
@@ -65,8 +65,8 @@ class CustomFieldsMixin:
         if obj is not None and request.method == "GET":
             stored = {v.definition_id: v.value for v in obj.custom_values}
             for definition in definitions:
-                form[field_name(definition)].data = parse_custom_value(
-                    definition, stored.get(definition.id))
+                form[field_name(definition)].data = form_value(definition,
+                                                               stored.get(definition.id))
         self._place_custom_fields_before_inlines(form, definitions)
         return form
 
@@ -85,8 +85,8 @@ class CustomFieldsMixin:
         definitions = getattr(form, "_custom_definitions", [])
         if not definitions:
             return
-        values = {d.id: format_custom_value(d, form[field_name(d)].data) for d in definitions}
-        changes = save_custom_values(model, values)
+        values = {d.id: raw_text(form[field_name(d)].data) for d in definitions}
+        changes = save_values(model, values, record=False)  # raises CustomFieldError
         if changes:
             # Merged by the base view into this save's audit entry.
             model._audit_extra = {**getattr(model, "_audit_extra", {}), **changes}

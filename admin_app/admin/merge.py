@@ -47,10 +47,6 @@ class MergeViewMixin:
         if kept is None:
             flash("Choose the company to keep: that company was not found.", "error")
             return redirect(self.get_url(".index_view"))
-        if kept.is_tombstone:
-            flash(f"“{kept.name}” was merged into another company: merge into that one instead.",
-                  "warning")
-            return redirect(self.get_url(".merge_view", id=kept.merged_into_id))
         absorb_id = _int(request.values, "absorb")
         absorbed = db.session.get(Company, absorb_id) if absorb_id else None
         if request.method == "POST":

@@ -5,7 +5,10 @@ from decimal import Decimal
 from flask import url_for
 from markupsafe import Markup, escape
 
+from ..services.settings import get_setting
 from .links import company_link
+
+CURRENCY_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "CHF": "CHF"}
 
 STATUS_BADGES = {"draft": "secondary", "sent": "info", "accepted": "success", "refused": "dark",
                  "expired": "warning", "open": "primary", "invoiced": "success",
@@ -15,6 +18,16 @@ STATUS_BADGES = {"draft": "secondary", "sent": "info", "accepted": "success", "r
 
 def money_text(amount: Decimal | None) -> str:
     return "" if amount is None else f"{amount:,.2f}"
+
+
+def money_formatter():
+    """A `money(amount)` for templates: "1,234.50 €" in the currency of the settings."""
+    currency = get_setting("currency") or "EUR"
+    symbol = CURRENCY_SYMBOLS.get(currency, currency)
+
+    def money(value) -> str:
+        return "—" if value is None else f"{value:,.2f} {symbol}"
+    return money
 
 
 def badge(status: str | None) -> Markup:

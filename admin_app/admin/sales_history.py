@@ -1,32 +1,41 @@
-"""All quotes, orders and invoices of one company, with a "Pending only" switch."""
-from flask import abort, request
+"""All quotes, orders and invoices of one company, with a "Pending only" switch and tabs."""
+from datetime import date
+
+from flask import abort, flash, redirect, request
 from flask_admin import expose
 
-from ..extensions import db
-from ..models import Company
+from ..services.companies import live_company
 from ..services.sales_history import KINDS, history_page
 from .base import SecureBaseView
+from .links import company_url
+from .sales_format import badge, money_formatter
 
 PER_PAGE = 20
+TITLES = {"quote": "Quotes", "order": "Orders", "invoice": "Invoices"}
 
 
 class SalesHistoryView(SecureBaseView):
-    """/admin/sales-history/?company_id=N[&pending=1][&quote_page=..&order_page=..&invoice_page=..]"""
+    """/admin/sales-history/?company_id=N[&kind=quote|order|invoice][&pending=1][&<kind>_page=P]"""
 
     def is_visible(self) -> bool:
         return False  # reached from the client card and the documents, not from the menu
 
     @expose("/")
     def index(self):
-        company = db.session.get(Company, request.args.get("company_id", type=int) or 0)
+        company, absorber = live_company(request.args.get("company_id", type=int) or 0)
         if company is None:
             abort(404)
+        if absorber is not None:
+            flash(f"“{company.name}” was merged into “{absorber.name}”: here are its documents.",
+                  "info")
+            return redirect(self.get_url(".index", **{**request.args.to_dict(),
+                                                      "company_id": absorber.id}))
         pending_only = request.args.get("pending") == "1"
-        sections = []
-        for kind in KINDS:
-            page = max(0, request.args.get(f"{kind}_page", type=int) or 0)
-            rows, total = history_page(company.id, kind, pending_only, page, PER_PAGE)
-            sections.append({"kind": kind, "rows": rows, "total": total, "page": page,
-                             "pages": max(1, -(-total // PER_PAGE))})
+        shown = request.args.get("kind") if request.args.get("kind") in KINDS else None
+        sections = [history_page(company.id, kind, pending_only,
+                                 request.args.get(f"{kind}_page", type=int) or 0, PER_PAGE)
+                    for kind in KINDS]
         return self.render("admin/sales/history.html", company=company, sections=sections,
-                           pending_only=pending_only)
+                           shown=shown, pending_only=pending_only, titles=TITLES,
+                           money=money_formatter(), badge=badge, today=date.today(),
+                           card_url=company_url(company.id))

@@ -24,15 +24,6 @@ def website() -> list:
             Length(max=255)]
 
 
-def ends_after(start_field: str, message: str):
-    """Refuse an end earlier than the start (both optional)."""
-    def check(form, field):
-        start = form[start_field].data
-        if field.data and start and field.data < start:
-            raise ValidationError(message)
-    return check
-
-
 def not_negative(message: str = "Enter an amount of 0 or more."):
     def check(_form, field):
         if field.data is not None and field.data < 0:

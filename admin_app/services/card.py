@@ -1,49 +1,27 @@
-"""The client card: what it shows, read in a fixed number of queries, and address defaults."""
-from dataclasses import dataclass, field
+"""The client card: what it shows, read in a fixed number of queries."""
+from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import joinedload
 
+from ..errors import Refusal
 from ..extensions import db
 from ..models import (
-    Address, CommentTemplate, Company, Contact, CustomFieldDefinition, CustomFieldValue,
-    Document, Exchange, Invoice, Opportunity, Order, Quote, User,
+    Address, CommentTemplate, Company, Contact, CustomFieldDefinition,
+    Document, Exchange, Merge, Opportunity, User,
 )
 from ..models.exchanges import EXCHANGE_KINDS
-from . import audit
-from .card_money import (
-    Kpis, cents, chart_bars, company_kpis, from_cents, grouped_balance_cents, monthly_revenue,
-    order_invoiced_cents, with_payments,
-)
+from .card_money import Kpis, chart_bars, company_kpis, monthly_revenue
+from .custom_fields import values_of
+from .sales_history import Page, pending_documents
 
 TIMELINE_PAGE = 20
 LIST_LIMIT = 50
-DEFAULT_FLAGS = ("is_main", "is_billing_default", "is_delivery_default", "is_quote_default")
 
 
-class CardError(ValueError):
+class CardError(Refusal):
     """A user-facing reason why a change from the card was refused."""
-
-
-def live_company(company_id: int) -> tuple[Company | None, Company | None]:
-    """(company, absorber): the absorber is the live card a merged-away company now lives in."""
-    company = db.session.get(Company, company_id)
-    if company is None or company.merged_into_id is None:
-        return company, None
-    target, seen = company, {company.id}
-    while target.merged_into_id is not None and target.merged_into_id not in seen:
-        seen.add(target.merged_into_id)
-        target = db.session.get(Company, target.merged_into_id)
-    return company, target
-
-
-def default_comments() -> str:
-    """The body of the default comment template, which pre-fills the comments of new companies."""
-    return db.session.scalar(
-        select(CommentTemplate.body).where(CommentTemplate.is_default)
-        .order_by(CommentTemplate.id).limit(1)) or ""
 
 
 @dataclass
@@ -51,14 +29,6 @@ class Timeline:
     items: list[Exchange]
     next_cursor: str | None
     kind: str | None
-
-
-@dataclass
-class Pending:
-    quotes: list[Quote] = field(default_factory=list)
-    orders: list[tuple[Order, Decimal]] = field(default_factory=list)
-    invoices: list[tuple[Invoice, Decimal]] = field(default_factory=list)
-    counts: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -70,13 +40,14 @@ class Card:
     kpis: Kpis
     chart: list[dict]
     opportunities: list[Opportunity]
-    pending: Pending
+    pending: dict[str, Page]
     documents: list[Document]
     documents_count: int
     timeline: Timeline
     exchange_counts: dict[str, int]
     users: list[User]
     comment_templates: list[CommentTemplate]
+    merges: list[Merge]
 
     @property
     def main_address(self) -> Address | None:
@@ -100,7 +71,7 @@ def load_card(company: Company, kind: str | None = None, cursor: str | None = No
             select(Contact).where(Contact.company_id == cid)
             .order_by(Contact.is_billing_contact.desc(), Contact.last_name, Contact.first_name,
                       Contact.id))),
-        custom_fields=custom_field_values(cid),
+        custom_fields=values_of(cid),
         kpis=company_kpis(cid, today),
         chart=chart_bars(monthly_revenue(cid, today)),
         opportunities=list(db.session.scalars(
@@ -116,6 +87,7 @@ def load_card(company: Company, kind: str | None = None, cursor: str | None = No
             select(User).where(or_(User.is_active, User.id == company.account_manager_id))
             .order_by(User.full_name, User.email))),
         comment_templates=comment_templates(),
+        merges=merges_into(cid),
     )
 
 
@@ -125,44 +97,12 @@ def comment_templates() -> list[CommentTemplate]:
         select(CommentTemplate).order_by(CommentTemplate.is_default.desc(), CommentTemplate.name)))
 
 
-def custom_field_values(company_id: int) -> list[tuple[CustomFieldDefinition, str | None]]:
-    """Every active custom field with this company's value (None when unset), in one query."""
-    rows = db.session.execute(
-        select(CustomFieldDefinition, CustomFieldValue.value)
-        .outerjoin(CustomFieldValue, and_(CustomFieldValue.definition_id == CustomFieldDefinition.id,
-                                          CustomFieldValue.company_id == company_id))
-        .where(CustomFieldDefinition.is_active)
-        .order_by(CustomFieldDefinition.position, CustomFieldDefinition.id)).all()
-    return [(definition, value) for definition, value in rows]
-
-
-def pending_documents(company_id: int, limit: int = LIST_LIMIT) -> Pending:
-    """Quotes awaiting a decision, orders not fully invoiced, invoices not fully paid."""
-    pending = Pending()
-    quotes = db.session.execute(
-        select(Quote, func.count().over())
-        .where(Quote.company_id == company_id, Quote.status.in_(("draft", "sent")))
-        .order_by(Quote.issue_date.desc(), Quote.id.desc()).limit(limit)).all()
-    pending.quotes = [q for q, _ in quotes]
-    invoiced_cents = order_invoiced_cents()
-    orders = db.session.execute(
-        select(Order, invoiced_cents, func.count().over())
-        .where(Order.company_id == company_id, Order.status == "open",
-               invoiced_cents < cents(Order.total_excl_tax))
-        .order_by(Order.order_date.desc(), Order.id.desc()).limit(limit)).all()
-    pending.orders = [(o, from_cents(amount)) for o, amount, _ in orders]
-    balance = grouped_balance_cents()
-    invoices = db.session.execute(
-        with_payments(select(Invoice, balance, func.count().over())
-                      .where(Invoice.company_id == company_id,
-                             Invoice.status.in_(("draft", "issued"))))
-        .having(or_(Invoice.status == "draft", balance > 0))
-        .order_by(Invoice.due_date, Invoice.id).limit(limit)).all()
-    pending.invoices = [(i, from_cents(b)) for i, b, _ in invoices]
-    pending.counts = {"quotes": quotes[0][1] if quotes else 0,
-                      "orders": orders[0][2] if orders else 0,
-                      "invoices": invoices[0][2] if invoices else 0}
-    return pending
+def merges_into(company_id: int) -> list[Merge]:
+    """The merges this company absorbed others by and that are not undone, newest first."""
+    return list(db.session.scalars(
+        select(Merge).options(joinedload(Merge.absorbed), joinedload(Merge.user))
+        .where(Merge.kept_id == company_id, Merge.undone_at.is_(None))
+        .order_by(Merge.created_at.desc(), Merge.id.desc()).limit(LIST_LIMIT)))
 
 
 def encode_cursor(exchange: Exchange) -> str:
@@ -206,60 +146,3 @@ def exchange_counts(company_id: int) -> dict[str, int]:
         select(Exchange.kind, func.count()).where(Exchange.company_id == company_id)
         .group_by(Exchange.kind)).all())
     return {kind: counts.get(kind, 0) for kind in EXCHANGE_KINDS}
-
-
-def save_address(company: Company, values: dict, address: Address | None = None) -> Address:
-    """Create or update an address; a default it takes is cleared on the company's other ones.
-
-    The first address of a company without a main address becomes its main address.
-    """
-    creating = address is None
-    if creating:
-        if not db.session.scalar(select(func.count()).select_from(Address).where(
-                Address.company_id == company.id, Address.is_main)):
-            values = {**values, "is_main": True}
-        address = Address(company_id=company.id)
-    for key in ("label", "contact_name", "line1", "line2", "postal_code", "city", "country"):
-        setattr(address, key, values.get(key) or ("" if key in ("label", "city", "country")
-                                                   else None))
-    if not (address.line1 or "").strip():
-        raise CardError("The address line is required.")
-    for flag in DEFAULT_FLAGS:
-        if not values.get(flag):
-            setattr(address, flag, False)
-    db.session.add(address)
-    db.session.flush()
-    taken = [flag for flag in DEFAULT_FLAGS if values.get(flag)]
-    if taken:
-        # Clear first, then set: the partial unique indexes allow one default of each kind.
-        for flag in taken:
-            db.session.execute(
-                update(Address).where(Address.company_id == company.id, Address.id != address.id,
-                                      getattr(Address, flag))
-                .values({flag: False}).execution_options(synchronize_session="fetch"))
-            setattr(address, flag, True)
-        db.session.flush()
-    changes = audit.snapshot(address) if creating else None
-    audit.record("create" if creating else "update", address, changes=changes,
-                 summary=f"Address {address.label or address.line1} of {company.name}")
-    return address
-
-
-def history(company_id: int, kind: str, page: int, per_page: int = 25) -> tuple[list, int]:
-    """One page of all the company's quotes, orders or invoices, newest first, with amounts."""
-    if kind == "quotes":
-        query = select(Quote, func.count().over()).where(Quote.company_id == company_id) \
-            .order_by(Quote.issue_date.desc(), Quote.id.desc())
-    elif kind == "orders":
-        query = select(Order, order_invoiced_cents(), func.count().over()) \
-            .where(Order.company_id == company_id).order_by(Order.order_date.desc(), Order.id.desc())
-    else:
-        query = with_payments(
-            select(Invoice, grouped_balance_cents(), func.count().over())
-            .where(Invoice.company_id == company_id)
-        ).order_by(Invoice.issue_date.desc(), Invoice.id.desc())
-    rows = db.session.execute(query.limit(per_page).offset(max(page, 0) * per_page)).all()
-    total = rows[0][-1] if rows else 0
-    if kind == "quotes":
-        return [(q, None) for q, _ in rows], total
-    return [(doc, from_cents(amount)) for doc, amount, _ in rows], total

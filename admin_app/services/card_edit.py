@@ -9,14 +9,14 @@ from pathlib import Path
 
 from flask import current_app
 from PIL import Image, ImageOps, UnidentifiedImageError
-from sqlalchemy import select, update
+from sqlalchemy import update
 from werkzeug.datastructures import FileStorage
 
 from ..extensions import db
 from ..models import Company, Contact, Document, Exchange, User
-from ..models.exchanges import EXCHANGE_KINDS
 from . import audit
 from .card import CardError
+from .exchanges import check_exchange
 from .html import sanitize_html
 
 PHOTO_FORMATS = {"JPEG", "PNG", "GIF", "WEBP"}
@@ -104,35 +104,23 @@ def save_contact(company: Company, values: dict, contact: Contact | None = None,
 
 def record_exchange(company: Company, author: User | None, values: dict) -> Exchange:
     """Record a call, meeting, email or note; emails are recorded here, not sent."""
-    kind = values.get("kind")
-    if kind not in EXCHANGE_KINDS:
-        raise CardError("Choose the kind of exchange: call, meeting, email or note.")
     occurred_at: datetime | None = values.get("occurred_at")
     if occurred_at is None:
         raise CardError("The date of the exchange is required.")
-    contact = None
-    if values.get("contact_id") and values["contact_id"] != "None":
-        contact_id = int(values["contact_id"]) if str(values["contact_id"]).isdigit() else 0
-        contact = db.session.get(Contact, contact_id)
-        if contact is None or contact.company_id != company.id:
-            raise CardError("The contact must be one of this company's contacts.")
-    callback_at, ends_at = values.get("callback_at"), values.get("ends_at")
-    if callback_at and callback_at < occurred_at:
-        raise CardError("The call-back date must be after the date of the exchange.")
-    if ends_at and ends_at < occurred_at:
-        raise CardError("A meeting cannot end before it starts.")
-    title = (values.get("title") or "").strip()
-    if not title:
-        raise CardError("The title is required.")
+    raw_contact = str(values.get("contact_id") or "")
+    kind, title = values.get("kind"), (values.get("title") or "").strip()
     exchange = Exchange(
-        company_id=company.id, contact=contact, author_id=author.id if author else None,
-        kind=kind, title=title[:200], body=(values.get("body") or "").strip() or None,
-        occurred_at=occurred_at, callback_at=callback_at)
+        company_id=company.id, author_id=author.id if author else None, kind=kind, title=title[:200],
+        body=(values.get("body") or "").strip() or None, occurred_at=occurred_at,
+        callback_at=values.get("callback_at"),
+        contact_id=(int(raw_contact) if raw_contact.isdigit() else 0)
+        if raw_contact not in ("", "None") else None)
     if kind == "meeting":
-        exchange.starts_at, exchange.ends_at = occurred_at, ends_at
+        exchange.starts_at, exchange.ends_at = occurred_at, values.get("ends_at")
         exchange.location = (values.get("location") or "").strip()[:200] or None
-    if kind == "email":
-        exchange.email_to = contact.email if contact else None
+    check_exchange(exchange)
+    if kind == "email" and exchange.contact_id:
+        exchange.email_to = db.session.get(Contact, exchange.contact_id).email
     db.session.add(exchange)
     db.session.flush()
     audit.record("create", exchange, summary=f"{kind.title()} with {company.name}: {title}"[:300])
@@ -195,7 +183,3 @@ def set_account_manager(company: Company, user_id: int | None) -> None:
                      summary=f"Account manager of {company.name}")
         company.account_manager_id = user_id
         db.session.flush()
-
-
-def active_users() -> list[User]:
-    return list(db.session.scalars(select(User).where(User.is_active).order_by(User.full_name)))

@@ -1,13 +1,10 @@
 """Company rules the admin forms rely on: what blocks a delete, what goes with it, default
-comments, address flags and custom-field values."""
-from datetime import date
-from decimal import Decimal, InvalidOperation
-
-from sqlalchemy import func, inspect, or_, select
+comments, and where a merged-away company now lives."""
+from sqlalchemy import func, or_, select
 
 from ..extensions import db
 from ..models import (
-    Address, CommentTemplate, Company, Contact, CustomFieldDefinition, CustomFieldValue, Document,
+    Address, CommentTemplate, Company, Contact, CustomFieldValue, Document,
     Exchange, Invoice, Merge, Opportunity, Order, Quote,
 )
 
@@ -17,9 +14,6 @@ BLOCKING = (("quotes", Quote), ("orders", Order), ("invoices", Invoice))
 CASCADING = (("addresses", Address), ("contacts", Contact), ("exchanges", Exchange),
              ("opportunities", Opportunity), ("documents", Document),
              ("custom field values", CustomFieldValue))
-ADDRESS_FLAGS = {"is_main": "the main address", "is_billing_default": "the default for invoices",
-                 "is_delivery_default": "the default for deliveries",
-                 "is_quote_default": "the default for quotes"}
 
 
 def _counts(company_ids: list[int], kinds) -> dict[int, dict[str, int]]:
@@ -75,112 +69,16 @@ def default_comments() -> str:
     return body or ""
 
 
-def check_address_flags(addresses: list[Address]) -> list[str]:
-    """Messages for flags set on more than one address (each may be held by one address only)."""
-    errors = []
-    for flag, meaning in ADDRESS_FLAGS.items():
-        holders = [a for a in addresses if getattr(a, flag)]
-        if len(holders) > 1:
-            names = ", ".join(a.label or a.line1 or "(new address)" for a in holders)
-            errors.append(f"Only one address can be {meaning}; {len(holders)} are ticked: {names}.")
-    return errors
+def live_company(company_id: int) -> tuple[Company | None, Company | None]:
+    """(company, absorber): the absorber is the live company a merged-away one now lives in.
 
-
-def apply_address_flags(company: Company) -> None:
-    """Write the flags so the partial unique indexes never see two holders mid-flush."""
-    addresses = list(company.addresses)
-    if addresses and not any(a.is_main for a in addresses):
-        addresses[0].is_main = True  # a company with addresses always shows one under its name
-    moved = any(a.id is not None and inspect(a).attrs[flag].history.has_changes()
-                for a in addresses for flag in ADDRESS_FLAGS)
-    if not moved:
-        return
-    # A flag moving from one saved address to another: clear everything first, then set.
-    wanted = [(a, {f: bool(getattr(a, f)) for f in ADDRESS_FLAGS}) for a in addresses]
-    for address, _flags in wanted:
-        for flag in ADDRESS_FLAGS:
-            setattr(address, flag, False)
-    db.session.flush()
-    for address, flags in wanted:
-        for flag, value in flags.items():
-            setattr(address, flag, value)
-
-
-def active_definitions() -> list[CustomFieldDefinition]:
-    return list(db.session.scalars(
-        select(CustomFieldDefinition).where(CustomFieldDefinition.is_active)
-        .order_by(CustomFieldDefinition.position, CustomFieldDefinition.id)))
-
-
-def parse_custom_value(definition: CustomFieldDefinition, raw: str | None):
-    """The stored text of a custom value as the Python value its form field expects."""
-    if raw in (None, ""):
-        return False if definition.field_type == "boolean" else None
-    try:
-        if definition.field_type == "number":
-            return Decimal(raw)
-        if definition.field_type == "date":
-            return date.fromisoformat(raw)
-    except (InvalidOperation, ValueError):
-        return None
-    if definition.field_type == "boolean":
-        return raw == "true"
-    return raw
-
-
-def format_custom_value(definition: CustomFieldDefinition, value) -> str | None:
-    """The text stored for a form value; None means 'no value' (the row is removed)."""
-    if definition.field_type == "boolean":
-        return "true" if value else "false"
-    if value is None or value == "":
-        return None
-    if isinstance(value, Decimal):
-        return format(value.normalize(), "f") if value == value.to_integral() else format(value, "f")
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value).strip() or None
-
-
-def save_custom_values(company: Company, values: dict[int, str | None]) -> dict[str, list]:
-    """Store {definition_id: text} on the company; returns {'custom.<key>': [old, new]}."""
-    existing = {v.definition_id: v for v in company.custom_values}
-    definitions = {d.id: d for d in active_definitions()}
-    changes: dict[str, list] = {}
-    for definition_id, text in values.items():
-        row = existing.get(definition_id)
-        old = row.value if row is not None else None
-        if old == text:
-            continue
-        key = definitions[definition_id].key if definition_id in definitions else definition_id
-        changes[f"custom.{key}"] = [old, text]
-        if text is None:
-            if row is not None:
-                company.custom_values.remove(row)
-        elif row is None:
-            company.custom_values.append(CustomFieldValue(definition_id=definition_id, value=text))
-        else:
-            row.value = text
-    return changes
-
-
-def take_address_flags(address: Address) -> None:
-    """Give this address the flags it has ticked, taking them from the company's other addresses."""
-    taken = [f for f in ADDRESS_FLAGS if getattr(address, f)]
-    if not taken or address.company_id is None and address.company is None:
-        return
-    company_id = address.company_id or address.company.id
-    with db.session.no_autoflush:  # the address must not reach the database before the others
-        others = db.session.scalars(select(Address).where(
-            Address.company_id == company_id, Address.id != (address.id or 0),
-            or_(*[getattr(Address, f).is_(True) for f in taken]))).all()
-    if not others:
-        return
-    # Untick here, clear the others, flush, then tick: the unique indexes never see two holders.
-    for flag in taken:
-        setattr(address, flag, False)
-    for other in others:
-        for flag in taken:
-            setattr(other, flag, False)
-    db.session.flush()
-    for flag in taken:
-        setattr(address, flag, True)
+    Follows chains (A merged into B, B later into C leads to C); a loop stops where it closes.
+    """
+    company = db.session.get(Company, company_id)
+    if company is None or company.merged_into_id is None:
+        return company, None
+    target, seen = company, {company.id}
+    while target.merged_into_id is not None and target.merged_into_id not in seen:
+        seen.add(target.merged_into_id)
+        target = db.session.get(Company, target.merged_into_id)
+    return company, target

@@ -10,8 +10,9 @@ from sqlalchemy import (
 from ..extensions import db
 from ..models import Company, Merge, User
 from ..models.base import utcnow
-from . import audit
 from ..errors import Refusal
+from . import audit
+from .addresses import ADDRESS_FLAGS as FLAG_MEANINGS
 
 # Scalar fields offered field by field in the preview; the kept value wins unless chosen.
 MERGE_FIELDS: dict[str, str] = {
@@ -20,7 +21,7 @@ MERGE_FIELDS: dict[str, str] = {
 }
 # Fields the merge may change on the kept company (fields above plus the derived ones).
 TRACKED_FIELDS = (*MERGE_FIELDS, "status", "converted_at", "comments")
-ADDRESS_FLAGS = ("is_main", "is_billing_default", "is_delivery_default", "is_quote_default")
+ADDRESS_FLAGS = tuple(FLAG_MEANINGS)
 # Foreign keys to companies that are bookkeeping about companies, not data a company owns.
 NOT_MOVED: dict[str, str] = {
     "companies.merged_into_id": "a tombstone keeps pointing at its own kept company; undo "

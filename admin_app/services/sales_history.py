@@ -1,91 +1,104 @@
-"""Pending versus all sales documents of a company, computed in SQL."""
+"""A company's quotes, orders and invoices, all or pending only: the one definition of
+"pending" (see DESIGN.md), with balances and invoiced amounts computed in SQL.
+
+Pending: a quote draft or sent; an order open and invoiced (excl. tax, cancelled invoices left
+out) less than its total; an invoice draft, or issued with a balance above zero. Amounts are
+integer cents from card_money, so they are exact to the cent on SQLite and PostgreSQL alike.
+"""
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, null, or_, select
 
 from ..extensions import db
-from ..models import Invoice, Order, Payment, Quote
+from ..models import Invoice, Order, Quote
+from .card_money import cents, from_cents, grouped_balance_cents, order_invoiced_cents, with_payments
 
 KINDS = ("quote", "order", "invoice")
-
-
-def paid_subquery():
-    return (select(Payment.invoice_id, func.sum(Payment.amount).label("paid"))
-            .group_by(Payment.invoice_id).subquery())
-
-
-def invoiced_subquery():
-    return (select(Invoice.order_id, func.sum(Invoice.total_excl_tax).label("invoiced"))
-            .where(Invoice.order_id.is_not(None), Invoice.status != "cancelled")
-            .group_by(Invoice.order_id).subquery())
-
-
-def pending_quote_clause():
-    return Quote.status.in_(("draft", "sent"))
+PENDING_QUOTE_STATUSES = ("draft", "sent")
+NEWEST_FIRST = {
+    "quote": (Quote.issue_date.desc(), Quote.id.desc()),
+    "order": (Order.order_date.desc(), Order.id.desc()),
+    "invoice": (Invoice.issue_date.desc(), Invoice.id.desc()),
+}
+# The card lists what needs attention first: the invoice due soonest (or overdue longest).
+MOST_URGENT_FIRST = {**NEWEST_FIRST, "invoice": (Invoice.due_date, Invoice.id)}
 
 
 @dataclass
 class Row:
-    """One line of the history: a document with what is left to do on it."""
+    """One document with what is left to do on it."""
     kind: str
-    document: object
-    date: object
-    left: Decimal  # invoice: balance; order: amount not yet invoiced (excl. tax); quote: total
+    document: Quote | Order | Invoice
     pending: bool
+    left: Decimal | None  # invoice: balance; order: left to invoice (excl. tax); quote: None
+
+    @property
+    def date(self):
+        return self.document.order_date if self.kind == "order" else self.document.issue_date
+
+    @property
+    def done(self) -> Decimal | None:
+        """Invoice: paid so far; order: invoiced so far (excl. tax); quote: None."""
+        if self.left is None:
+            return None
+        if self.kind == "order":
+            return self.document.total_excl_tax - self.left
+        return self.document.total_incl_tax - self.left
 
 
-def _quotes(company_id: int, pending_only: bool):
-    query = (select(Quote, pending_quote_clause().label("pending"))
-             .where(Quote.company_id == company_id))
-    if pending_only:
-        query = query.where(pending_quote_clause())
-    return query.order_by(Quote.issue_date.desc(), Quote.id.desc())
+@dataclass
+class Page:
+    """One page of one kind of document and how many there are in all."""
+    kind: str
+    rows: list[Row]
+    total: int
+    page: int = 0
+    per_page: int = 20
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page)) if self.per_page else 1
 
 
-def _orders(company_id: int, pending_only: bool):
-    sub = invoiced_subquery()
-    invoiced = func.coalesce(sub.c.invoiced, 0)
-    pending = and_(Order.status == "open", invoiced < Order.total_excl_tax)
-    query = (select(Order, pending.label("pending"), (Order.total_excl_tax - invoiced).label("left"))
-             .outerjoin(sub, sub.c.order_id == Order.id).where(Order.company_id == company_id))
-    if pending_only:
-        query = query.where(pending)
-    return query.order_by(Order.order_date.desc(), Order.id.desc())
-
-
-def _invoices(company_id: int, pending_only: bool):
-    sub = paid_subquery()
-    balance = Invoice.total_incl_tax - func.coalesce(sub.c.paid, 0)
+def _query(kind: str, company_id: int, pending_only: bool):
+    """(document, pending, left in cents, count of all matches) for one kind of document."""
+    if kind == "quote":
+        pending = Quote.status.in_(PENDING_QUOTE_STATUSES)
+        query = select(Quote, pending, null(), func.count().over()).where(
+            Quote.company_id == company_id)
+        return query.where(pending) if pending_only else query
+    if kind == "order":
+        invoiced = order_invoiced_cents()
+        pending = and_(Order.status == "open", invoiced < cents(Order.total_excl_tax))
+        query = select(Order, pending, cents(Order.total_excl_tax) - invoiced,
+                       func.count().over()).where(Order.company_id == company_id)
+        return query.where(pending) if pending_only else query
+    balance = grouped_balance_cents()
     pending = or_(Invoice.status == "draft", and_(Invoice.status == "issued", balance > 0))
-    query = (select(Invoice, pending.label("pending"), balance.label("left"))
-             .outerjoin(sub, sub.c.invoice_id == Invoice.id).where(Invoice.company_id == company_id))
-    if pending_only:
-        query = query.where(pending)
-    return query.order_by(Invoice.issue_date.desc(), Invoice.id.desc())
-
-
-QUERIES = {"quote": _quotes, "order": _orders, "invoice": _invoices}
+    query = with_payments(select(Invoice, pending, balance, func.count().over())
+                          .where(Invoice.company_id == company_id))
+    return query.having(pending) if pending_only else query
 
 
 def history_page(company_id: int, kind: str, pending_only: bool = False, page: int = 0,
-                 per_page: int = 20) -> tuple[list[Row], int]:
-    """One page of a company's quotes, orders or invoices, newest first, and their count."""
-    query = QUERIES[kind](company_id, pending_only)
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    rows = []
-    for found in db.session.execute(query.limit(per_page).offset(page * per_page)):
-        doc = found[0]
-        left = doc.total_incl_tax if kind == "quote" else Decimal(found[2])
-        when = doc.order_date if kind == "order" else doc.issue_date
-        rows.append(Row(kind, doc, when, Decimal(left).quantize(Decimal("0.01")), bool(found[1])))
-    return rows, total
+                 per_page: int = 20, order: dict | None = None) -> Page:
+    """One page of a company's quotes, orders or invoices (newest first) and their count."""
+    page = max(page, 0)
+    query = _query(kind, company_id, pending_only)
+    found = db.session.execute(query.order_by(*(order or NEWEST_FIRST)[kind])
+                               .limit(per_page).offset(page * per_page)).all()
+    rows = [Row(kind, doc, bool(pending), from_cents(left)) for doc, pending, left, _ in found]
+    if found:
+        total = found[0][-1]
+    elif page:  # past the last page: the count comes from a query of its own
+        total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    else:
+        total = 0
+    return Page(kind, rows, total, page, per_page)
 
 
-def pending_documents(company_id: int, limit: int = 50) -> dict[str, list[Row]]:
-    """The card's pending quotes, orders and invoices: {"quote": [...], "order": [...], ...}."""
-    return {kind: history_page(company_id, kind, True, 0, limit)[0] for kind in KINDS}
-
-
-def pending_counts(company_id: int) -> dict[str, int]:
-    return {kind: history_page(company_id, kind, True, 0, 0)[1] for kind in KINDS}
+def pending_documents(company_id: int, limit: int = 50) -> dict[str, Page]:
+    """The card's pending quotes, orders and invoices ({kind: Page}), one query per kind."""
+    return {kind: history_page(company_id, kind, True, 0, limit, MOST_URGENT_FIRST)
+            for kind in KINDS}
