@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from flask import g, has_app_context
 from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import create_engine, event, text
@@ -123,6 +124,10 @@ class CSRFClient(FlaskClient):
     """A test client that sends a valid CSRF token with form posts, unless csrf=False."""
 
     def open(self, *args, **kwargs):
+        # The test's app context outlives requests, so g would carry one client's logged-in user
+        # into another client's request: forget it, as a fresh request in production would.
+        if has_app_context():
+            g.pop("_login_user", None)
         send_token = kwargs.pop("csrf", True)
         method = kwargs.get("method", "GET").upper()
         data = kwargs.get("data")

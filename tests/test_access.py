@@ -66,3 +66,9 @@ def test_user_menu_hides_admin_only_views(user_client):
                                       "quote", "order", "invoice", "payment", "document"])
 def test_user_reaches_the_contract_list_views(user_client, endpoint):
     assert user_client.get(f"/admin/{endpoint}/").status_code == 200
+
+
+def test_two_clients_in_one_test_each_act_as_their_own_user(admin_client, user_client):
+    assert admin_client.get("/admin/user/").status_code == 200
+    assert user_client.get("/admin/user/").status_code == 403
+    assert admin_client.get("/admin/auditlog/").status_code == 200
