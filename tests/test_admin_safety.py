@@ -177,7 +177,6 @@ def test_list_query_count_does_not_grow_with_page_size(admin_client, make_user, 
 
 
 def test_list_count_stops_at_the_cap(admin_client, app, make_company):
-    from admin_app.admin.views import CompanyView  # noqa: F401  (the registered class)
     view = next(v for v in app.extensions["admin"][0]._views if getattr(v, "endpoint", "") ==
                 "company")
     for i in range(6):

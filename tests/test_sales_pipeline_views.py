@@ -4,8 +4,7 @@ from decimal import Decimal
 
 from admin_app.extensions import db
 from admin_app.models import Invoice, Opportunity, Payment, PipelineStage
-from admin_app.services.payments import record_payment
-from admin_app.services.sales import issue_invoice, send_quote
+from admin_app.services.sales import send_quote
 
 
 def _stages():
@@ -144,7 +143,7 @@ def test_sales_history_lists_everything_or_pending_only(user_client, make_compan
     refused = make_document("quote", company)
     send_quote(refused)
     refused.status = "refused"
-    closed = make_document("order", company, number="ORD-H-1", status="closed")
+    make_document("order", company, number="ORD-H-1", status="closed")
     make_invoice(other)
     db.session.commit()
     html = user_client.get(f"/admin/sales-history/?company_id={company.id}").get_data(as_text=True)

@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from admin_app.extensions import db
-from admin_app.models import AuditLog, Invoice, Opportunity, Order, PipelineStage
+from admin_app.models import AuditLog, Opportunity, PipelineStage
 from admin_app.services import sales
 from admin_app.services.sales import SalesError
 

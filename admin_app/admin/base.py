@@ -70,6 +70,13 @@ def integrity_message(exc: IntegrityError) -> str:
     return "The database refused the change. Nothing was saved."
 
 
+def company_from_args():
+    """The live company named by ?company_id= (links from a card pass it), else None."""
+    from ..models import Company
+    company = db.session.get(Company, request.args.get("company_id", type=int) or 0)
+    return company if company is not None and not company.is_tombstone else None
+
+
 class SecureModelView(SecureMixin, ModelView):
     """A ModelView with sane defaults for a back office; every model view inherits it."""
 

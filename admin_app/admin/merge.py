@@ -3,7 +3,7 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from flask_admin import expose
 from flask_admin.helpers import get_redirect_target, is_form_submitted
 from flask_login import current_user
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from sqlalchemy import or_, select
 from sqlalchemy.exc import SQLAlchemyError
 from wtforms import BooleanField

@@ -8,9 +8,9 @@ from sqlalchemy import func, select
 from wtforms.validators import NumberRange, Optional
 
 from ..extensions import db
-from ..models import Company, Opportunity, PipelineStage, User
+from ..models import Opportunity, PipelineStage, User
 from ..services.sales import SalesError
-from .base import AdminOnlyModelView, SecureBaseView, SecureModelView
+from .base import AdminOnlyModelView, SecureBaseView, SecureModelView, company_from_args
 from .sales import COMPANY_AJAX, SalesErrorMixin
 from .sales_format import FORMATTERS
 
@@ -77,10 +77,7 @@ class OpportunityView(SalesErrorMixin, SecureModelView):
     def create_form(self, obj=None):
         form = super().create_form(obj)
         if request.method == "GET":
-            # The card's "+" passes ?company_id=N (and ?url= to come back to the card).
-            company = db.session.get(Company, request.args.get("company_id", type=int) or 0)
-            if company is not None and not company.is_tombstone:
-                form.company.data = company
+            form.company.data = company_from_args() or form.company.data
             form.owner.data = db.session.get(User, current_user.id)
             first = db.session.scalars(select(PipelineStage).order_by(PipelineStage.position)
                                        .limit(1)).first()

@@ -11,14 +11,14 @@ from sqlalchemy.orm import undefer
 from wtforms.validators import InputRequired, NumberRange
 
 from ..extensions import db
-from ..models import Company, Invoice, InvoiceLine, Order, OrderLine, Payment, Quote, QuoteLine
+from ..models import Invoice, InvoiceLine, Order, OrderLine, Payment, Quote, QuoteLine
 from ..models.sales import PAYMENT_METHODS
 from ..services import pdf as pdf_service
 from ..services import sales as lifecycle
 from ..services.payments import record_payment
 from ..services.sales import SalesError
 from ..services.settings import get_setting
-from .base import SecureModelView
+from .base import SecureModelView, company_from_args
 from .sales_format import (
     FORMATTERS, balance_export_formatter, balance_formatter, document_link, related_formatter,
 )
@@ -103,10 +103,7 @@ class SalesDocumentView(SalesErrorMixin, SecureModelView):
     def create_form(self, obj=None):
         form = super().create_form(obj)
         if request.method == "GET":
-            # Links from a card or the sales history pass ?company_id=N.
-            company = db.session.get(Company, request.args.get("company_id", type=int) or 0)
-            if company is not None and not company.is_tombstone:
-                form.company.data = company
+            form.company.data = company_from_args() or form.company.data
             self.prefill_dates(form, date.today())
         return form
 

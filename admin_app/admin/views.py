@@ -7,7 +7,6 @@ from ..models import (
     EmailTemplate, Exchange, Merge, User,
 )
 from .administration import AuditLogView, MergeView, UserView
-from .base import AdminOnlyModelView, SecureModelView
 from .company import CompanyView
 from .configuration import CommentTemplateView, CustomFieldDefinitionView, EmailTemplateView
 from .crm import AddressView, ContactView, ExchangeView
