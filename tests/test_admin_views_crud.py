@@ -287,3 +287,18 @@ def test_document_list_edit_and_delete_removes_the_file(admin_client, app, make_
 def test_merges_are_read_only(admin_client):
     assert admin_client.get("/admin/merge/").status_code == 200
     assert admin_client.get("/admin/merge/new/").status_code in (302, 403, 404)
+
+
+def test_ticking_the_billing_contact_in_the_contact_list_takes_it_from_the_other(
+        admin_client, make_company):
+    from admin_app.models import Contact
+    company = make_company("Billing Co")
+    first = Contact(company=company, last_name="First", is_billing_contact=True)
+    db.session.add(first)
+    db.session.commit()
+    response = admin_client.post("/admin/contact/new/", data={
+        "company": str(company.id), "last_name": "Second", "is_billing_contact": "y"})
+    assert response.status_code == 302
+    rows = db.session.execute(db.select(Contact.last_name, Contact.is_billing_contact)
+                              .order_by(Contact.id)).all()
+    assert [tuple(r) for r in rows] == [("First", False), ("Second", True)]

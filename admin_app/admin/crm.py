@@ -6,6 +6,7 @@ from markupsafe import Markup
 from ..models import Exchange
 from ..models.base import utcnow
 from ..services.addresses import take_address_flags
+from ..services.contacts import keep_single_billing_contact
 from ..services.exchanges import check_exchange
 from . import validators as v
 from .base import SecureModelView
@@ -45,6 +46,10 @@ class ContactView(SecureModelView):
 
     def search_placeholder(self):
         return "Name, email, phone or job title"
+
+    def on_model_change(self, form, model, is_created):
+        super().on_model_change(form, model, is_created)
+        keep_single_billing_contact(model)
 
 
 class AddressView(SecureModelView):

@@ -9,12 +9,12 @@ from pathlib import Path
 
 from flask import current_app
 from PIL import Image, ImageOps, UnidentifiedImageError
-from sqlalchemy import update
 from werkzeug.datastructures import FileStorage
 
 from ..extensions import db
 from ..models import Company, Contact, Document, Exchange, User
 from . import audit
+from .contacts import keep_single_billing_contact
 from .card import CardError
 from .exchanges import check_exchange
 from .html import sanitize_html
@@ -91,11 +91,7 @@ def save_contact(company: Company, values: dict, contact: Contact | None = None,
         contact.photo = None
     contact.is_billing_contact = bool(values.get("is_billing_contact"))
     db.session.flush()
-    if contact.is_billing_contact:
-        db.session.execute(
-            update(Contact).where(Contact.company_id == company.id, Contact.id != contact.id,
-                                  Contact.is_billing_contact)
-            .values(is_billing_contact=False).execution_options(synchronize_session="fetch"))
+    keep_single_billing_contact(contact)
     audit.record("create" if creating else "update", contact,
                  changes=audit.snapshot(contact) if creating else None,
                  summary=f"Contact {contact.full_name} of {company.name}")
