@@ -238,30 +238,56 @@ def _next_number(numbers, kind: str, year: int) -> str:
 
 
 def _sales(rng, clients, users, today, numbers, counts) -> None:
-    for company_id, company in clients:
+    """Quotes, orders, invoices and payments of a batch of clients, a few statements in all."""
+    quotes, accepted, invoices, payments = [], [], [], []
+    for company_id, _company in clients:
         author = rng.choice(users).id
         for _ in range(rng.randint(0, 2)):
             issued = today - timedelta(days=rng.randint(0, 200))
             lines = _lines(rng)
             status = rng.choice(["draft", "sent", "accepted", "refused", "expired"])
-            quote_id = db.session.scalar(insert(Quote).returning(Quote.id).values(
-                company_id=company_id,
+            quotes.append(({
+                "company_id": company_id,
                 # Like the app: a quote gets its number when it is sent, never as a draft.
-                number=None if status == "draft" else _next_number(numbers, "quote", issued.year),
-                status=status, issue_date=issued, valid_until=issued + timedelta(days=30),
-                created_by_id=author, **_totals(lines)))
-            db.session.execute(insert(QuoteLine), [dict(l, quote_id=quote_id) for l in lines])
+                "number": None if status == "draft" else _next_number(numbers, "quote", issued.year),
+                "status": status, "issue_date": issued, "valid_until": issued + timedelta(days=30),
+                "created_by_id": author, **_totals(lines)}, lines))
             if status == "accepted":
-                order_id = db.session.scalar(insert(Order).returning(Order.id).values(
-                    company_id=company_id, number=_next_number(numbers, "order", issued.year),
-                    status=rng.choice(["open", "invoiced"]), order_date=issued, quote_id=quote_id,
-                    created_by_id=author, **_totals(lines)))
-                db.session.execute(insert(OrderLine), [dict(l, order_id=order_id) for l in lines])
+                accepted.append((len(quotes) - 1, {
+                    "company_id": company_id, "number": _next_number(numbers, "order", issued.year),
+                    "status": rng.choice(["open", "invoiced"]), "order_date": issued,
+                    "created_by_id": author, **_totals(lines)}, lines))
         for _ in range(rng.randint(0, 8)):
-            _invoice(rng, company_id, author, today, numbers, counts)
+            row, lines, paid = _invoice(rng, company_id, author, today, numbers)
+            invoices.append((row, lines))
+            payments.append(paid)
+    quote_ids = _insert_documents(Quote, QuoteLine, "quote_id", quotes)
+    _insert_documents(Order, OrderLine, "order_id",
+                      [(dict(row, quote_id=quote_ids[i]), lines) for i, row, lines in accepted])
+    invoice_ids = _insert_documents(Invoice, InvoiceLine, "invoice_id", invoices)
+    payment_rows = [dict(p, invoice_id=invoice_id)
+                    for invoice_id, paid in zip(invoice_ids, payments) for p in paid]
+    if payment_rows:
+        db.session.execute(insert(Payment), payment_rows)
+    counts["invoices"] += len(invoice_ids)
+    counts["payments"] += len(payment_rows)
 
 
-def _invoice(rng, company_id, author, today, numbers, counts) -> None:
+def _insert_documents(model, line_model, parent_key: str, documents: list) -> list[int]:
+    """Insert (row, lines) pairs: every row in one statement, then every line in another."""
+    if not documents:
+        return []
+    ids = list(db.session.scalars(
+        insert(model).returning(model.id, sort_by_parameter_order=True),
+        [row for row, _lines in documents]))
+    db.session.execute(insert(line_model), [
+        dict(line, **{parent_key: doc_id}) for doc_id, (_row, lines) in zip(ids, documents)
+        for line in lines])
+    return ids
+
+
+def _invoice(rng, company_id, author, today, numbers) -> tuple[dict, list, list]:
+    """An invoice row, its lines and its payments (partial, complete, none; some overdue)."""
     issued = today - timedelta(days=rng.randint(0, 420))
     due = issued + timedelta(days=rng.choice([15, 30, 45, 60]))
     status = rng.choices(["issued", "draft", "cancelled"], weights=[85, 8, 7])[0]
@@ -286,20 +312,16 @@ def _invoice(rng, company_id, author, today, numbers, counts) -> None:
         payments = [(a, min(d, today)) for a, d in payments]
         if payments and sum(a for a, _ in payments) == total:
             paid_on = max(d for _, d in payments)
-    invoice_id = db.session.scalar(insert(Invoice).returning(Invoice.id).values(
-        company_id=company_id, status=status, issue_date=issued, due_date=due,
-        number=None if status == "draft" else _next_number(numbers, "invoice", issued.year),
-        issued_at=None if status == "draft" else datetime.combine(issued, datetime.min.time()),
-        cancelled_at=datetime.combine(issued, datetime.min.time()) + timedelta(days=3)
+    row = {
+        "company_id": company_id, "status": status, "issue_date": issued, "due_date": due,
+        "number": None if status == "draft" else _next_number(numbers, "invoice", issued.year),
+        "issued_at": None if status == "draft" else datetime.combine(issued, datetime.min.time()),
+        "cancelled_at": datetime.combine(issued, datetime.min.time()) + timedelta(days=3)
         if status == "cancelled" else None,
-        paid_on=paid_on, created_by_id=author, **totals))
-    db.session.execute(insert(InvoiceLine), [dict(l, invoice_id=invoice_id) for l in lines])
-    if payments:
-        db.session.execute(insert(Payment), [
-            {"invoice_id": invoice_id, "amount": a, "paid_on": d, "created_by_id": author,
-             "method": rng.choice(["transfer", "card", "cheque"])} for a, d in payments])
-    counts["invoices"] += 1
-    counts["payments"] += len(payments)
+        "paid_on": paid_on, "created_by_id": author, **totals}
+    paid = [{"amount": a, "paid_on": d, "created_by_id": author,
+             "method": rng.choice(["transfer", "card", "cheque"])} for a, d in payments]
+    return row, lines, paid
 
 
 def _save_counters(numbers) -> None:
