@@ -163,7 +163,8 @@ def test_comments_are_sanitised_and_offer_the_templates(admin_client, make_compa
                                    is_default=True))
     db.session.commit()
     html = admin_client.get(card_url(company.id)).get_data(as_text=True)
-    assert "Insert template" in html and "Decision makers:" in html
+    assert 'data-comment-template="Checklist (default)"' in html and "Decision makers:" in html
+    assert "rich_text.js" in html
     admin_client.post(f"/admin/company/card/comments/?id={company.id}", data={
         "comments": '<p onclick="x()">Hello <script>alert(1)</script><a href="javascript:x">'
                     'bad</a> <strong>VIP</strong></p>'})

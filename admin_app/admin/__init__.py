@@ -4,6 +4,7 @@ from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 
 from .dashboard import DashboardView
+from .card import safe_html
 from .links import company_link, company_url
 from .views import add_model_views
 
@@ -16,5 +17,6 @@ def init_admin(app: Flask) -> Admin:
         index_view=DashboardView(name="Dashboard", url="/admin"),
     )
     add_model_views(admin)
-    app.jinja_env.globals.update(company_url=company_url, company_link=company_link)
+    app.jinja_env.globals.update(company_url=company_url, company_link=company_link,
+                                 safe_html=safe_html)
     return admin

@@ -13,6 +13,7 @@ from ..services.addresses import check_address_flags, take_address_flags
 from ..services.companies import default_comments
 from . import validators as v
 from .base import SecureModelView
+from ..services.card import comment_templates
 from .card import CardViewMixin
 from .company_delete import CompanyDeleteMixin
 from .custom_fields import CustomFieldsMixin
@@ -110,13 +111,14 @@ class CompanyView(CardViewMixin, MergeViewMixin, DuplicateWarningMixin, CompanyD
         "email": {"validators": v.email()},
         "phone": {"validators": v.phone()},
         "website": {"validators": v.website(), "filters": [_with_scheme]},
-        "account_manager": {"query_factory": _active_users,
+        "account_manager": {"query_factory": _active_users, "blank_text": "— nobody —",
                             "description": "The user in charge; the company shows in their "
                                            "dashboard under “My clients”."},
         "comments": {"description": "Shared with every user. Basic formatting (bold, lists, "
                                     "links) is kept; scripts and styles are removed."},
     }
-    form_widget_args = {"comments": {"rows": 6}}
+    form_widget_args = {"comments": {"rows": 6, "data-rich-text": "1"}}
+    create_template = "admin/company/create.html"
     inline_models = [
         (Address, {
             "form_columns": ["id", "label", "contact_name", "line1", "line2", "postal_code",
@@ -159,6 +161,10 @@ class CompanyView(CardViewMixin, MergeViewMixin, DuplicateWarningMixin, CompanyD
             raise ValidationError(" ".join(errors))
         super().on_model_change(form, model, is_created)
         take_address_flags(list(model.addresses))
+
+    def comment_templates(self):
+        """The templates the comments editor offers to insert."""
+        return comment_templates()
 
     def search_placeholder(self):
         return "Name, email, phone, legal ID or website"

@@ -30,7 +30,8 @@ class CommentTemplateView(AdminOnlyModelView):
                                                "unticks the others."},
                  "body": {"label": "Text", "description": "Basic formatting is kept; scripts "
                                                           "are removed."}}
-    form_widget_args = {"body": {"rows": 8}}
+    form_widget_args = {"body": {"rows": 8, "data-rich-text": "1"}}
+    create_template = edit_template = "admin/rich_text_form.html"
 
     def on_model_change(self, form, model, is_created):
         super().on_model_change(form, model, is_created)

@@ -1,0 +1,77 @@
+// Rich text for comments: every <textarea data-rich-text> becomes a small editor (bold, italic,
+// underline, list, link, "insert template…") whose HTML goes back into the textarea on submit.
+// The server sanitises whatever arrives; without JavaScript the textarea stays usable.
+(function () {
+  var COMMANDS = [['bold', '<strong>B</strong>', 'Bold'], ['italic', '<em>I</em>', 'Italic'],
+                  ['underline', '<u>U</u>', 'Underline'],
+                  ['insertUnorderedList', '• List', 'Bulleted list'], ['createLink', 'Link', 'Link']];
+
+  function templates() {
+    return Array.prototype.slice.call(document.querySelectorAll('template[data-comment-template]'));
+  }
+
+  function upgrade(source) {
+    var toolbar = document.createElement('div');
+    toolbar.className = 'btn-toolbar mb-1 align-items-center';
+    toolbar.setAttribute('role', 'toolbar');
+    toolbar.setAttribute('aria-label', 'Formatting');
+    var group = document.createElement('div');
+    group.className = 'btn-group btn-group-sm mr-2';
+    var editor = document.createElement('div');
+    editor.className = 'rich-text-editor form-control';
+    editor.contentEditable = 'true';
+    editor.setAttribute('data-editor', '');
+    editor.setAttribute('aria-label', source.getAttribute('aria-label') || 'Comments');
+    editor.innerHTML = source.value;
+    COMMANDS.forEach(function (c) {
+      var button = document.createElement('button');
+      button.type = 'button';
+      button.className = 'btn btn-light border';
+      button.setAttribute('data-cmd', c[0]);
+      button.title = c[2];
+      button.innerHTML = c[1];
+      button.addEventListener('click', function () {
+        editor.focus();
+        if (c[0] === 'createLink') {
+          var url = window.prompt('Link address (https://…)');
+          if (url) document.execCommand('createLink', false, url);
+        } else {
+          document.execCommand(c[0], false, null);
+        }
+      });
+      group.appendChild(button);
+    });
+    toolbar.appendChild(group);
+    var available = templates();
+    if (available.length) {
+      var picker = document.createElement('select');
+      picker.className = 'form-control form-control-sm w-auto';
+      picker.setAttribute('data-insert-template', '');
+      picker.setAttribute('aria-label', 'Insert a comment template');
+      picker.add(new Option('Insert template…', ''));
+      available.forEach(function (t) {
+        picker.add(new Option(t.getAttribute('data-comment-template'), t.getAttribute('data-template-id')));
+      });
+      picker.addEventListener('change', function () {
+        var chosen = available.filter(function (t) {
+          return t.getAttribute('data-template-id') === picker.value;
+        })[0];
+        if (chosen) editor.insertAdjacentHTML('beforeend', chosen.innerHTML);
+        picker.value = '';
+      });
+      toolbar.appendChild(picker);
+    }
+    source.style.display = 'none';
+    source.parentNode.insertBefore(toolbar, source);
+    source.parentNode.insertBefore(editor, source);
+    var sync = function () { source.value = editor.innerHTML; };
+    editor.addEventListener('input', sync);
+    if (source.form) source.form.addEventListener('submit', sync);
+  }
+
+  function init() {
+    document.querySelectorAll('textarea[data-rich-text]').forEach(upgrade);
+  }
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', init);
+  else init();
+})();
