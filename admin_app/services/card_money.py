@@ -168,7 +168,8 @@ def chart_bars(months: list[MonthRevenue], width: int = 360, height: int = 110) 
     slot = width / len(months)
     bars = []
     for index, m in enumerate(months):
-        bar_height = float(m.amount / peak) * (height - 14) if m.amount > 0 else 0.0
+        # Pixels, not money: the ratio to the peak month, rounded for the SVG.
+        bar_height = round(m.amount / peak * (height - 14), 1) if m.amount > 0 else Decimal(0)
         bars.append({"x": round(index * slot + 3, 1), "width": round(slot - 6, 1),
                      "y": round(height - bar_height, 1), "height": round(bar_height, 1),
                      "label": m.label, "short": MONTHS[m.month - 1][0], "amount": m.amount,
