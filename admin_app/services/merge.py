@@ -17,7 +17,7 @@ from .addresses import ADDRESS_FLAGS as FLAG_MEANINGS
 # Scalar fields offered field by field in the preview; the kept value wins unless chosen.
 MERGE_FIELDS: dict[str, str] = {
     "name": "Name", "email": "Email", "phone": "Phone", "website": "Website",
-    "legal_id": "Legal id", "account_manager_id": "Account manager",
+    "legal_id": "Legal ID", "account_manager_id": "Account manager",
 }
 # Fields the merge may change on the kept company (fields above plus the derived ones).
 TRACKED_FIELDS = (*MERGE_FIELDS, "status", "converted_at", "comments")
