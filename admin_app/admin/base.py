@@ -221,7 +221,7 @@ class SecureModelView(SecureMixin, ModelView):
         for model in models:
             try:
                 self.on_model_delete(model)
-            except ValidationError as ex:
+            except (ValidationError, Refusal) as ex:
                 refusals.append(_message(ex))
         if refusals:
             db.session.rollback()

@@ -126,7 +126,8 @@ class CardViewMixin:
                     flash("Address saved." if address else "Address added.", "success")
                     return redirect(self._card_url(company, "addresses"))
         title = "Edit address" if address else "Add an address"
-        return self._form_page(company, form, title, "addresses")
+        return self._form_page(company, form, title, "addresses",
+                               remove_url=self._remove_url(company, "address", address))
 
     @expose("/card/contact/", methods=("GET", "POST"))
     def card_contact_view(self):
@@ -157,7 +158,8 @@ class CardViewMixin:
                     flash("Contact saved." if contact else "Contact added.", "success")
                     return redirect(self._card_url(company, "contacts"))
         return self._form_page(company, form, "Edit contact" if contact else "Add a contact",
-                               "contacts", multipart=True, contact=contact)
+                               "contacts", multipart=True, contact=contact,
+                               remove_url=self._remove_url(company, "contact", contact))
 
     @expose("/card/exchange/", methods=("GET", "POST"))
     def card_exchange_view(self):
@@ -295,6 +297,9 @@ class CardViewMixin:
         if row is None or row.company_id != company.id:
             abort(404)
         return row
+
+    def _remove_url(self, company, kind: str, row) -> str | None:
+        return self.get_url(".card_remove_view", id=company.id, kind=kind, row=row.id) if row else None
 
     def _card_url(self, company, anchor: str | None = None) -> str:
         url = self.get_url(".card_view", id=company.id)

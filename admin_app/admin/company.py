@@ -15,6 +15,7 @@ from . import validators as v
 from .base import SecureModelView
 from ..services.card import comment_templates
 from .card import CardViewMixin
+from .card_removal import CardRemovalMixin
 from .company_delete import CompanyDeleteMixin
 from .custom_fields import CustomFieldsMixin
 from .formatting import LazyOptions
@@ -70,8 +71,8 @@ def _email_formatter(_view, _context, model, name):
     return Markup('<a href="mailto:{0}">{0}</a>').format(value) if value else ""
 
 
-class CompanyView(CardViewMixin, MergeViewMixin, DuplicateWarningMixin, CompanyDeleteMixin,
-                  CustomFieldsMixin, SecureModelView):
+class CompanyView(CardViewMixin, CardRemovalMixin, MergeViewMixin, DuplicateWarningMixin,
+                  CompanyDeleteMixin, CustomFieldsMixin, SecureModelView):
     """Leads and clients: a fast list, an ajax-friendly form with addresses and contacts inline."""
 
     html_fields = ("comments",)

@@ -5,8 +5,10 @@ from pathlib import Path
 from flask import current_app
 from flask_admin.contrib.sqla.filters import FilterEqual
 
+from ..errors import Refusal
 from ..models import Document
 from ..models.documents import SIGNATURE_STATUSES
+from ..services.removals import removal_refusal
 from . import validators as v
 from .base import SecureModelView
 
@@ -47,6 +49,12 @@ class DocumentView(SecureModelView):
     form_ajax_refs = {"company": {"fields": ["name"], "page_size": 10,
                                   "placeholder": "Empty: a shared document"}}
     form_args = {"title": {"validators": [v.required("title")]}}
+
+    def on_model_delete(self, model):
+        refusal = removal_refusal(model)
+        if refusal:
+            raise Refusal(refusal)
+        super().on_model_delete(model)
 
     def after_model_delete(self, model):
         # The row is gone (committed): its file goes too, so no orphan stays in the uploads.

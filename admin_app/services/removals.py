@@ -1,0 +1,81 @@
+"""Removing an address, a contact or a document from a company: what it changes, what refuses it.
+
+Exchanges keep their history (a removed contact leaves them without a contact); a document
+that is attached to a recorded email or carries a signature is kept as evidence.
+"""
+from sqlalchemy import func, select
+
+from ..errors import Refusal
+from ..extensions import db
+from ..models import Address, Contact, Document, Exchange, exchange_attachments
+from . import audit
+from .addresses import ADDRESS_FLAGS
+
+
+def describe(row) -> str:
+    if isinstance(row, Address):
+        return f"the address “{row.label or row.line1}”"
+    if isinstance(row, Contact):
+        return f"the contact {row.full_name}"
+    return f"the document “{row.title or row.original_name}”"
+
+
+def removal_refusal(row) -> str | None:
+    """Why this row must stay, or None when it may be removed."""
+    if isinstance(row, Document):
+        if row.signature_status in ("pending", "signed"):
+            return (f"“{row.original_name}” is {row.signature_status} for signature: it is kept "
+                    "as evidence.")
+        attached = db.session.scalar(select(func.count()).select_from(exchange_attachments)
+                                     .where(exchange_attachments.c.document_id == row.id))
+        if attached:
+            return (f"“{row.original_name}” was attached to {attached} recorded email"
+                    f"{'s' if attached > 1 else ''}: it stays in the history.")
+    return None
+
+
+def removal_consequences(row) -> list[str]:
+    """What else changes when this row goes, in words for the confirmation page."""
+    notes = []
+    if isinstance(row, Address):
+        successor = _next_main(row)
+        if row.is_main:
+            notes.append(f"“{successor.label or successor.line1}” becomes the main address."
+                         if successor else "The company will have no address.")
+        for flag, meaning in ADDRESS_FLAGS.items():
+            if flag != "is_main" and getattr(row, flag):
+                notes.append(f"It is {meaning}: the main address is used until you choose "
+                             "another.")
+    elif isinstance(row, Contact):
+        count = db.session.scalar(select(func.count()).select_from(Exchange)
+                                  .where(Exchange.contact_id == row.id))
+        if count:
+            notes.append(f"Its {count} exchange{'s' if count > 1 else ''} stay in the history, "
+                         "without a contact.")
+        if row.is_billing_contact:
+            notes.append("It is the billing contact: choose another one for invoices.")
+    else:
+        notes.append("The file is deleted from the server.")
+    return notes
+
+
+def remove_card_row(row) -> str | None:
+    """Delete the row in the caller's transaction; returns the stored file to delete after commit."""
+    refusal = removal_refusal(row)
+    if refusal:
+        raise Refusal(refusal)
+    successor = _next_main(row) if isinstance(row, Address) and row.is_main else None
+    audit.record("delete", row, changes=audit.snapshot(row), summary=f"Removed {describe(row)}")
+    stored = row.file if isinstance(row, Document) else getattr(row, "photo", None)
+    db.session.delete(row)
+    db.session.flush()
+    if successor is not None:
+        successor.is_main = True
+        db.session.flush()
+    return stored
+
+
+def _next_main(address: Address) -> Address | None:
+    return db.session.scalar(select(Address).where(Address.company_id == address.company_id,
+                                                   Address.id != address.id)
+                             .order_by(Address.id).limit(1))
