@@ -89,3 +89,12 @@ def test_edit_pages_offer_the_removal(admin_client, make_company):
     page = admin_client.get(f"/admin/company/card/address/?id={company.id}&address={address.id}")
     assert _remove_url(company, "address", address).replace("&", "&amp;") in page.get_data(
         as_text=True)
+
+
+def test_removing_the_only_address_says_so_simply(admin_client, make_company):
+    company = make_company("One Site")
+    only = Address(company=company, line1="1 Only St", is_main=True, is_billing_default=True)
+    db.session.add(only)
+    db.session.commit()
+    page = admin_client.get(_remove_url(company, "address", only)).get_data(as_text=True)
+    assert "The company will have no address." in page and "default for invoices" not in page

@@ -39,9 +39,10 @@ def removal_consequences(row) -> list[str]:
     notes = []
     if isinstance(row, Address):
         successor = _next_main(row)
+        if successor is None:
+            return ["The company will have no address."]
         if row.is_main:
-            notes.append(f"“{successor.label or successor.line1}” becomes the main address."
-                         if successor else "The company will have no address.")
+            notes.append(f"“{successor.label or successor.line1}” becomes the main address.")
         for flag, meaning in ADDRESS_FLAGS.items():
             if flag != "is_main" and getattr(row, flag):
                 notes.append(f"It is {meaning}: the main address is used until you choose "
