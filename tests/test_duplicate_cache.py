@@ -8,7 +8,7 @@ from sqlalchemy import text, update
 from admin_app.extensions import db
 from admin_app.models import Company
 from admin_app.services import duplicate_cache
-from admin_app.services.duplicate_cache import age_text, cached_scan, for_min_score
+from admin_app.services.duplicate_cache import age_text, cached_scan
 from admin_app.services.duplicates import scan
 from admin_app.services.merge import merge_companies
 from admin_app.services.redis_store import app_key, redis_client
@@ -71,9 +71,14 @@ def test_the_cached_scan_equals_a_fresh_scan_for_every_minimum_score(pairs, make
     cached = cached_scan()
     assert cached.from_cache
     for min_score in (0, 75, 80, 90, 100):
-        fresh, narrowed = scan(min_score), for_min_score(cached, min_score)
+        fresh, narrowed = scan(min_score), cached.result(min_score)
         assert narrowed.pairs == fresh.pairs, min_score
         assert narrowed.groups == fresh.groups and narrowed.companies == fresh.companies
+        last = cached.page(min_score, page=99, page_size=2, group_limit=1)  # past the end
+        assert last.pages == max(1, -(-len(fresh.pairs) // 2)) and last.page == last.pages
+        assert last.pairs == fresh.pairs[(last.page - 1) * 2: last.page * 2]
+        assert last.groups == fresh.groups[:1] and last.group_count == len(fresh.groups)
+        assert last.pair_count == len(fresh.pairs)
 
 
 def test_an_ignored_pair_disappears_at_once_without_a_rescan(admin_client, pairs, count_queries):
@@ -83,7 +88,7 @@ def test_an_ignored_pair_disappears_at_once_without_a_rescan(admin_client, pairs
     page, statements = _load(admin_client, count_queries)
     assert f'data-pair="{a.id}-{b.id}"' not in page and f'data-pair="{c.id}-{d.id}"' in page
     assert not _scanned(statements)  # the cached entry was patched, not thrown away
-    assert cached_scan().result.pairs == scan().pairs
+    assert cached_scan().result().pairs == scan().pairs
 
 
 def test_an_ignore_alongside_another_change_rescans(admin_client, pairs, count_queries):
@@ -148,7 +153,7 @@ def test_an_edit_committed_late_with_an_older_timestamp_still_invalidates(pairs,
     with count_queries() as statements:
         result = cached_scan()
     assert _scanned(statements) and not result.from_cache
-    assert all({p.low.id, p.high.id} != {c.id, d.id} for p in result.result.pairs)
+    assert all({p.low.id, p.high.id} != {c.id, d.id} for p in result.result().pairs)
 
 
 def test_a_set_based_update_invalidates(pairs):

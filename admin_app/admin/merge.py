@@ -10,13 +10,16 @@ from wtforms import BooleanField
 
 from ..extensions import db
 from ..models import Company, Merge
-from ..services.duplicate_cache import age_text, cached_scan, for_min_score, forget_ignored_pair
+from ..services.duplicate_cache import (
+    SCORE_CHOICES, age_text, cached_scan, forget_ignored_pair,
+)
 from ..services.duplicates import REASON_LABELS, find_duplicate_candidates, ignore_pair
 from ..services.merge import MergeError, merge_companies, preview, undo_merge
 from .base import SecureBaseView
 from .links import company_url
 
 PAGE_SIZE = 50
+GROUPS_SHOWN = 20
 
 
 def _require_admin() -> None:
@@ -190,19 +193,17 @@ class DuplicatesView(SecureBaseView):
     def index(self):
         min_score = _min_score(request.args)
         cached = cached_scan()
-        result = for_min_score(cached, min_score)
-        pages = max(1, -(-len(result.pairs) // PAGE_SIZE))
-        page = min(pages, max(1, _int(request.args, "page") or 1))
-        pairs = result.pairs[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
-        return self.render("admin/merge/duplicates.html", result=result, pairs=pairs, page=page,
-                           pages=pages, min_score=min_score, reason_labels=REASON_LABELS,
-                           scan=cached, scan_age=age_text(cached.computed_at))
+        shown = cached.page(min_score, _int(request.args, "page") or 1, PAGE_SIZE, GROUPS_SHOWN)
+        return self.render("admin/merge/duplicates.html", result=shown, pairs=shown.pairs,
+                           page=shown.page, pages=shown.pages, min_score=min_score,
+                           reason_labels=REASON_LABELS, scan=cached, score_choices=SCORE_CHOICES,
+                           scan_age=age_text(cached.computed_at))
 
     @expose("/rescan/", methods=("POST",))
     def rescan(self):
         cached = cached_scan(force=True)
-        found = len(for_min_score(cached, _min_score(request.form)).pairs)
-        flash(f"Rescanned {cached.result.companies:,} companies in {cached.seconds:.1f} s: "
+        found = cached.page(_min_score(request.form), 1, PAGE_SIZE, 0).pair_count
+        flash(f"Rescanned {cached.companies:,} companies in {cached.seconds:.1f} s: "
               f"{found:,} possible pair{'' if found == 1 else 's'} at this minimum score.", "success")
         return redirect(self.get_url(".index", min_score=_min_score(request.form)))
 

@@ -4,8 +4,10 @@ The full scan reads every live company (seconds at 100,000), so its result (ever
 the score) is kept in Redis. An entry is valid only for the data version it was computed from:
 counts and latest ids/timestamps of companies, ignored pairs and merges, plus a generation that
 every commit touching those tables bumps (the timestamps alone miss a write committed late with
-an older timestamp). Paging and the minimum-score filter reuse the cached pairs.
+an older timestamp). Paging and the minimum-score filter reuse the cached pairs; only the shown
+page of pairs and groups become objects, so a cached load stays cheap at 100,000 companies.
 """
+import gc
 import json
 import logging
 import time
@@ -21,7 +23,7 @@ from sqlalchemy.orm import Session
 from ..extensions import db
 from ..models import Company, DuplicateIgnore, Merge
 from ..models.base import utcnow
-from .duplicates import Pair, Row, ScanResult, groups_of, scan
+from .duplicates import Pair, Row, ScanResult, linked_groups, scan
 from .redis_store import app_key, redis_client
 
 log = logging.getLogger(__name__)
@@ -29,17 +31,76 @@ log = logging.getLogger(__name__)
 # Old entries are useless once the data moved on; the TTL only bounds what an idle app keeps.
 CACHE_TTL_SECONDS = 7 * 24 * 3600
 FORMAT = 1
+# The page's minimum-score choices: their groups are computed once, when the scan is stored.
+SCORE_CHOICES = (95, 90, 80, 75, 0)
 WATCHED = (Company, DuplicateIgnore, Merge)
 _STALE_FLAG = "duplicate_scan_stale"
 
 
 @dataclass
+class DuplicatesPage:
+    """What the page shows: one page of pairs and the biggest groups, at a minimum score."""
+    pairs: list[Pair]
+    pair_count: int
+    groups: list[list[Row]]
+    group_count: int
+    companies: int
+    skipped_keys: int
+    page: int
+    pages: int
+
+
+@dataclass
 class CachedScan:
-    result: ScanResult  # every pair, score 0 and up
-    computed_at: datetime  # naive UTC
-    seconds: float  # how long the scan took
+    """A scan as stored: plain lists, turned into Rows and Pairs only for what is shown."""
+    entry: dict
     from_cache: bool
     cache_available: bool = True
+
+    def __post_init__(self) -> None:
+        self._rows = {r[0]: r for r in self.entry["rows"]}
+
+    @property
+    def computed_at(self) -> datetime:  # naive UTC
+        return datetime.fromisoformat(self.entry["computed_at"])
+
+    @property
+    def seconds(self) -> float:
+        return self.entry["seconds"]
+
+    @property
+    def companies(self) -> int:
+        return self.entry["companies"]
+
+    def _pairs(self, raw: list) -> list[Pair]:
+        rows = {}
+        for low, high, _score, _reasons in raw:
+            for i in (low, high):
+                if i not in rows:
+                    rows[i] = Row(*self._rows[i])
+        return [Pair(rows[low], rows[high], score, [tuple(r) for r in reasons])
+                for low, high, score, reasons in raw]
+
+    def _groups(self, min_score: int, raw: list) -> list[list[int]]:
+        known = self.entry["groups"].get(str(min_score))
+        return known if known is not None else _linked(raw, self._rows)
+
+    def result(self, min_score: int = 0) -> ScanResult:
+        """Everything at `min_score`, as scan(min_score) returns it."""
+        raw = [p for p in self.entry["pairs"] if p[2] >= min_score]
+        groups = [[Row(*self._rows[i]) for i in g] for g in self._groups(min_score, raw)]
+        return ScanResult(self._pairs(raw), self.companies, self.entry["skipped_keys"], groups)
+
+    def page(self, min_score: int, page: int, page_size: int, group_limit: int) -> DuplicatesPage:
+        """One page of pairs and the first groups; only those become objects."""
+        raw = [p for p in self.entry["pairs"] if p[2] >= min_score]
+        pages = max(1, -(-len(raw) // page_size))
+        page = min(pages, max(1, page))
+        groups = self._groups(min_score, raw)
+        return DuplicatesPage(
+            self._pairs(raw[(page - 1) * page_size: page * page_size]), len(raw),
+            [[Row(*self._rows[i]) for i in g] for g in groups[:group_limit]], len(groups),
+            self.companies, self.entry["skipped_keys"], page, pages)
 
 
 def data_version() -> list[str]:
@@ -72,6 +133,17 @@ def _generation_key() -> str:
     return app_key("duplicates", "generation")
 
 
+def _linked(raw_pairs: list, rows: dict) -> list[list[int]]:
+    return linked_groups([(p[0], p[1]) for p in raw_pairs], lambda i: rows[i][2])
+
+
+def _with_groups(entry: dict) -> dict:
+    rows = {r[0]: r for r in entry["rows"]}
+    entry["groups"] = {str(s): _linked([p for p in entry["pairs"] if p[2] >= s], rows)
+                       for s in SCORE_CHOICES}
+    return entry
+
+
 def _encode(entry: dict) -> bytes:
     return zlib.compress(json.dumps(entry, separators=(",", ":")).encode(), 1)
 
@@ -79,10 +151,17 @@ def _encode(entry: dict) -> bytes:
 def _decode(raw: bytes | None) -> dict | None:
     if raw is None:
         return None
+    # Decoding makes ~100,000 small lists at 100,000 companies: the cyclic garbage collector would
+    # run many times over them for nothing (7x the decoding time), so it waits until done.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         entry = json.loads(zlib.decompress(raw))
     except (zlib.error, ValueError):
         return None  # written by something else: treat as a miss and overwrite it
+    finally:
+        if collecting:
+            gc.enable()
     return entry if isinstance(entry, dict) and entry.get("format") == FORMAT else None
 
 
@@ -91,7 +170,7 @@ def _entry(result: ScanResult, version: list[str], generation: int, computed_at:
     rows = {}
     for pair in result.pairs:
         rows[pair.low.id], rows[pair.high.id] = pair.low, pair.high
-    return {
+    entry = {
         "format": FORMAT, "version": version, "generation": generation,
         "computed_at": computed_at.isoformat(), "seconds": round(seconds, 3),
         "companies": result.companies, "skipped_keys": result.skipped_keys,
@@ -99,15 +178,7 @@ def _entry(result: ScanResult, version: list[str], generation: int, computed_at:
                  for r in rows.values()],
         "pairs": [[p.low.id, p.high.id, p.score, p.reasons] for p in result.pairs],
     }
-
-
-def _cached(entry: dict) -> CachedScan:
-    rows = {r[0]: Row(*r) for r in entry["rows"]}
-    pairs = [Pair(rows[low], rows[high], score, [tuple(r) for r in reasons])
-             for low, high, score, reasons in entry["pairs"]]
-    result = ScanResult(pairs, entry["companies"], entry["skipped_keys"], [])
-    return CachedScan(result, datetime.fromisoformat(entry["computed_at"]), entry["seconds"],
-                      from_cache=True)
+    return _with_groups(entry)
 
 
 def _read(client: redis.Redis) -> tuple[int, dict | None]:
@@ -134,7 +205,7 @@ def cached_scan(force: bool = False) -> CachedScan:
     version = data_version()
     if (not force and entry is not None and entry["version"] == version
             and entry["generation"] == generation):
-        return _cached(entry)
+        return CachedScan(entry, from_cache=True)
     return _scan_now(client, version, generation)
 
 
@@ -142,23 +213,15 @@ def _scan_now(client: redis.Redis | None, version: list[str] | None,
               generation: int | None) -> CachedScan:
     computed_at, started = utcnow(), time.perf_counter()
     result = scan()
-    seconds = time.perf_counter() - started
-    stored = CachedScan(result, computed_at, seconds, from_cache=False,
-                        cache_available=client is not None)
+    entry = _entry(result, version, generation, computed_at, time.perf_counter() - started)
+    stored = CachedScan(entry, from_cache=False, cache_available=client is not None)
     if client is not None:
         try:
-            client.set(_scan_key(), _encode(_entry(result, version, generation, computed_at, seconds)),
-                       ex=CACHE_TTL_SECONDS)
+            client.set(_scan_key(), _encode(entry), ex=CACHE_TTL_SECONDS)
         except redis.RedisError as exc:
             log.warning("duplicates scan not cached, Redis unavailable: %s", exc)
             stored.cache_available = False
     return stored
-
-
-def for_min_score(cached: CachedScan, min_score: int) -> ScanResult:
-    """The cached scan narrowed to pairs scoring `min_score` or more, with their groups."""
-    pairs = [p for p in cached.result.pairs if p.score >= min_score]
-    return ScanResult(pairs, cached.result.companies, cached.result.skipped_keys, groups_of(pairs))
 
 
 def forget_ignored_pair(low_id: int, high_id: int) -> None:
@@ -184,7 +247,7 @@ def forget_ignored_pair(low_id: int, high_id: int) -> None:
             return
         entry["pairs"] = [p for p in entry["pairs"] if (p[0], p[1]) != (low_id, high_id)]
         entry["version"], entry["generation"] = version, generation
-        client.set(_scan_key(), _encode(entry), ex=CACHE_TTL_SECONDS)
+        client.set(_scan_key(), _encode(_with_groups(entry)), ex=CACHE_TTL_SECONDS)
     except redis.RedisError as exc:
         log.warning("duplicates scan cache not updated after an ignore: %s", exc)
 
