@@ -8,7 +8,7 @@ from sqlalchemy import text, update
 from admin_app.extensions import db
 from admin_app.models import Company
 from admin_app.services import duplicate_cache
-from admin_app.services.duplicate_cache import age_text, cached_scan
+from admin_app.services.duplicate_cache import age_text, cached_scan, duration_text
 from admin_app.services.duplicates import scan
 from admin_app.services.merge import merge_companies
 from admin_app.services.redis_store import app_key, redis_client
@@ -229,3 +229,7 @@ def test_age_text_reads_like_a_person_would_say_it():
     assert age_text(datetime(2024, 5, 1, 11, 59, 0), now) == "1 minute ago"
     assert age_text(datetime(2024, 5, 1, 9, 0, 0), now) == "3 hours ago"
     assert age_text(datetime(2024, 4, 29, 12, 0, 0), now) == "2 days ago"
+
+
+def test_durations_read_in_milliseconds_or_seconds():
+    assert duration_text(0.042) == "42 ms" and duration_text(6.08) == "6.1 s"

@@ -11,7 +11,7 @@ from wtforms import BooleanField
 from ..extensions import db
 from ..models import Company, Merge
 from ..services.duplicate_cache import (
-    SCORE_CHOICES, age_text, cached_scan, forget_ignored_pair,
+    SCORE_CHOICES, age_text, cached_scan, duration_text, forget_ignored_pair,
 )
 from ..services.duplicates import REASON_LABELS, find_duplicate_candidates, ignore_pair
 from ..services.merge import MergeError, merge_companies, preview, undo_merge
@@ -197,13 +197,14 @@ class DuplicatesView(SecureBaseView):
         return self.render("admin/merge/duplicates.html", result=shown, pairs=shown.pairs,
                            page=shown.page, pages=shown.pages, min_score=min_score,
                            reason_labels=REASON_LABELS, scan=cached, score_choices=SCORE_CHOICES,
-                           scan_age=age_text(cached.computed_at))
+                           scan_age=age_text(cached.computed_at),
+                           scan_took=duration_text(cached.seconds))
 
     @expose("/rescan/", methods=("POST",))
     def rescan(self):
         cached = cached_scan(force=True)
         found = cached.page(_min_score(request.form), 1, PAGE_SIZE, 0).pair_count
-        flash(f"Rescanned {cached.companies:,} companies in {cached.seconds:.1f} s: "
+        flash(f"Rescanned {cached.companies:,} companies in {duration_text(cached.seconds)}: "
               f"{found:,} possible pair{'' if found == 1 else 's'} at this minimum score.", "success")
         return redirect(self.get_url(".index", min_score=_min_score(request.form)))
 

@@ -262,6 +262,11 @@ def invalidate() -> None:
         log.warning("duplicates scan cache not invalidated, Redis unavailable: %s", exc)
 
 
+def duration_text(seconds: float) -> str:
+    """'40 ms' or '6.1 s'."""
+    return f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.1f} s"
+
+
 def age_text(computed_at: datetime, now: datetime | None = None) -> str:
     """'just now', '5 minutes ago', '3 hours ago', '2 days ago'."""
     seconds = max(0, int(((now or utcnow()) - computed_at).total_seconds()))
