@@ -145,10 +145,10 @@ def test_an_edit_committed_late_with_an_older_timestamp_still_invalidates(pairs,
     a, b, c, d = pairs
     cached_scan()
     # A long transaction stamps updated_at when it flushes, not when it commits: the data
-    # version alone would miss it, the generation bumped on commit does not.
-    d.name, d.phone = "Completely Unrelated", None
+    # version alone would miss it (same count, same latest timestamp), the generation does not.
+    c.name, c.phone = "Completely Unrelated", None
     db.session.flush()
-    d.updated_at = datetime(2000, 1, 1)
+    c.updated_at = datetime(2000, 1, 1)
     db.session.commit()
     with count_queries() as statements:
         result = cached_scan()
@@ -157,11 +157,15 @@ def test_an_edit_committed_late_with_an_older_timestamp_still_invalidates(pairs,
 
 
 def test_a_set_based_update_invalidates(pairs):
+    a, b = pairs[:2]
     cached_scan()
-    db.session.execute(update(Company).where(Company.id == pairs[3].id)
-                       .values(updated_at=datetime(2000, 1, 1), merged_into_id=pairs[2].id))
+    db.session.execute(update(Company).where(Company.id == a.id)
+                       .values(name="Completely Unrelated", name_key="completely unrelated",
+                               email=None, email_domain="", updated_at=datetime(2000, 1, 1)))
     db.session.commit()
-    assert not cached_scan().from_cache
+    result = cached_scan()
+    assert not result.from_cache
+    assert all({p.low.id, p.high.id} != {a.id, b.id} for p in result.result().pairs)
 
 
 def test_a_write_outside_the_application_changes_the_data_version(pairs):
