@@ -10,14 +10,16 @@ from wtforms import BooleanField
 
 from ..extensions import db
 from ..models import Company, Merge
-from ..services.duplicates import (
-    REASON_LABELS, find_duplicate_candidates, ignore_pair, scan,
+from ..services.duplicate_cache import (
+    SCORE_CHOICES, age_text, cached_scan, duration_text, forget_ignored_pair,
 )
+from ..services.duplicates import REASON_LABELS, find_duplicate_candidates, ignore_pair
 from ..services.merge import MergeError, merge_companies, preview, undo_merge
 from .base import SecureBaseView
 from .links import company_url
 
 PAGE_SIZE = 50
+GROUPS_SHOWN = 20
 
 
 def _require_admin() -> None:
@@ -175,6 +177,13 @@ def undo_formatter(view, context, model, name) -> Markup:
     return Markup(render_template("admin/merge/_undo_button.html", m=model))
 
 
+def _min_score(values) -> int:
+    try:
+        return max(0, min(100, int(values.get("min_score", 80))))
+    except ValueError:
+        return 80
+
+
 class DuplicatesView(SecureBaseView):
     """Possible duplicate pairs and groups, to merge or ignore."""
 
@@ -182,16 +191,22 @@ class DuplicatesView(SecureBaseView):
 
     @expose("/", methods=("GET",))
     def index(self):
-        try:
-            min_score = max(0, min(100, int(request.args.get("min_score", 80))))
-        except ValueError:
-            min_score = 80
-        page = max(1, _int(request.args, "page") or 1)
-        result = scan(min_score=min_score)
-        pairs = result.pairs[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
-        return self.render("admin/merge/duplicates.html", result=result, pairs=pairs, page=page,
-                           pages=max(1, -(-len(result.pairs) // PAGE_SIZE)), min_score=min_score,
-                           reason_labels=REASON_LABELS)
+        min_score = _min_score(request.args)
+        cached = cached_scan()
+        shown = cached.page(min_score, _int(request.args, "page") or 1, PAGE_SIZE, GROUPS_SHOWN)
+        return self.render("admin/merge/duplicates.html", result=shown, pairs=shown.pairs,
+                           page=shown.page, pages=shown.pages, min_score=min_score,
+                           reason_labels=REASON_LABELS, scan=cached, score_choices=SCORE_CHOICES,
+                           scan_age=age_text(cached.computed_at),
+                           scan_took=duration_text(cached.seconds))
+
+    @expose("/rescan/", methods=("POST",))
+    def rescan(self):
+        cached = cached_scan(force=True)
+        found = cached.page(_min_score(request.form), 1, PAGE_SIZE, 0).pair_count
+        flash(f"Rescanned {cached.companies:,} companies in {duration_text(cached.seconds)}: "
+              f"{found:,} possible pair{'' if found == 1 else 's'} at this minimum score.", "success")
+        return redirect(self.get_url(".index", min_score=_min_score(request.form)))
 
     @expose("/ignore/", methods=("POST",))
     def ignore(self):
@@ -202,6 +217,7 @@ class DuplicatesView(SecureBaseView):
         else:
             ignore_pair(first, second, _user())
             db.session.commit()
+            forget_ignored_pair(*sorted((first, second)))
             flash(f"“{companies[0].name}” and “{companies[1].name}” will no longer be suggested "
                   "as duplicates.", "success")
         return redirect(get_redirect_target("next") or self.get_url(".index"))

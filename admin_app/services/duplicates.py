@@ -167,6 +167,16 @@ def scan(min_score: int = 0) -> ScanResult:
 
 def groups_of(pairs: list[Pair], min_size: int = 3) -> list[list[Row]]:
     """Companies linked through pairs (union-find), for groups of `min_size` or more."""
+    rows = {}
+    for pair in pairs:
+        rows[pair.low.id], rows[pair.high.id] = pair.low, pair.high
+    links = [(pair.low.id, pair.high.id) for pair in pairs]
+    return [[rows[i] for i in group]
+            for group in linked_groups(links, lambda i: rows[i].name_key, min_size)]
+
+
+def linked_groups(links: list[tuple[int, int]], name_key, min_size: int = 3) -> list[list[int]]:
+    """The ids linked through (low, high) links, biggest group first; on ids, so it is cheap."""
     parent: dict[int, int] = {}
 
     def root(x: int) -> int:
@@ -175,15 +185,13 @@ def groups_of(pairs: list[Pair], min_size: int = 3) -> list[list[Row]]:
             x = parent[x]
         return x
 
-    rows = {}
-    for pair in pairs:
-        rows[pair.low.id], rows[pair.high.id] = pair.low, pair.high
-        parent[root(pair.low.id)] = root(pair.high.id)
-    members: dict[int, list[Row]] = defaultdict(list)
-    for company_id, row in rows.items():
-        members[root(company_id)].append(row)
-    groups = [sorted(g, key=lambda r: r.id) for g in members.values() if len(g) >= min_size]
-    return sorted(groups, key=lambda g: (-len(g), g[0].name_key))
+    for low, high in links:
+        parent[root(low)] = root(high)
+    members: dict[int, list[int]] = defaultdict(list)
+    for company_id in dict.fromkeys(i for link in links for i in link):
+        members[root(company_id)].append(company_id)
+    groups = [sorted(g) for g in members.values() if len(g) >= min_size]
+    return sorted(groups, key=lambda g: (-len(g), name_key(g[0])))
 
 
 def find_duplicate_candidates(name: str | None, legal_id: str | None, email: str | None,

@@ -2,22 +2,11 @@
 import logging
 
 import redis
-from flask import current_app
+
+from .redis_store import app_key as _key
+from .redis_store import redis_client as _client
 
 log = logging.getLogger(__name__)
-
-
-def _client() -> redis.Redis:
-    ext = current_app.extensions
-    if "ratelimit_redis" not in ext:
-        ext["ratelimit_redis"] = redis.Redis.from_url(current_app.config["REDIS_URL"],
-                                                      socket_timeout=0.5,
-                                                      socket_connect_timeout=0.5)
-    return ext["ratelimit_redis"]
-
-
-def _key(name: str) -> str:
-    return f"{current_app.config['RATELIMIT_PREFIX']}:{name}"
 
 
 def too_many(name: str, limit: int, window_seconds: int) -> bool:

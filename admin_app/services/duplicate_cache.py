@@ -1,0 +1,305 @@
+"""The possible-duplicates scan, cached in Redis and keyed on a cheap version of the data it reads.
+
+The full scan reads every live company (seconds at 100,000), so its result (every pair, whatever
+the score) is kept in Redis. An entry is valid only for the data version it was computed from:
+counts and latest ids/timestamps of companies, ignored pairs and merges, plus a generation that
+every commit touching those tables bumps (the timestamps alone miss a write committed late with
+an older timestamp). Paging and the minimum-score filter reuse the cached pairs; only the shown
+page of pairs and groups become objects, so a cached load stays cheap at 100,000 companies.
+"""
+import gc
+import json
+import logging
+import time
+import zlib
+from dataclasses import dataclass
+from datetime import datetime
+
+import redis
+from flask import has_app_context
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session
+
+from ..extensions import db
+from ..models import Company, DuplicateIgnore, Merge
+from ..models.base import utcnow
+from .duplicates import Pair, Row, ScanResult, linked_groups, scan
+from .redis_store import app_key, redis_client
+
+log = logging.getLogger(__name__)
+
+# Old entries are useless once the data moved on; the TTL only bounds what an idle app keeps.
+CACHE_TTL_SECONDS = 7 * 24 * 3600
+FORMAT = 1
+# The page's minimum-score choices: their groups are computed once, when the scan is stored.
+SCORE_CHOICES = (95, 90, 80, 75, 0)
+WATCHED = (Company, DuplicateIgnore, Merge)
+_STALE_FLAG = "duplicate_scan_stale"
+
+
+@dataclass
+class DuplicatesPage:
+    """What the page shows: one page of pairs and the biggest groups, at a minimum score."""
+    pairs: list[Pair]
+    pair_count: int
+    groups: list[list[Row]]
+    group_count: int
+    companies: int
+    skipped_keys: int
+    page: int
+    pages: int
+
+
+@dataclass
+class CachedScan:
+    """A scan as stored: plain lists, turned into Rows and Pairs only for what is shown."""
+    entry: dict
+    from_cache: bool
+    cache_available: bool = True
+
+    def __post_init__(self) -> None:
+        self._rows = {r[0]: r for r in self.entry["rows"]}
+
+    @property
+    def computed_at(self) -> datetime:  # naive UTC
+        return datetime.fromisoformat(self.entry["computed_at"])
+
+    @property
+    def seconds(self) -> float:
+        return self.entry["seconds"]
+
+    @property
+    def companies(self) -> int:
+        return self.entry["companies"]
+
+    def _pairs(self, raw: list) -> list[Pair]:
+        rows = {}
+        for low, high, _score, _reasons in raw:
+            for i in (low, high):
+                if i not in rows:
+                    rows[i] = Row(*self._rows[i])
+        return [Pair(rows[low], rows[high], score, [tuple(r) for r in reasons])
+                for low, high, score, reasons in raw]
+
+    def _groups(self, min_score: int, raw: list) -> list[list[int]]:
+        known = self.entry["groups"].get(str(min_score))
+        return known if known is not None else _linked(raw, self._rows)
+
+    def result(self, min_score: int = 0) -> ScanResult:
+        """Everything at `min_score`, as scan(min_score) returns it."""
+        raw = [p for p in self.entry["pairs"] if p[2] >= min_score]
+        groups = [[Row(*self._rows[i]) for i in g] for g in self._groups(min_score, raw)]
+        return ScanResult(self._pairs(raw), self.companies, self.entry["skipped_keys"], groups)
+
+    def page(self, min_score: int, page: int, page_size: int, group_limit: int) -> DuplicatesPage:
+        """One page of pairs and the first groups; only those become objects."""
+        raw = [p for p in self.entry["pairs"] if p[2] >= min_score]
+        pages = max(1, -(-len(raw) // page_size))
+        page = min(pages, max(1, page))
+        groups = self._groups(min_score, raw)
+        return DuplicatesPage(
+            self._pairs(raw[(page - 1) * page_size: page * page_size]), len(raw),
+            [[Row(*self._rows[i]) for i in g] for g in groups[:group_limit]], len(groups),
+            self.companies, self.entry["skipped_keys"], page, pages)
+
+
+def data_version() -> list[str]:
+    """What the scan depends on, in one cheap statement (counts and maxima, no row is read twice)."""
+    live = Company.merged_into_id.is_(None)
+    parts = [
+        select(func.count()).select_from(Company).where(live),
+        select(func.count()).select_from(Company),
+        select(func.max(Company.id)),
+        select(func.max(Company.updated_at)),
+        select(func.count()).select_from(DuplicateIgnore),
+        select(func.max(DuplicateIgnore.id)),
+        select(func.count()).select_from(Merge),
+        select(func.max(Merge.id)),
+        select(func.max(Merge.undone_at)),
+    ]
+    row = db.session.execute(select(*(p.scalar_subquery() for p in parts))).one()
+    return [str(v) for v in row]
+
+
+# Indexes into data_version(): the ignored-pairs part, for patching an entry after an ignore.
+IGNORE_COUNT, IGNORE_MAX_ID = 4, 5
+
+
+def _scan_key() -> str:
+    return app_key("duplicates", "scan")
+
+
+def _generation_key() -> str:
+    return app_key("duplicates", "generation")
+
+
+def _linked(raw_pairs: list, rows: dict) -> list[list[int]]:
+    return linked_groups([(p[0], p[1]) for p in raw_pairs], lambda i: rows[i][2])
+
+
+def _with_groups(entry: dict) -> dict:
+    rows = {r[0]: r for r in entry["rows"]}
+    entry["groups"] = {str(s): _linked([p for p in entry["pairs"] if p[2] >= s], rows)
+                       for s in SCORE_CHOICES}
+    return entry
+
+
+def _encode(entry: dict) -> bytes:
+    return zlib.compress(json.dumps(entry, separators=(",", ":")).encode(), 1)
+
+
+def _decode(raw: bytes | None) -> dict | None:
+    if raw is None:
+        return None
+    # Decoding makes ~100,000 small lists at 100,000 companies: the cyclic garbage collector would
+    # run many times over them for nothing (7x the decoding time), so it waits until done.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        entry = json.loads(zlib.decompress(raw))
+    except (zlib.error, ValueError):
+        return None  # written by something else: treat as a miss and overwrite it
+    finally:
+        if collecting:
+            gc.enable()
+    return entry if isinstance(entry, dict) and entry.get("format") == FORMAT else None
+
+
+def _entry(result: ScanResult, version: list[str], generation: int, computed_at: datetime,
+           seconds: float) -> dict:
+    rows = {}
+    for pair in result.pairs:
+        rows[pair.low.id], rows[pair.high.id] = pair.low, pair.high
+    entry = {
+        "format": FORMAT, "version": version, "generation": generation,
+        "computed_at": computed_at.isoformat(), "seconds": round(seconds, 3),
+        "companies": result.companies, "skipped_keys": result.skipped_keys,
+        "rows": [[r.id, r.name, r.name_key, r.legal_id_key, r.email_domain, r.phone_key]
+                 for r in rows.values()],
+        "pairs": [[p.low.id, p.high.id, p.score, p.reasons] for p in result.pairs],
+    }
+    return _with_groups(entry)
+
+
+def _read(client: redis.Redis) -> tuple[int, dict | None]:
+    pipe = client.pipeline(transaction=False)
+    pipe.get(_generation_key())
+    pipe.get(_scan_key())
+    generation, raw = pipe.execute()
+    return int(generation or 0), _decode(raw)
+
+
+def cached_scan(force: bool = False) -> CachedScan:
+    """Every possible duplicate pair, from Redis when the data has not changed since the scan.
+
+    `force` rescans and stores whatever is cached. A Redis outage means a live scan, never an error.
+    """
+    client = redis_client()
+    try:
+        generation, entry = _read(client)
+    except redis.RedisError as exc:
+        log.warning("duplicates scan cache unavailable, scanning live: %s", exc)
+        return _scan_now(None, None, None)
+    # The version is read before scanning: a write landing during the scan leaves the stored
+    # entry under the older version, so the next load rescans instead of trusting it.
+    version = data_version()
+    if (not force and entry is not None and entry["version"] == version
+            and entry["generation"] == generation):
+        return CachedScan(entry, from_cache=True)
+    return _scan_now(client, version, generation)
+
+
+def _scan_now(client: redis.Redis | None, version: list[str] | None,
+              generation: int | None) -> CachedScan:
+    computed_at, started = utcnow(), time.perf_counter()
+    result = scan()
+    entry = _entry(result, version, generation, computed_at, time.perf_counter() - started)
+    stored = CachedScan(entry, from_cache=False, cache_available=client is not None)
+    if client is not None:
+        try:
+            client.set(_scan_key(), _encode(entry), ex=CACHE_TTL_SECONDS)
+        except redis.RedisError as exc:
+            log.warning("duplicates scan not cached, Redis unavailable: %s", exc)
+            stored.cache_available = False
+    return stored
+
+
+def forget_ignored_pair(low_id: int, high_id: int) -> None:
+    """After an ignore is committed, drop the pair from the cached scan instead of rescanning.
+
+    Only when the ignore is the one change since the scan (one more ignored pair, one
+    generation bump, all else equal); otherwise the entry stays stale and the next load rescans.
+    """
+    try:
+        client = redis_client()
+        generation, entry = _read(client)
+        if entry is None:
+            return
+        version, before = data_version(), entry["version"]
+        if version == before and generation == entry["generation"]:
+            return  # nothing changed: the pair was already ignored
+        unchanged = [i for i in range(len(version)) if i not in (IGNORE_COUNT, IGNORE_MAX_ID)]
+        only_this_ignore = (
+            all(version[i] == before[i] for i in unchanged)
+            and int(version[IGNORE_COUNT]) == int(before[IGNORE_COUNT]) + 1
+            and generation == entry["generation"] + 1)
+        if not only_this_ignore:
+            return
+        entry["pairs"] = [p for p in entry["pairs"] if (p[0], p[1]) != (low_id, high_id)]
+        entry["version"], entry["generation"] = version, generation
+        client.set(_scan_key(), _encode(_with_groups(entry)), ex=CACHE_TTL_SECONDS)
+    except redis.RedisError as exc:
+        log.warning("duplicates scan cache not updated after an ignore: %s", exc)
+
+
+def invalidate() -> None:
+    """Make the next load rescan (bumps the generation)."""
+    try:
+        redis_client().incr(_generation_key())
+    except redis.RedisError as exc:
+        # The data version in the database still changes with the write: the cache stays correct
+        # unless that write also committed late with an older timestamp.
+        log.warning("duplicates scan cache not invalidated, Redis unavailable: %s", exc)
+
+
+def duration_text(seconds: float) -> str:
+    """'40 ms' or '6.1 s'."""
+    return f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.1f} s"
+
+
+def age_text(computed_at: datetime, now: datetime | None = None) -> str:
+    """'just now', '5 minutes ago', '3 hours ago', '2 days ago'."""
+    seconds = max(0, int(((now or utcnow()) - computed_at).total_seconds()))
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            n = seconds // size
+            return f"{n} {unit}{'' if n == 1 else 's'} ago"
+    return "just now"
+
+
+# --- invalidation on commit -----------------------------------------------------------------
+
+@event.listens_for(Session, "after_flush")
+def _note_watched_changes(session: Session, _context) -> None:
+    touched = [o for o in (*session.new, *session.deleted) if isinstance(o, WATCHED)]
+    touched += [o for o in session.dirty if isinstance(o, WATCHED)
+                and session.is_modified(o, include_collections=False)]
+    if touched:
+        session.info[_STALE_FLAG] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_bulk_writes(state) -> None:
+    # Set-based UPDATE/DELETE/INSERT (the merge moves rows this way) bypass the flush.
+    if state.is_insert or state.is_update or state.is_delete:
+        table = getattr(state.statement, "table", None)
+        if getattr(table, "name", None) in {m.__tablename__ for m in WATCHED}:
+            state.session.info[_STALE_FLAG] = True
+
+
+# No rollback hook clears the flag on purpose: a savepoint rolled back inside a transaction that
+# commits other watched writes must still bump; an extra rescan is the only cost.
+@event.listens_for(Session, "after_commit")
+def _bump_generation(session: Session) -> None:
+    if session.info.pop(_STALE_FLAG, False) and has_app_context():
+        invalidate()

@@ -1,0 +1,239 @@
+"""The possible-duplicates page caches its scan in Redis and notices every change at once."""
+import logging
+from datetime import datetime
+
+import pytest
+from sqlalchemy import text, update
+
+from admin_app.extensions import db
+from admin_app.models import Company
+from admin_app.services import duplicate_cache
+from admin_app.services.duplicate_cache import age_text, cached_scan, duration_text
+from admin_app.services.duplicates import scan
+from admin_app.services.merge import merge_companies
+from admin_app.services.redis_store import app_key, redis_client
+
+PAGE = "/admin/duplicates/"
+# The scan's own query: every live company's keys (the company list selects other columns).
+SCAN_MARK = "companies.name_key, companies.legal_id_key"
+
+
+def _scanned(statements) -> bool:
+    return any(SCAN_MARK in s for s in statements)
+
+
+@pytest.fixture
+def pairs(make_company):
+    a = make_company("Kestrel Media", email="info@kestrel.example")
+    b = make_company("Kestrel Media SL", email="sales@kestrel.example")
+    c = make_company("Nordic Foods", phone="612 345 678")
+    d = make_company("Nordic Food SA", phone="+34 612 345 678")
+    return a, b, c, d
+
+
+def _load(client, count_queries, url=PAGE):
+    with count_queries() as statements:
+        response = client.get(url)
+    assert response.status_code == 200
+    return response.get_data(as_text=True), statements
+
+
+def test_second_load_reuses_the_scan_with_a_small_constant_number_of_statements(
+        admin_client, pairs, make_company, count_queries):
+    first, cold = _load(admin_client, count_queries)
+    assert _scanned(cold) and 'data-scan-freshness="fresh"' in first
+    second, warm = _load(admin_client, count_queries)
+    assert not _scanned(warm) and 'data-scan-freshness="cached"' in second
+    # The logged-in user and one statement for the data version: nothing grows with companies.
+    assert len(warm) <= 2, warm
+    assert f'data-pair="{pairs[0].id}-{pairs[1].id}"' in second
+    assert "Scan from" in second and "just now" in second
+
+
+def test_paging_and_the_minimum_score_reuse_the_cached_pairs(admin_client, make_company,
+                                                             count_queries):
+    for i in range(60):  # 60 pairs of twins: two pages of 50
+        make_company(f"Zentrix{i:02d} Labs", commit=False)
+        make_company(f"Zentrix{i:02d} Labs SL", commit=False)
+    db.session.commit()
+    _load(admin_client, count_queries)
+    page2, statements = _load(admin_client, count_queries, PAGE + "?page=2&min_score=80")
+    assert not _scanned(statements) and page2.count("data-pair=") == 10
+    everything, statements = _load(admin_client, count_queries, PAGE + "?min_score=0")
+    assert not _scanned(statements) and everything.count("data-pair=") == 50
+    strict, statements = _load(admin_client, count_queries, PAGE + "?min_score=100")
+    assert not _scanned(statements) and strict.count("data-pair=") == 50
+
+
+def test_the_cached_scan_equals_a_fresh_scan_for_every_minimum_score(pairs, make_company):
+    make_company("Kestrel Media SA", phone="612345678")  # a group of three or more
+    cached_scan()
+    cached = cached_scan()
+    assert cached.from_cache
+    for min_score in (0, 75, 80, 90, 100):
+        fresh, narrowed = scan(min_score), cached.result(min_score)
+        assert narrowed.pairs == fresh.pairs, min_score
+        assert narrowed.groups == fresh.groups and narrowed.companies == fresh.companies
+        last = cached.page(min_score, page=99, page_size=2, group_limit=1)  # past the end
+        assert last.pages == max(1, -(-len(fresh.pairs) // 2)) and last.page == last.pages
+        assert last.pairs == fresh.pairs[(last.page - 1) * 2: last.page * 2]
+        assert last.groups == fresh.groups[:1] and last.group_count == len(fresh.groups)
+        assert last.pair_count == len(fresh.pairs)
+
+
+def test_an_ignored_pair_disappears_at_once_without_a_rescan(admin_client, pairs, count_queries):
+    a, b, c, d = pairs
+    _load(admin_client, count_queries)
+    admin_client.post(PAGE + "ignore/", data={"low": b.id, "high": a.id})
+    page, statements = _load(admin_client, count_queries)
+    assert f'data-pair="{a.id}-{b.id}"' not in page and f'data-pair="{c.id}-{d.id}"' in page
+    assert not _scanned(statements)  # the cached entry was patched, not thrown away
+    assert cached_scan().result().pairs == scan().pairs
+
+
+def test_an_ignore_alongside_another_change_rescans(admin_client, pairs, count_queries):
+    a, b, c, d = pairs
+    _load(admin_client, count_queries)
+    c.name = "Something Else Entirely"
+    db.session.commit()
+    admin_client.post(PAGE + "ignore/", data={"low": a.id, "high": b.id})
+    page, statements = _load(admin_client, count_queries, PAGE + "?min_score=0")
+    assert _scanned(statements) and f'data-pair="{c.id}-{d.id}"' in page  # a shared phone
+    assert f'data-pair="{a.id}-{b.id}"' not in page
+
+
+def test_a_merge_is_reflected_at_once(admin_client, admin_user, pairs, count_queries):
+    a, b, c, d = pairs
+    _load(admin_client, count_queries)
+    merge_companies(c, d, admin_user)
+    db.session.commit()
+    page, statements = _load(admin_client, count_queries)
+    assert _scanned(statements) and f'data-pair="{c.id}-{d.id}"' not in page
+    assert f'data-pair="{a.id}-{b.id}"' in page
+
+
+def test_a_group_merge_from_the_page_is_reflected_at_once(admin_client, pairs, make_company,
+                                                          count_queries):
+    a, b = pairs[:2]
+    e = make_company("KESTREL MEDIA SA")
+    _load(admin_client, count_queries)
+    admin_client.post(PAGE + "merge-group/", data={"kept": a.id, "member": [a.id, b.id, e.id]})
+    page, statements = _load(admin_client, count_queries)
+    assert _scanned(statements) and 'data-section="duplicate-groups"' not in page
+    assert f'data-pair="{a.id}-{b.id}"' not in page
+
+
+def test_editing_a_company_in_the_form_is_reflected_at_once(admin_client, pairs, count_queries):
+    a, b, c, d = pairs
+    _load(admin_client, count_queries)
+    form = {"name": "Completely Unrelated", "status": "client", "email": "", "phone": "",
+            "website": "", "legal_id": "", "comments": ""}
+    response = admin_client.post(f"/admin/company/edit/?id={d.id}", data=form)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    page, statements = _load(admin_client, count_queries)
+    assert _scanned(statements) and f'data-pair="{c.id}-{d.id}"' not in page
+
+
+def test_a_new_company_is_reflected_at_once(admin_client, pairs, make_company, count_queries):
+    _load(admin_client, count_queries)
+    twin = make_company("NORDIC FOODS")
+    page, _ = _load(admin_client, count_queries)
+    assert f'data-pair="{pairs[2].id}-{twin.id}"' in page
+
+
+def test_an_edit_committed_late_with_an_older_timestamp_still_invalidates(pairs, count_queries):
+    a, b, c, d = pairs
+    cached_scan()
+    # A long transaction stamps updated_at when it flushes, not when it commits: the data
+    # version alone would miss it (same count, same latest timestamp), the generation does not.
+    c.name, c.phone = "Completely Unrelated", None
+    db.session.flush()
+    c.updated_at = datetime(2000, 1, 1)
+    db.session.commit()
+    with count_queries() as statements:
+        result = cached_scan()
+    assert _scanned(statements) and not result.from_cache
+    assert all({p.low.id, p.high.id} != {c.id, d.id} for p in result.result().pairs)
+
+
+def test_a_set_based_update_invalidates(pairs):
+    a, b = pairs[:2]
+    cached_scan()
+    db.session.execute(update(Company).where(Company.id == a.id)
+                       .values(name="Completely Unrelated", name_key="completely unrelated",
+                               email=None, email_domain="", updated_at=datetime(2000, 1, 1)))
+    db.session.commit()
+    result = cached_scan()
+    assert not result.from_cache
+    assert all({p.low.id, p.high.id} != {a.id, b.id} for p in result.result().pairs)
+
+
+def test_a_write_outside_the_application_changes_the_data_version(pairs):
+    cached_scan()
+    with db.engine.begin() as conn:  # no session, so no generation bump: the version must do
+        conn.execute(text("DELETE FROM companies WHERE id = :id"), {"id": pairs[3].id})
+    assert not cached_scan().from_cache
+
+
+def test_rescan_now_scans_again_and_says_so(admin_client, pairs, count_queries):
+    _load(admin_client, count_queries)
+    with count_queries() as statements:
+        response = admin_client.post(PAGE + "rescan/", data={"min_score": "90"},
+                                     follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and _scanned(statements)
+    assert "Rescanned 4 companies in" in page and "2 possible pairs at this minimum score" in page
+    assert 'value="90" selected' in page
+    assert admin_client.post(PAGE + "rescan/", csrf=False).status_code == 400
+
+
+def test_users_cannot_rescan(user_client):
+    assert user_client.post(PAGE + "rescan/").status_code == 403
+
+
+@pytest.fixture
+def redis_down(app):
+    url = app.config["REDIS_URL"]
+    app.config["REDIS_URL"] = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+    yield
+    app.config["REDIS_URL"] = url
+
+
+def test_with_redis_down_the_page_scans_live_and_warns(admin_client, pairs, redis_down, caplog,
+                                                       count_queries):
+    a, b, c, d = pairs
+    with caplog.at_level(logging.WARNING, logger="admin_app.services.duplicate_cache"):
+        page, statements = _load(admin_client, count_queries)
+        assert _scanned(statements) and f'data-pair="{a.id}-{b.id}"' in page
+        assert "data-scan-cache-down" in page
+        assert admin_client.post(PAGE + "ignore/", data={"low": a.id, "high": b.id}).status_code == 302
+        page, statements = _load(admin_client, count_queries)
+        assert _scanned(statements) and f'data-pair="{a.id}-{b.id}"' not in page
+        rescan = admin_client.post(PAGE + "rescan/", follow_redirects=True)
+        assert rescan.status_code == 200 and "Rescanned" in rescan.get_data(as_text=True)
+    assert "duplicates scan cache unavailable" in caplog.text
+
+
+def test_a_cache_entry_it_cannot_read_is_a_miss(pairs):
+    redis_client().set(app_key("duplicates", "scan"), b"not a scan")
+    first = cached_scan()
+    assert not first.from_cache and cached_scan().from_cache
+
+
+def test_the_cache_lives_under_the_app_prefix(app, pairs):
+    cached_scan()
+    prefix = app.config["RATELIMIT_PREFIX"]
+    assert redis_client().exists(f"{prefix}:duplicates:scan")
+    assert duplicate_cache.CACHE_TTL_SECONDS >= redis_client().ttl(f"{prefix}:duplicates:scan") > 0
+
+
+def test_age_text_reads_like_a_person_would_say_it():
+    now = datetime(2024, 5, 1, 12, 0, 0)
+    assert age_text(datetime(2024, 5, 1, 11, 59, 30), now) == "just now"
+    assert age_text(datetime(2024, 5, 1, 11, 59, 0), now) == "1 minute ago"
+    assert age_text(datetime(2024, 5, 1, 9, 0, 0), now) == "3 hours ago"
+    assert age_text(datetime(2024, 4, 29, 12, 0, 0), now) == "2 days ago"
+
+
+def test_durations_read_in_milliseconds_or_seconds():
+    assert duration_text(0.042) == "42 ms" and duration_text(6.08) == "6.1 s"
