@@ -3,11 +3,12 @@ from pathlib import Path
 
 from flask import Flask, redirect, request, url_for
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 
 from config import Config, ProductionConfig, config_from_env, development_secret_key
 
 from .extensions import babel, csrf, db, login_manager, mail, migrate
+from .models.base import only_this_dialect
 
 
 def create_app(config: type[Config] | dict | None = None) -> Flask:
@@ -21,8 +22,12 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     Path(app.config["UPLOAD_DIR"]).mkdir(parents=True, exist_ok=True)
 
     db.init_app(app)
+    # include_object: indexes declared for one database only (models/base.dialect_index) are
+    # not expected on the others when autogenerate compares models and migrations.
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"),
-                     render_as_batch=True, compare_type=True)
+                     render_as_batch=True, compare_type=True,
+                     include_object=only_this_dialect(
+                         make_url(app.config["SQLALCHEMY_DATABASE_URI"]).get_backend_name()))
     login_manager.init_app(app)
     mail.init_app(app)
     csrf.init_app(app)

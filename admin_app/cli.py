@@ -39,5 +39,8 @@ def register_cli(app: Flask) -> None:
                 click.echo(f"Log in with {admin_email} (demo password: {admin_password})")
             return
         db.session.commit()
+        # Bulk-loaded tables have no planner statistics until autovacuum runs: refresh them now.
+        from .services.db_maintenance import refresh_statistics
+        refresh_statistics()
         click.echo(", ".join(f"{v} {k}" for k, v in summary.items()))
         click.echo(f"Log in with {admin_email} / {admin_password}")

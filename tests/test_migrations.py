@@ -6,11 +6,38 @@ from alembic.script import ScriptDirectory
 from admin_app.extensions import db
 
 
+def _diff(app, conn):
+    """What autogenerate would add or drop, with the options `flask db migrate` uses."""
+    opts = app.extensions["migrate"].configure_args  # compare_type and include_object
+    return compare_metadata(MigrationContext.configure(conn, opts=opts), db.metadata)
+
+
 def test_migrations_match_models(app):
     with db.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
-        diff = compare_metadata(context, db.metadata)
+        diff = _diff(app, conn)
     assert diff == [], f"models and migrations disagree: {diff}"
+
+
+def test_a_missing_index_is_still_detected_on_every_database(app, is_postgres):
+    # The include_object hook skips indexes declared for another database only: this proves it
+    # hides nothing else, and that PostgreSQL's own trigram index is compared on PostgreSQL.
+    name = "ix_companies_search_trgm" if is_postgres else "ix_exchanges_company_id_kind_occurred_at"
+    with db.engine.connect() as conn:
+        transaction = conn.begin()
+        try:
+            conn.exec_driver_sql(f"DROP INDEX {name}")
+            diff = _diff(app, conn)
+        finally:
+            transaction.rollback()
+    assert [(d[0], d[1].name) for d in diff] == [("add_index", name)]
+
+
+def test_postgresql_only_indexes_are_not_expected_on_sqlite(app):
+    from admin_app.models.base import only_this_dialect
+    trigram = next(index for index in db.metadata.tables["companies"].indexes
+                   if index.name == "ix_companies_search_trgm")
+    assert only_this_dialect("postgresql")(trigram, trigram.name, "index", False, None)
+    assert not only_this_dialect("sqlite")(trigram, trigram.name, "index", False, None)
 
 
 def test_migration_history_has_a_single_head(app):

@@ -9,10 +9,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from ..normalize import email_domain, normalize_legal_id, normalize_name, normalize_phone
-from .base import created_at_column, in_values, utcnow
+from .base import created_at_column, dialect_index, in_values, utcnow
 
 COMPANY_STATUSES = ("lead", "client")
 CUSTOM_FIELD_TYPES = ("text", "number", "date", "boolean", "choice", "url")
+# What the company list searches (admin/company.py column_searchable_list).
+SEARCHED_COLUMNS = ("name", "email", "phone", "legal_id", "website")
 
 
 class Company(db.Model):
@@ -21,6 +23,11 @@ class Company(db.Model):
         CheckConstraint(in_values("status", COMPANY_STATUSES), name="status"),
         CheckConstraint("merged_into_id IS NULL OR merged_into_id <> id", name="not_merged_into_self"),
         Index("ix_companies_name_key_id", "name_key", "id"),
+        # The list's search is `col ILIKE '%term%'` OR'ed over these columns: a B-tree cannot
+        # serve a leading wildcard, a trigram GIN index can (PostgreSQL only; SQLite has none).
+        dialect_index("postgresql", "ix_companies_search_trgm", *SEARCHED_COLUMNS,
+                      postgresql_using="gin",
+                      postgresql_ops={column: "gin_trgm_ops" for column in SEARCHED_COLUMNS}),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -41,6 +41,8 @@ class Exchange(db.Model):
         ),
         # The card's timeline: one company's exchanges, newest first.
         Index("ix_exchanges_company_id_occurred_at", "company_id", "occurred_at"),
+        # The timeline filtered by kind, and the per-kind counts read from the index alone.
+        Index("ix_exchanges_company_id_kind_occurred_at", "company_id", "kind", "occurred_at"),
         Index("ix_exchanges_author_id_callback_at", "author_id", "callback_at"),
     )
 

@@ -7,7 +7,10 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import BigInteger, Integer, and_, case, cast, extract, func, select
+from sqlalchemy import (
+    BigInteger, Integer, and_, case, cast, extract, func, null, or_, select,
+)
+from sqlalchemy.orm import aliased
 
 from ..extensions import db
 from ..models import Invoice, Order, Payment
@@ -70,21 +73,26 @@ def order_invoiced_cents():
 
 
 def company_kpis(company_id: int, today: date | None = None) -> Kpis:
-    """Revenue, outstanding, unpaid (overdue) and the average payment delay; two queries.
+    """Revenue, outstanding, unpaid (overdue) and the average payment delay, in one query.
 
     A company without issued invoices gets empty figures: "no data", not "zero".
     """
     today = today or date.today()
+    paid = func.coalesce(func.sum(cents(Payment.amount)), 0)
+    total = cents(Invoice.total_incl_tax)
     per_invoice = with_payments(
-        select(cents(Invoice.total_excl_tax).label("excl"),
-               grouped_balance_cents().label("balance"), Invoice.due_date)
+        select(cents(Invoice.total_excl_tax).label("excl"), (total - paid).label("balance"),
+               Invoice.due_date, Invoice.issue_date,
+               completed_on(paid, total).label("completed_on"))
         .where(Invoice.company_id == company_id, Invoice.status == "issued")
     ).subquery("per_invoice")
-    balance = per_invoice.c.balance
+    balance, completed = per_invoice.c.balance, per_invoice.c.completed_on
     overdue = and_(balance > 0, per_invoice.c.due_date < today)
     row = db.session.execute(
         select(func.count(), func.sum(per_invoice.c.excl), func.sum(balance),
-               func.sum(case((overdue, 1), else_=0)), func.sum(case((overdue, balance), else_=0)))
+               func.sum(case((overdue, 1), else_=0)), func.sum(case((overdue, balance), else_=0)),
+               func.count(completed),
+               func.sum(_days_between(completed, per_invoice.c.issue_date)))
         .select_from(per_invoice)
     ).one()
     issued_count = int(row[0] or 0)
@@ -92,8 +100,27 @@ def company_kpis(company_id: int, today: date | None = None) -> Kpis:
         return Kpis(None, None, None, None, None, 0)
     return Kpis(revenue=from_cents(row[1]), outstanding=from_cents(row[2]),
                 unpaid_count=int(row[3] or 0), unpaid_amount=from_cents(row[4] or 0),
-                average_payment_delay=average_payment_delay(company_id),
-                issued_count=issued_count)
+                average_payment_delay=_mean_days(row[5], row[6]), issued_count=issued_count)
+
+
+def completed_on(paid, total):
+    """In a query grouped by invoice: the date of the payment whose running total (in
+    (paid_on, id) order) first reached the invoice total; NULL while a balance is left.
+
+    Payments are positive (CHECK amount > 0), so when they add up to exactly the total it is
+    the last one, max(paid_on): no per-payment running total needed. Only an overpaid
+    invoice (the payment service refuses them; imported data may not) walks its payments.
+    """
+    later, earlier = aliased(Payment), aliased(Payment)
+    running = (select(func.sum(cents(earlier.amount)))
+               .where(earlier.invoice_id == later.invoice_id,
+                      or_(earlier.paid_on < later.paid_on,
+                          and_(earlier.paid_on == later.paid_on, earlier.id <= later.id)))
+               .scalar_subquery())
+    walked = (select(func.min(later.paid_on))
+              .where(later.invoice_id == Invoice.id, running >= total)
+              .scalar_subquery())
+    return case((paid == total, func.max(Payment.paid_on)), (paid > total, walked), else_=null())
 
 
 def _days_between(later, earlier):
@@ -102,24 +129,8 @@ def _days_between(later, earlier):
     return later - earlier  # PostgreSQL: date - date is an integer number of days
 
 
-def average_payment_delay(company_id: int) -> Decimal | None:
-    """Mean days from issue to the payment that completed each fully paid issued invoice."""
-    running = func.sum(cents(Payment.amount)).over(
-        partition_by=Payment.invoice_id, order_by=(Payment.paid_on, Payment.id))
-    steps = (select(Payment.invoice_id, Payment.paid_on, Invoice.issue_date,
-                    running.label("running"), cents(Invoice.total_incl_tax).label("total"))
-             .join(Invoice, Invoice.id == Payment.invoice_id)
-             .where(Invoice.company_id == company_id, Invoice.status == "issued")
-             .subquery("steps"))
-    # The completing payment is the first one whose running total reaches the invoice total.
-    completed = (select(steps.c.invoice_id, steps.c.issue_date,
-                        func.min(steps.c.paid_on).label("completed_on"))
-                 .where(steps.c.running >= steps.c.total)
-                 .group_by(steps.c.invoice_id, steps.c.issue_date).subquery("completed"))
-    count, total_days = db.session.execute(
-        select(func.count(), func.sum(_days_between(completed.c.completed_on,
-                                                    completed.c.issue_date)))
-    ).one()
+def _mean_days(count, total_days) -> Decimal | None:
+    """Mean of whole days to one decimal, half up; None without any fully paid invoice."""
     if not count:
         return None
     return (Decimal(int(total_days)) / Decimal(count)).quantize(TENTH, rounding=ROUND_HALF_UP)
