@@ -195,3 +195,17 @@ def test_merge_and_ignore_pairs_need_distinct_ordered_companies(company, make_co
     _rejects(Merge(kept_id=company.id, absorbed_id=company.id))
     low, high = sorted((company.id, other.id))
     _rejects(DuplicateIgnore(company_low_id=high, company_high_id=low))
+
+
+def test_every_foreign_key_leads_an_index():
+    """Deletes and joins on a foreign key never scan its whole table."""
+    missing = []
+    for table in db.metadata.sorted_tables:
+        leading = {tuple(c.name for c in index.columns)[0] for index in table.indexes}
+        leading |= {tuple(c.name for c in table.primary_key.columns)[0]}
+        leading |= {tuple(c.name for c in u.columns)[0] for u in table.constraints
+                    if u.__class__.__name__ == "UniqueConstraint"}
+        for fk in table.foreign_keys:
+            if fk.parent.name not in leading:
+                missing.append(f"{table.name}.{fk.parent.name}")
+    assert missing == []

@@ -47,8 +47,9 @@ class Exchange(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Indexed by the composite indexes above, which it leads.
     company_id: Mapped[int] = mapped_column(
-        ForeignKey("companies.id", ondelete="CASCADE"), nullable=False, index=True
+        ForeignKey("companies.id", ondelete="CASCADE"), nullable=False
     )
     contact_id: Mapped[int | None] = mapped_column(
         ForeignKey("contacts.id", ondelete="SET NULL"), index=True

@@ -46,8 +46,9 @@ class Opportunity(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Indexed by ix_opportunities_company_id_status, which it leads.
     company_id: Mapped[int] = mapped_column(
-        ForeignKey("companies.id", ondelete="CASCADE"), nullable=False, index=True
+        ForeignKey("companies.id", ondelete="CASCADE"), nullable=False
     )
     title: Mapped[str] = mapped_column(String(200), nullable=False)
     amount: Mapped[Decimal] = money_column()
@@ -89,8 +90,8 @@ class SalesDocumentMixin:
     @declared_attr
     def company_id(cls) -> Mapped[int]:
         # RESTRICT: the books must never lose a document because its company was deleted.
-        return mapped_column(ForeignKey("companies.id", ondelete="RESTRICT"), nullable=False,
-                             index=True)
+        # Indexed by each table's (company_id, status) index, which it leads.
+        return mapped_column(ForeignKey("companies.id", ondelete="RESTRICT"), nullable=False)
 
     @declared_attr
     def created_by_id(cls) -> Mapped[int | None]:
@@ -253,8 +254,9 @@ class Payment(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # RESTRICT: a recorded payment is money received; it never vanishes with its invoice.
+    # Indexed by ix_payments_invoice_id_paid_on_id_amount, which it leads.
     invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id", ondelete="RESTRICT"),
-                                            nullable=False, index=True)
+                                            nullable=False)
     amount: Mapped[Decimal] = mapped_column(MONEY, nullable=False)
     paid_on: Mapped[date] = mapped_column(Date, nullable=False, index=True)
     method: Mapped[str] = mapped_column(String(15), nullable=False, default="transfer")
