@@ -152,42 +152,35 @@ class SecureModelView(SecureMixin, ModelView):
         super()._on_model_change(form, model, is_created)
 
     def create_model(self, form):
-        try:
-            model = self.build_new_instance()
-            with db.session.no_autoflush:
-                form.populate_obj(model)
-            db.session.add(model)
-            pending = self._pending_children(model)
-            # Hooks that query must not flush a half-built row; they flush on purpose if needed.
-            with db.session.no_autoflush:
-                self._on_model_change(form, model, True)
-            db.session.flush()
-            self._audit_saved(model, None, pending)
-            db.session.commit()
-        except Exception as ex:
-            self._report_failure(ex, gettext("Failed to create record."))
-            db.session.rollback()
-            return False
-        self.after_model_change(form, model, True)
-        return model
+        model = self.build_new_instance()
+        return model if self._save(form, model, created=True) else False
 
     def update_model(self, form, model):
-        before = audit.snapshot(model)
+        return self._save(form, model, created=False)
+
+    def _save(self, form, model, created: bool) -> bool:
+        """Copy the form in, run the hooks, audit and commit: one transaction, or nothing."""
+        before = None if created else audit.snapshot(model)
         try:
-            # No autoflush while the form is copied in, so the changes are still visible after.
+            # No autoflush while the form is copied in and the hooks run: a half-built row must
+            # not reach the database, and the changes stay visible to the audit after.
             with db.session.no_autoflush:
                 form.populate_obj(model)
+            if created:
+                db.session.add(model)
             pending = self._pending_children(model)
             with db.session.no_autoflush:
-                self._on_model_change(form, model, False)
+                self._on_model_change(form, model, created)
             db.session.flush()
             self._audit_saved(model, before, pending)
             db.session.commit()
         except Exception as ex:
-            self._report_failure(ex, gettext("Failed to update record."))
+            failed = gettext("Failed to create record.") if created else gettext(
+                "Failed to update record.")
+            self._report_failure(ex, failed)
             db.session.rollback()
             return False
-        self.after_model_change(form, model, False)
+        self.after_model_change(form, model, created)
         return True
 
     # --- deleting ------------------------------------------------------------------------------
