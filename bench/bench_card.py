@@ -12,7 +12,6 @@ autovacuum does in production; --no-analyze measures the freshly loaded database
 """
 import argparse
 import os
-import statistics
 import sys
 import tempfile
 import time
@@ -23,8 +22,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import create_engine, event, insert, text  # noqa: E402
+from sqlalchemy import create_engine, insert, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
+from timing import median_p95, timed_get  # noqa: E402  (bench/, the script's folder)
 
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
@@ -95,29 +95,17 @@ def measure(app, url: str, runs: int) -> tuple[float, float, int]:
     response = client.post("/login", data={"email": "admin@example.com",
                                            "password": "demo-admin-pass"})
     assert response.status_code == 302, "login failed"
-    statements: list[str] = []
-
-    def count(*_args):
-        statements.append("q")
-
     times, queries = [], []
     for n in range(runs + 2):
         with app.app_context():
             db.session.remove()
-        statements.clear()
         with app.app_context():
-            event.listen(db.engine, "before_cursor_execute", count)
-            started = time.perf_counter()
-            response = client.get(url)
-            elapsed = time.perf_counter() - started
-            event.remove(db.engine, "before_cursor_execute", count)
-        assert response.status_code == 200, (url, response.status_code)
+            elapsed, statements = timed_get(client, url)
         if n >= 2:  # two warm-up requests
-            times.append(elapsed * 1000)
-            queries.append(len(statements))
-    times.sort()
-    p95 = times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))]
-    return statistics.median(times), p95, max(queries)
+            times.append(elapsed)
+            queries.append(statements)
+    median, p95 = median_p95(times)
+    return median, p95, max(queries)
 
 
 def run_on(label: str, url: str, args) -> list[tuple]:

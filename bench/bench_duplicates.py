@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from timing import median_p95, timed_get  # noqa: E402  (bench/, the script's folder)
 
 SYLLABLES = ["ka", "zen", "tro", "mi", "lo", "var", "the", "nor", "pix", "sol", "bra", "qui",
              "del", "fen", "gor", "hal", "ix", "jun", "ley", "mon", "pra", "rus", "tal", "vo"]
@@ -126,28 +127,15 @@ def main() -> None:
 
 
 def _timed_get(client, url: str) -> tuple[float, int]:
-    """Seconds and SQL statements of one GET, which must succeed."""
-    from sqlalchemy import event
-
-    from admin_app.extensions import db
-    statements = []
-
-    def count(*_args):
-        statements.append(1)
-    event.listen(db.engine, "before_cursor_execute", count)
-    started = time.perf_counter()
-    response = client.get(url)
-    seconds = time.perf_counter() - started
-    event.remove(db.engine, "before_cursor_execute", count)
-    assert response.status_code == 200, (url, response.status_code)
-    return seconds, len(statements)
+    """Seconds (this bench speaks in seconds) and SQL statements of one GET."""
+    ms, statements = timed_get(client, url)
+    return ms / 1000, statements
 
 
 def _cached_loads(client, url: str, repeat: int) -> str:
-    runs = [_timed_get(client, url) for _ in range(repeat)]
-    times = sorted(t for t, _ in runs)
-    p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
-    return (f"median {statistics.median(times) * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, "
+    runs = [timed_get(client, url) for _ in range(repeat)]
+    median, p95 = median_p95([ms for ms, _ in runs])
+    return (f"median {median:.0f} ms, p95 {p95:.0f} ms, "
             f"{max(n for _, n in runs)} SQL statements")
 
 

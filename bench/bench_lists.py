@@ -9,7 +9,6 @@ p95 in milliseconds and SQL statements per request, for both views, and the rati
 """
 import argparse
 import os
-import statistics
 import sys
 import tempfile
 import time
@@ -25,6 +24,7 @@ from flask_admin.contrib.sqla import ModelView  # noqa: E402
 from admin_app import create_app  # noqa: E402
 from admin_app.extensions import db  # noqa: E402
 from admin_app.models import Company  # noqa: E402
+from timing import median_p95, timed_get  # noqa: E402  (bench/, the script's folder)
 from admin_app.normalize import email_domain, normalize_name, normalize_phone  # noqa: E402
 from config import TestingConfig  # noqa: E402
 
@@ -72,26 +72,10 @@ def seed(count: int) -> None:
 
 
 def measure(client, url: str, repeat: int) -> tuple[float, float, int]:
-    statements: list[str] = []
-
-    def count(*_args):
-        statements.append("x")
-
-    times = []
     client.get(url)  # warm up
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        for _ in range(repeat):
-            statements.clear()
-            start = time.perf_counter()
-            response = client.get(url)
-            times.append((time.perf_counter() - start) * 1000)
-            assert response.status_code == 200, (url, response.status_code)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
-    times.sort()
-    p95 = times[min(len(times) - 1, int(len(times) * 0.95))]
-    return statistics.median(times), p95, len(statements)
+    runs = [timed_get(client, url) for _ in range(repeat)]
+    median, p95 = median_p95([ms for ms, _ in runs])
+    return median, p95, runs[-1][1]
 
 
 def print_search_plan(client, url: str) -> None:
