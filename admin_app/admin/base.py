@@ -195,18 +195,7 @@ class SecureModelView(SecureMixin, ModelView):
 
     # --- deleting ------------------------------------------------------------------------------
     def delete_model(self, model):
-        try:
-            self.on_model_delete(model)
-            self._audit_deleted(model)
-            db.session.flush()
-            db.session.delete(model)
-            db.session.commit()
-        except Exception as ex:
-            self._report_failure(ex, gettext("Failed to delete record."))
-            db.session.rollback()
-            return False
-        self.after_model_delete(model)
-        return True
+        return self.delete_models([model])
 
     @action("delete", lazy_gettext("Delete"),
             lazy_gettext("Are you sure you want to delete selected records?"))
@@ -228,6 +217,9 @@ class SecureModelView(SecureMixin, ModelView):
                 refusals.append(_message(ex))
         if refusals:
             db.session.rollback()
+            if len(models) == 1:
+                flash(refusals[0], "error")
+                return False
             items = Markup("").join(Markup("<li>{}</li>").format(r) for r in refusals)
             flash(Markup("Nothing was deleted.<ul class='mb-0'>{}</ul>").format(items), "error")
             return False
@@ -237,7 +229,8 @@ class SecureModelView(SecureMixin, ModelView):
                 db.session.delete(model)
             db.session.commit()
         except Exception as ex:
-            self._report_failure(ex, gettext("Failed to delete records."))
+            self._report_failure(ex, ngettext("Failed to delete record.",
+                                              "Failed to delete records.", len(models)))
             db.session.rollback()
             return False
         for model in models:
