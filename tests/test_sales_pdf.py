@@ -82,3 +82,8 @@ def test_a_long_invoice_continues_on_more_pages(client_company, make_document):
     reader = pypdf.PdfReader(io.BytesIO(invoice_pdf(invoice)))
     assert len(reader.pages) >= 2
     assert "96.00 EUR" in reader.pages[-1].extract_text()
+
+
+def test_pdf_of_a_missing_document_says_so(admin_client):
+    response = admin_client.get("/admin/invoice/pdf/?id=999999", follow_redirects=True)
+    assert "That invoice does not exist." in response.get_data(as_text=True)

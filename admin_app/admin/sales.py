@@ -163,7 +163,25 @@ def _pdf_response(document, data: bytes) -> Response:
 PDF_ROW_ACTION = [EndpointLinkRowAction("fa fa-file-pdf-o", ".pdf_view", title="PDF")]
 
 
-class QuoteView(SalesDocumentView):
+class PdfMixin:
+    """`/pdf/?id=N`: the document as a PDF, built by `pdf_builder`."""
+
+    pdf_builder = None
+
+    def pdf_url(self, model):
+        return self.get_url(".pdf_view", id=model.id)
+
+    @expose("/pdf/")
+    def pdf_view(self):
+        document = self.get_one(request.args.get("id", ""))
+        if document is None:
+            flash(f"That {self.model.__name__.lower()} does not exist.", "error")
+            return redirect(self.get_url(".index_view"))
+        return _pdf_response(document, type(self).pdf_builder(document))
+
+
+class QuoteView(PdfMixin, SalesDocumentView):
+    pdf_builder = staticmethod(pdf_service.quote_pdf)
     column_list = ["number", "company", "issue_date", "valid_until", "status", "total_excl_tax",
                    "total_incl_tax"]
     column_filters = ["status", "issue_date", "valid_until", "total_incl_tax", "company.name"]
@@ -188,23 +206,12 @@ class QuoteView(SalesDocumentView):
     def available_actions(self, model):
         return lifecycle.quote_actions(model)
 
-    def pdf_url(self, model):
-        return self.get_url(".pdf_view", id=model.id)
-
     def done_message(self, action, document, result):
         if action == "accept":
             return f"Quote {document.number} accepted: order {result.number} was created."
         if action == "send":
             return f"Quote {document.number} is numbered and marked sent."
         return super().done_message(action, document, result)
-
-    @expose("/pdf/")
-    def pdf_view(self):
-        quote = self.get_one(request.args.get("id", ""))
-        if quote is None:
-            flash("That quote does not exist.", "error")
-            return redirect(self.get_url(".index_view"))
-        return _pdf_response(quote, pdf_service.quote_pdf(quote))
 
 
 class OrderView(SalesDocumentView):
@@ -262,7 +269,8 @@ class OrderView(SalesDocumentView):
         return redirect(url_for("invoice.details_view", id=invoice.id))
 
 
-class InvoiceView(SalesDocumentView):
+class InvoiceView(PdfMixin, SalesDocumentView):
+    pdf_builder = staticmethod(pdf_service.invoice_pdf)
     column_list = ["number", "company", "issue_date", "due_date", "status", "total_excl_tax",
                    "total_incl_tax", "balance", "paid_on"]
     column_filters = ["status", "issue_date", "due_date", "paid_on", "total_incl_tax",
@@ -299,9 +307,6 @@ class InvoiceView(SalesDocumentView):
     def available_actions(self, model):
         return lifecycle.invoice_actions(model)
 
-    def pdf_url(self, model):
-        return self.get_url(".pdf_view", id=model.id)
-
     def done_message(self, action, document, result):
         if action == "issue":
             return f"Invoice issued with number {document.number}. Its lines are now frozen."
@@ -312,13 +317,6 @@ class InvoiceView(SalesDocumentView):
             kwargs.update(payment_methods=PAYMENT_METHODS, today=date.today())
         return super().render(template, **kwargs)
 
-    @expose("/pdf/")
-    def pdf_view(self):
-        invoice = self.get_one(request.args.get("id", ""))
-        if invoice is None:
-            flash("That invoice does not exist.", "error")
-            return redirect(self.get_url(".index_view"))
-        return _pdf_response(invoice, pdf_service.invoice_pdf(invoice))
 
     @expose("/pay/", methods=("POST",))
     def pay_view(self):
