@@ -1,5 +1,5 @@
 """The client card at /admin/company/card/?id=N and the forms it opens (a mixin of CompanyView)."""
-from datetime import date, datetime
+from datetime import datetime
 
 from flask import abort, flash, redirect, request, send_from_directory, url_for
 from flask_admin import expose
@@ -27,7 +27,6 @@ from .card_forms import (
     KIND_LABELS, AccountManagerForm, AddressForm, CommentsForm, ContactForm, DocumentForm,
     ExchangeForm,
 )
-from .sales_format import money_formatter
 
 # Pages that, for a merged-away company, show the same page of the company that absorbed it.
 FOLLOW_MERGES = {"card_view": "here is its card", "edit_view": "edit it here",
@@ -67,9 +66,8 @@ class CardViewMixin:
         return self.render("admin/card/card.html", card=card, company=company,
                            manager_form=manager_form, comments_form=CommentsForm(),
                            comments_html=safe_html(company.comments),
-                           kind_labels=KIND_LABELS, money=money_formatter(),
-                           display_value=display_value, safe_html=safe_html, today=date.today(),
-                           card_url=self._card_url(company))
+                           kind_labels=KIND_LABELS, display_value=display_value,
+                           safe_html=safe_html, card_url=self._card_url(company))
 
     @expose("/card/exchanges/")
     def card_exchanges_view(self):
