@@ -108,10 +108,10 @@ def test_sql_expressions_and_loaded_invoices_agree(invoices):
 
 def test_sql_balance_is_exact_where_floating_point_would_leave_a_residue(make_company,
                                                                          make_invoice):
-    # 0.30 paid as 0.10 three times: summed as floats (SQLite's NUMERIC) that leaves 5.5e-17,
+    # 1.00 paid as 0.10 ten times: summed as floats (SQLite's NUMERIC) that leaves 1.1e-16,
     # which would make a settled invoice "overdue" with a balance above zero.
-    invoice = make_invoice(make_company(), [("1", "0.30", "0")], issue_date=days(-40),
-                           due_date=days(-10), payments=[("0.10", days(-30))] * 3)
+    invoice = make_invoice(make_company(), [("1", "1.00", "0")], issue_date=days(-40),
+                           due_date=days(-10), payments=[("0.10", days(-30))] * 10)
     balance, overdue = db.session.execute(
         select(Invoice.balance, Invoice.is_overdue).where(Invoice.id == invoice.id)).one()
     assert balance == Decimal("0.00") and not overdue
