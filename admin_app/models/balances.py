@@ -41,8 +41,9 @@ def balance_of(total_incl_tax, paid):
 
 
 def overdue_conditions(status, balance, due_date, today) -> tuple:
-    """Issued, something left to pay, and due before today: an invoice due today is not late."""
-    return status == "issued", balance > 0, due_date < today
+    """Issued, due before today (an invoice due today is not late), something left to pay."""
+    # The balance last: SQL then sums payments only for the invoices already past due.
+    return status == "issued", due_date < today, balance > 0
 
 
 def overdue_clause(status, balance, due_date, today):
