@@ -13,6 +13,8 @@ from flask_babel import format_currency, format_decimal, get_locale
 from flask_babel import format_date as babel_date
 from flask_babel import format_time as babel_time
 
+from .services.settings import get_setting
+
 EMPTY = "—"
 DEFAULT_CURRENCY = "EUR"
 
@@ -22,7 +24,6 @@ def default_currency() -> str:
     if not has_app_context():
         return DEFAULT_CURRENCY
     if "money_currency" not in g:
-        from .services.settings import get_setting  # the settings service imports the models
         g.money_currency = get_setting("currency") or DEFAULT_CURRENCY
     return g.money_currency
 
