@@ -14,6 +14,7 @@ from ..models import User
 from ..services.audit import record
 from ..services.ratelimit import hit, reset, too_many
 from ..services.users import authenticate
+from ..unit_of_work import unit_of_work
 
 bp = Blueprint("auth", __name__)
 
@@ -66,10 +67,11 @@ def login():
             flash(_("Wrong email or password, or the account is disabled."), "danger")
         else:
             reset(keys[0])
-            login_user(user, remember=form.remember.data)
-            record("login", user, summary=f"{user.email} logged in", user=user)
-            db.session.commit()
-            return redirect(next_url or url_for("admin.index"))
+            with unit_of_work() as work:
+                record("login", user, summary=f"{user.email} logged in", user=user)
+            if work.committed:
+                login_user(user, remember=form.remember.data)
+                return redirect(next_url or url_for("admin.index"))
     return render_template("auth/login.html", form=form, next_url=next_url), (
         401 if request.method == "POST" else 200
     )
