@@ -2,7 +2,7 @@
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -81,8 +81,9 @@ def _failure_keys(email: str) -> list[str]:
     return [f"login-fail:email:{email.strip().lower()}", f"login-fail:ip:{request.remote_addr}"]
 
 
-@bp.route("/logout", methods=["POST", "GET"])
-@login_required
+# POST only, so CSRFProtect checks the token: a link or image on another site cannot log anyone
+# out. No login_required: its redirect would carry next=/logout, which a GET then refuses.
+@bp.route("/logout", methods=["POST"])
 def logout():
     logout_user()
     flash(_("You are logged out."), "info")
