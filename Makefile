@@ -30,7 +30,10 @@ run: install
 	$(BIN)/flask --app wsgi db upgrade
 	$(BIN)/flask --app wsgi run --host 127.0.0.1 --port $(PORT)
 
+# Installs chromium and redis-server from Debian when missing; conftest.py starts a throwaway
+# Redis for the run when none answers at REDIS_URL.
 test: install
+	@scripts/test-prerequisites $(BIN)/python
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: install

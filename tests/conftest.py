@@ -1,12 +1,17 @@
 """Fixtures for the whole suite: app, a clean database per test, clients, logins, factories.
 
 The database is real: a SQLite file by default, or a fresh PostgreSQL database created for the
-run when TEST_DATABASE_URL points at a PostgreSQL server (dropped at the end).
+run when TEST_DATABASE_URL points at a PostgreSQL server (dropped at the end). Redis is the one
+at REDIS_URL, or a throwaway redis-server started for the run when none answers there.
 """
 import hashlib
 import os
 import re
+import shutil
+import socket
+import subprocess
 import threading
+import time
 import uuid
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
@@ -46,10 +51,91 @@ def database_url(tmp_path_factory):
         admin_engine.dispose()
 
 
+# --- redis ----------------------------------------------------------------------------------
+
+def _redis_answers(url: str) -> bool:
+    import redis
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=0.5,
+                                         socket_timeout=0.5).ping())
+    except redis.RedisError:
+        return False
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _start_redis(server: str, workdir) -> tuple[subprocess.Popen, str] | None:
+    """A redis-server on a free port, keeping nothing on disk, once it answers; None if it won't."""
+    for _ in range(3):  # another process may take the free port before redis-server binds it
+        port = _free_port()
+        url = f"redis://127.0.0.1:{port}/0"
+        with open(workdir / "redis.log", "ab") as log:
+            process = subprocess.Popen(
+                [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                 "--appendonly", "no", "--daemonize", "no", "--dir", str(workdir)],
+                stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 10
+        while process.poll() is None and time.monotonic() < deadline:
+            if _redis_answers(url):
+                return process, url
+            time.sleep(0.05)
+        _stop(process)
+    return None
+
+
+def _stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 @pytest.fixture(scope="session")
-def app(database_url, tmp_path_factory):
+def redis_url(request, tmp_path_factory):
+    """REDIS_URL when a Redis answers there, else a throwaway redis-server for this run."""
+    url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    if _redis_answers(url):
+        yield url
+        return
+    server = shutil.which("redis-server")
+    if server is None:
+        pytest.exit(f"No Redis answers at {url} and redis-server is not installed: run "
+                    "`make test`, or `sudo apt-get install redis-server`", returncode=1)
+    started = _start_redis(server, tmp_path_factory.mktemp("redis"))
+    if started is None:
+        pytest.exit(f"No Redis answers at {url} and a throwaway redis-server would not start "
+                    f"(see its log under {tmp_path_factory.getbasetemp()})", returncode=1)
+    process, throwaway_url = started
+    _say(request.config, f"No Redis at {url}: started a throwaway redis-server "
+                         f"(pid {process.pid}) at {throwaway_url} for this run")
+    try:
+        yield throwaway_url
+    finally:
+        _stop(process)
+
+
+def _say(config, line: str) -> None:
+    """Print past pytest's output capture, as a fixture's own output would be swallowed."""
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    capture = config.pluginmanager.get_plugin("capturemanager")
+    if reporter is not None and capture is not None:
+        with capture.global_and_fixture_disabled():
+            reporter.write_line(line)
+
+
+# --- app ------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def app(database_url, redis_url, tmp_path_factory):
     class Config(TestingConfig):
         SQLALCHEMY_DATABASE_URI = database_url
+        REDIS_URL = redis_url
         UPLOAD_DIR = str(tmp_path_factory.mktemp("uploads"))
 
     application = create_app(Config)
@@ -265,10 +351,21 @@ def live_server(app):
     server.shutdown()
 
 
+def browser_login(browser, live_server: str, email: str):
+    """A new browser page, logged in as `email` through the login form, on the dashboard."""
+    page = browser.new_page()
+    page.goto(f"{live_server}/login")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", TEST_PASSWORD)
+    page.click("form button[type=submit]")
+    page.wait_for_url(f"{live_server}/admin/")
+    return page
+
+
 @pytest.fixture
 def browser():
     if not os.path.exists(CHROMIUM):
-        pytest.fail("Debian's chromium is missing: .ci/run installs it with apt-get")
+        pytest.fail(f"{CHROMIUM} is missing: run `make test`, or `sudo apt-get install chromium`")
     from playwright.sync_api import sync_playwright
     with sync_playwright() as pw:
         instance = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)

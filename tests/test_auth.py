@@ -80,9 +80,28 @@ def test_admin_form_post_without_csrf_token_is_refused(admin_client):
     assert response.status_code == 400
 
 
-def test_logout_ends_the_session(admin_client):
-    assert admin_client.post("/logout").status_code == 302
+def test_logout_form_of_the_page_ends_the_session(admin_client):
+    page = admin_client.get("/admin/").get_data(as_text=True)
+    assert 'action="/logout"' in page
+    response = admin_client.post("/logout", data={"csrf_token": csrf_from(page)})
+    assert response.status_code == 302 and response.location.endswith("/login")
     assert admin_client.get("/admin/").status_code == 302
+
+
+def test_get_logout_does_not_log_out(admin_client):
+    assert admin_client.get("/logout").status_code == 405
+    assert admin_client.get("/admin/").status_code == 200
+
+
+def test_logout_without_csrf_token_is_refused_and_keeps_the_session(admin_client):
+    assert admin_client.post("/logout", csrf=False).status_code == 400
+    assert admin_client.post("/logout", data={"csrf_token": "forged"}).status_code == 400
+    assert admin_client.get("/admin/").status_code == 200
+
+
+def test_logout_when_already_logged_out_lands_on_the_login_page(client):
+    response = client.post("/logout")
+    assert response.status_code == 302 and response.location.endswith("/login")
 
 
 def test_repeated_failed_logins_are_throttled_even_with_the_right_password(app, client, admin_user):

@@ -1,8 +1,8 @@
-"""A user logs in through a real browser and lands on the dashboard."""
+"""A user logs in through a real browser, lands on the dashboard and logs out."""
 
 
-def test_user_logs_in_in_the_browser_and_sees_the_dashboard(live_server, browser, admin_user,
-                                                           tmp_path):
+def test_user_logs_in_in_the_browser_sees_the_dashboard_and_logs_out(live_server, browser,
+                                                                      admin_user, tmp_path):
     page = browser.new_page()
     page.goto(f"{live_server}/admin/company/")
     assert "/login" in page.url
@@ -18,3 +18,8 @@ def test_user_logs_in_in_the_browser_and_sees_the_dashboard(live_server, browser
     page.goto(f"{live_server}/admin/")
     assert page.locator("[data-section=my-clients]").is_visible()
     page.screenshot(path=str(tmp_path / "dashboard.png"))
+    page.click("form[action='/logout'] button")
+    page.wait_for_url(f"{live_server}/login")
+    assert "You are logged out." in page.content()
+    page.goto(f"{live_server}/admin/")
+    assert "/login" in page.url

@@ -20,3 +20,8 @@ def test_language_chosen_with_lang_parameter_is_remembered(client):
 def test_dashboard_is_translated(admin_client):
     html = admin_client.get("/admin/", headers={"Accept-Language": "es"}).get_data(as_text=True)
     assert "Mis clientes" in html
+
+
+def test_logout_button_is_translated(admin_client):
+    html = admin_client.get("/admin/", headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    assert "Se déconnecter" in html

@@ -21,7 +21,7 @@ def twins(make_company, make_invoice):
 
 @pytest.mark.parametrize("method, url", [
     ("get", "/admin/company/merge/?id=1"), ("get", "/admin/company/merge/?id=1&absorb=2"),
-    ("post", "/admin/company/merge/?id=1&absorb=2"), ("get", "/admin/company/merge/search/?id=1&q=ac"),
+    ("post", "/admin/company/merge/?id=1&absorb=2"), ("get", "/admin/company/merge/ajax/lookup/?name=absorb&id=1&query=ac"),
     ("post", "/admin/company/merge/undo/"), ("get", "/admin/duplicates/"),
     ("post", "/admin/duplicates/ignore/"), ("post", "/admin/duplicates/merge-group/"),
 ])
@@ -30,15 +30,28 @@ def test_merging_is_refused_to_users_on_the_server(user_client, twins, method, u
     assert db.session.get(Company, twins[1].id).merged_into_id is None
 
 
-def test_merge_page_searches_and_suggests_the_duplicate(admin_client, twins):
+def test_merge_page_searches_and_suggests_the_duplicate(admin_client, twins, make_company):
     kept, absorbed = twins
     page = admin_client.get(f"/admin/company/merge/?id={kept.id}").get_data(as_text=True)
     assert 'data-section="merge-search"' in page and "ACME Logistics SL" in page
-    found = admin_client.get(f"/admin/company/merge/search/?id={kept.id}&q=acme").get_json()
-    assert [r["id"] for r in found["results"]] == [absorbed.id]  # never the kept one
-    assert found["results"][0]["preview_url"].endswith(f"id={kept.id}&absorb={absorbed.id}")
-    assert admin_client.get(f"/admin/company/merge/search/?id={kept.id}&q=a").get_json() == {
-        "results": []}
+    assert 'data-role="select2-ajax"' in page  # the admin's own ajax picker
+    lookup = f"/admin/company/merge/ajax/lookup/?name=absorb&id={kept.id}&query="
+    found = admin_client.get(lookup + "acme").get_json()
+    assert [row[0] for row in found] == [absorbed.id]  # never the kept one
+    assert admin_client.get(lookup + "a").get_json() == []  # two characters at least
+    assert [row[0] for row in admin_client.get(lookup + f"%23{absorbed.id}").get_json()] == [
+        absorbed.id]
+
+
+def test_merge_search_never_offers_a_merged_away_company(admin_client, twins, make_company,
+                                                         admin_user):
+    from admin_app.services.merge import merge_companies
+    kept, absorbed = twins
+    third = make_company("Acme Logistics Iberia")
+    merge_companies(absorbed, third, admin_user)
+    db.session.commit()
+    lookup = f"/admin/company/merge/ajax/lookup/?name=absorb&id={kept.id}&query=acme"
+    assert [row[0] for row in admin_client.get(lookup).get_json()] == [absorbed.id]
 
 
 def test_preview_shows_fields_side_by_side_and_rows_to_move_without_changing_anything(

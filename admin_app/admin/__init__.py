@@ -4,7 +4,7 @@ from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 
 from .dashboard import DashboardView
-from .card import safe_html
+from ..services.html import safe_html
 from .links import company_link, company_url
 from .views import add_model_views
 

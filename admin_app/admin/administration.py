@@ -5,15 +5,15 @@ from flask import url_for
 from flask_admin.contrib.sqla.filters import FilterEqual, IntEqualFilter
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import inspect, select
+from sqlalchemy import select
 from werkzeug.routing import BuildError
 from wtforms import PasswordField
-from wtforms.validators import EqualTo, Length, Optional, ValidationError
+from wtforms.validators import EqualTo, Length, Optional
 
 from ..extensions import db
 from ..models import AuditLog, User
 from ..models.audit import AUDIT_ACTIONS
-from ..services.users import find_user_by_email, hash_password
+from ..services.users import delete_account, save_account
 from . import validators as v
 from .base import AdminOnlyModelView, ReadOnlyModelView
 from .company import USER_OPTIONS
@@ -38,13 +38,6 @@ def _password_fields(required: bool) -> dict:
             [EqualTo("password", message="The two passwords differ.")],
             render_kw={"autocomplete": "new-password"}),
     }
-
-
-def _other_active_admins(user: User) -> int:
-    # Locked on PostgreSQL so two admins cannot demote each other at the same moment.
-    rows = db.session.scalars(select(User.id).where(
-        User.role == "admin", User.is_active, User.id != user.id).with_for_update()).all()
-    return len(rows)
 
 
 class UserView(AdminOnlyModelView):
@@ -74,34 +67,13 @@ class UserView(AdminOnlyModelView):
         return type("UserEditForm", (super().get_edit_form(),), _password_fields(False))
 
     def on_model_change(self, form, model, is_created):
-        if not is_created:
-            self._keep_an_admin(model)
-        model.email = model.email.strip().lower()
-        other = find_user_by_email(model.email)
-        if other is not None and other is not model:
-            raise ValidationError(f"Another user already has the email {model.email}.")
+        save_account(model, form.password.data or None)
         if form.password.data:
-            model.password_hash = hash_password(form.password.data)
             model._audit_extra = {"password": ["(hidden)", "(changed)"]}
         super().on_model_change(form, model, is_created)
 
-    def _keep_an_admin(self, user: User) -> None:
-        history = inspect(user).attrs
-        was_role = history.role.history.deleted[0] if history.role.history.deleted else user.role
-        was_active = (history.is_active.history.deleted[0] if history.is_active.history.deleted
-                      else user.is_active)
-        if was_role == "admin" and was_active and not (user.is_admin and user.is_active):
-            if not _other_active_admins(user):
-                raise ValidationError(f"{user} is the last active administrator: make another "
-                                      "user an active administrator first.")
-
-    def on_model_delete(self, model):
-        super().on_model_delete(model)
-        if model.id == current_user.id:
-            raise ValidationError("You cannot delete your own account.")
-        if model.is_admin and model.is_active and not _other_active_admins(model):
-            raise ValidationError(f"{model} is the last active administrator and cannot be "
-                                  "deleted.")
+    def remove_model(self, model, work):
+        delete_account(model, current_user.id)
 
 
 def _changes_formatter(_view, _context, model, _name):

@@ -1,34 +1,32 @@
 """The base views every admin page inherits: login and roles on the server, an audit entry for every
 create, update and delete, user HTML sanitised on save, spreadsheet-safe CSV export, company links,
 and list counts that stop at a cap instead of counting 100,000 rows per keystroke."""
-import logging
-import re
 from datetime import datetime
 
-from flask import abort, current_app, flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_admin import AdminIndexView, BaseView
 from flask_admin.actions import action
-from flask_admin.babel import gettext, lazy_gettext, ngettext
+from flask_admin.babel import lazy_gettext, ngettext
+from flask_babel import gettext as _
 from flask_admin.contrib.sqla import ModelView, tools
 from flask_admin.model import typefmt
 from flask_login import current_user
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
 from wtforms.validators import ValidationError
 
 from ..errors import Refusal
 from ..extensions import db
+from ..ids import parse_id
 from ..services import audit
+from ..unit_of_work import UnitOfWork, unit_of_work, user_message
 from ..services.html import sanitize_html
 from .counting import capped_count_query
 from .formatting import (
     company_link_formatter, company_plain_formatter, html_detail_formatter,
     html_export_formatter, html_list_formatter, neutralise_formula,
 )
-
-log = logging.getLogger(__name__)
-
 
 class SecureMixin:
     """Login on every page; `admin_only` views refuse non-admins with 403 (not just a hidden menu)."""
@@ -52,24 +50,6 @@ class SecureBaseView(SecureMixin, BaseView):
 
 class SecureIndexView(SecureMixin, AdminIndexView):
     pass
-
-
-def integrity_message(exc: IntegrityError) -> str:
-    """A sentence a user understands for a constraint the database refused."""
-    text = str(getattr(exc, "orig", exc))
-    lowered = text.lower()
-    if "unique" in lowered or "duplicate key" in lowered:
-        match = re.search(r"UNIQUE constraint failed: [\w.]+\.(\w+)|\((\w+)\)=", text)
-        field = next((g for g in (match.groups() if match else ()) if g), "")
-        what = f" ({field.replace('_', ' ')})" if field else ""
-        return f"Another record already uses this value{what}. Nothing was saved."
-    if "foreign key" in lowered:
-        return "Other records still depend on this one, so the database refused. Nothing changed."
-    if "check" in lowered:
-        match = re.search(r"ck_\w+", text)
-        rule = f" ({match.group(0)})" if match else ""
-        return f"A value is outside what is allowed{rule}. Nothing was saved."
-    return "The database refused the change. Nothing was saved."
 
 
 def company_from_args():
@@ -169,10 +149,11 @@ class SecureModelView(SecureMixin, ModelView):
         return self._save(form, model, created=False)
 
     def _save(self, form, model, created: bool) -> bool:
-        """Copy the form in, run the hooks, audit and commit: one transaction, or nothing."""
+        """Copy the form in, let the view's service apply its rules, audit and commit: one
+        transaction, or nothing and the reason on screen."""
         before = None if created else audit.snapshot(model)
-        try:
-            # No autoflush while the form is copied in and the hooks run: a half-built row must
+        with unit_of_work() as work:
+            # No autoflush while the form is copied in and the rules run: a half-built row must
             # not reach the database, and the changes stay visible to the audit after.
             with db.session.no_autoflush:
                 form.populate_obj(model)
@@ -183,12 +164,7 @@ class SecureModelView(SecureMixin, ModelView):
                 self._on_model_change(form, model, created)
             db.session.flush()
             self._audit_saved(model, before, pending)
-            db.session.commit()
-        except Exception as ex:
-            failed = gettext("Failed to create record.") if created else gettext(
-                "Failed to update record.")
-            self._report_failure(ex, failed)
-            db.session.rollback()
+        if not work.committed:
             return False
         self.after_model_change(form, model, created)
         return True
@@ -200,38 +176,46 @@ class SecureModelView(SecureMixin, ModelView):
     @action("delete", lazy_gettext("Delete"),
             lazy_gettext("Are you sure you want to delete selected records?"))
     def action_delete(self, ids):
-        models = tools.get_query_for_ids(self.get_query(), self.model, ids).all()
+        models = self.models_for_ids(ids)
         if self.delete_models(models):
             flash(ngettext("Record was successfully deleted.",
                            "%(count)s records were successfully deleted.", len(models),
                            count=len(models)), "success")
 
+    def models_for_ids(self, ids) -> list:
+        """The rows of checked ids. Ids arrive as strings: PostgreSQL refuses to compare them
+        with an integer key, so they are parsed, and anything that is not an id is dropped."""
+        wanted = {number for number in (parse_id(i) for i in ids) if number is not None}
+        if not wanted:
+            return []
+        return tools.get_query_for_ids(self.get_query(), self.model, sorted(wanted)).all()
+
+    def remove_model(self, model, work: UnitOfWork) -> None:
+        """Delete one row through the rules of its kind; views override this with a service
+        call that raises a `Refusal` when the row must stay (`work` takes what must happen
+        after the commit, such as removing a file)."""
+        db.session.delete(model)
+
     def delete_models(self, models: list) -> bool:
-        """Delete in one transaction: if any record may not go (a refusal from on_model_delete),
-        none goes and the user reads every reason."""
-        refusals = []
-        for model in models:
-            try:
-                self.on_model_delete(model)
-            except (ValidationError, Refusal) as ex:
-                refusals.append(_message(ex))
-        if refusals:
-            db.session.rollback()
-            if len(models) == 1:
-                flash(refusals[0], "error")
-                return False
-            items = Markup("").join(Markup("<li>{}</li>").format(r) for r in refusals)
-            flash(Markup("Nothing was deleted.<ul class='mb-0'>{}</ul>").format(items), "error")
-            return False
-        try:
+        """Delete in one transaction: if any record may not go, none goes and the user reads
+        every reason."""
+        with unit_of_work() as work:
+            refusals = []
             for model in models:
-                self._audit_deleted(model)
-                db.session.delete(model)
-            db.session.commit()
-        except Exception as ex:
-            self._report_failure(ex, ngettext("Failed to delete record.",
-                                              "Failed to delete records.", len(models)))
-            db.session.rollback()
+                try:
+                    self.on_model_delete(model)
+                    self._audit_deleted(model)
+                    self.remove_model(model, work)
+                except (Refusal, ValidationError) as exc:
+                    refusals.append(user_message(exc))
+            if len(refusals) == 1 and len(models) == 1:
+                raise Refusal(refusals[0])
+            if refusals:
+                items = Markup("").join(Markup("<li>{}</li>").format(r) for r in refusals)
+                raise Refusal(Markup("{}<ul class='mb-0'>{}</ul>").format(
+                    _("Nothing was deleted."), items))
+            db.session.flush()
+        if not work.committed:
             return False
         for model in models:
             self.after_model_delete(model)
@@ -239,21 +223,10 @@ class SecureModelView(SecureMixin, ModelView):
 
     # --- errors --------------------------------------------------------------------------------
     def handle_view_exception(self, exc):
-        if isinstance(exc, IntegrityError):
-            flash(integrity_message(exc), "error")
+        if isinstance(exc, (Refusal, IntegrityError)):
+            flash(user_message(exc), "error")
             return True
         return super().handle_view_exception(exc)
-
-    def _report_failure(self, exc: Exception, prefix: str) -> None:
-        if isinstance(exc, (ValidationError, Refusal)):
-            flash(_message(exc), "error")
-        elif self.handle_view_exception(exc):
-            pass  # a subclass or IntegrityError handler already told the user
-        else:
-            if current_app.config.get("FLASK_ADMIN_RAISE_ON_VIEW_EXCEPTION"):
-                raise exc
-            log.exception(prefix)
-            flash(f"{prefix} An unexpected error occurred; nothing was changed.", "error")
 
     # --- audit ---------------------------------------------------------------------------------
     def _pending_children(self, model) -> dict:
@@ -304,12 +277,6 @@ class SecureModelView(SecureMixin, ModelView):
 
 def _diff(before: dict, after: dict) -> dict:
     return {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
-
-
-def _message(exc: Exception):
-    """The exception's message, keeping Markup (links) intact and escaping plain text."""
-    first = exc.args[0] if exc.args else str(exc)
-    return first if isinstance(first, Markup) else escape(str(first))
 
 
 class AdminOnlyModelView(SecureModelView):

@@ -1,26 +1,24 @@
-"""The company list and form; the client card and the merge attach here (issues 4 and 6)."""
+"""The company list and form; the card and the merge are views of their own."""
 from flask import request
 from flask_admin.contrib.sqla.filters import FilterEqual, IntEqualFilter
 from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
-from wtforms.validators import ValidationError
 
 from ..extensions import db
 from ..models import Address, Company, Contact, User
 from ..models.companies import COMPANY_STATUSES
-from ..services.addresses import check_address_flags, take_address_flags
+from ..services.addresses import save_company_addresses
 from ..services.companies import default_comments
 from . import validators as v
 from .base import SecureModelView
 from ..services.card import comment_templates
-from .card import CardViewMixin
-from .card_removal import CardRemovalMixin
 from .company_delete import CompanyDeleteMixin
+from .company_pages import follow_merge_message, live_company_or_redirect
 from .custom_fields import CustomFieldsMixin
+from .duplicates import DuplicateWarningMixin
 from .formatting import LazyOptions
 from .links import company_url
-from .merge import DuplicateWarningMixin, MergeViewMixin
 
 STATUS_CHOICES = [(s, s.title()) for s in COMPANY_STATUSES]
 
@@ -71,8 +69,7 @@ def _email_formatter(_view, _context, model, name):
     return Markup('<a href="mailto:{0}">{0}</a>').format(value) if value else ""
 
 
-class CompanyView(CardViewMixin, CardRemovalMixin, MergeViewMixin, DuplicateWarningMixin,
-                  CompanyDeleteMixin, CustomFieldsMixin, SecureModelView):
+class CompanyView(DuplicateWarningMixin, CompanyDeleteMixin, CustomFieldsMixin, SecureModelView):
     """Leads and clients: a fast list, an ajax-friendly form with addresses and contacts inline."""
 
     html_fields = ("comments",)
@@ -143,6 +140,14 @@ class CompanyView(CardViewMixin, CardRemovalMixin, MergeViewMixin, DuplicateWarn
         }),
     ]
 
+    def _handle_view(self, name, **kwargs):
+        """Old links to a merged-away company's pages lead to the company that absorbed it."""
+        refused = super()._handle_view(name, **kwargs)
+        if refused is not None or name not in ("edit_view", "details_view"):
+            return refused
+        page = "edit" if name == "edit_view" else "details"
+        return live_company_or_redirect(f"company.{name}", follow_merge_message(page))[1]
+
     def get_query(self):
         return (super().get_query().filter(_live_companies())
                 .options(selectinload(Company.addresses)))
@@ -157,11 +162,8 @@ class CompanyView(CardViewMixin, CardRemovalMixin, MergeViewMixin, DuplicateWarn
         return form
 
     def on_model_change(self, form, model, is_created):
-        errors = check_address_flags(list(model.addresses))
-        if errors:
-            raise ValidationError(" ".join(errors))
+        save_company_addresses(list(model.addresses))
         super().on_model_change(form, model, is_created)
-        take_address_flags(list(model.addresses))
 
     def comment_templates(self):
         """The templates the comments editor offers to insert."""

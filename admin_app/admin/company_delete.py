@@ -6,40 +6,22 @@ from flask_admin.actions import action
 from flask_admin.helpers import get_redirect_target
 from flask_admin.model.template import DeleteRowAction, LinkRowAction
 from markupsafe import Markup
-from wtforms.validators import ValidationError
 
 from ..models import Company
-from ..services.companies import deletion_blockers, deletion_consequences, describe_counts
-
-
-def merge_url(company_id: int) -> str:
-    # A plain path: the merge view is registered by its own module (endpoint company.merge_view).
-    return f"/admin/company/merge/?id={company_id}"
-
-
-def refusal_message(company: Company, blockers: dict[str, int]) -> Markup:
-    """Why the company cannot be deleted, with the way out: the merge."""
-    return Markup(
-        "“{name}” cannot be deleted: it has {what}, which must stay in the books. "
-        'If it is a duplicate, <a href="{url}">merge it</a> with the card to keep instead.'
-    ).format(name=company.name, what=describe_counts(blockers), url=merge_url(company.id))
+from ..services.companies import (
+    delete_company, deletion_blockers, deletion_consequences, deletion_refusal, describe_counts,
+)
 
 
 class CompanyDeleteMixin:
     """Delete rules for companies, from the list, the edit page, bulk delete and direct posts."""
 
-    def on_model_delete(self, model):
-        super().on_model_delete(model)
-        blockers = deletion_blockers([model.id])[model.id]
-        if blockers:
-            raise ValidationError(refusal_message(model, blockers))
-
-    def deletion_blockers_of(self, model) -> dict[str, int]:
-        return deletion_blockers([model.id])[model.id]
+    def remove_model(self, model, work):
+        delete_company(model)
 
     def refusal_of(self, model) -> Markup | None:
-        blockers = self.deletion_blockers_of(model)
-        return refusal_message(model, blockers) if blockers else None
+        blockers = deletion_blockers([model.id])[model.id]
+        return deletion_refusal(model, blockers) if blockers else None
 
     def get_list_row_actions(self):
         actions = [a for a in super().get_list_row_actions() if not isinstance(a, DeleteRowAction)]
@@ -75,7 +57,7 @@ class CompanyDeleteMixin:
                 return redirect(self.get_url(".index_view"))
             return redirect(self.get_url(".delete_confirm", id=found, url=return_url))
         consequences = deletion_consequences(found)
-        rows = [{"company": c, "refusal": refusal_message(c, blockers[c.id])
+        rows = [{"company": c, "refusal": deletion_refusal(c, blockers[c.id])
                  if blockers[c.id] else None,
                  "goes_with": describe_counts(consequences[c.id])}
                 for c in companies]

@@ -1,11 +1,10 @@
 """Configuration pages for admins: comment and email templates, custom fields."""
 from flask_admin.contrib.sqla.filters import FilterEqual
-from sqlalchemy import update
-from wtforms.validators import Length, Regexp, ValidationError
+from wtforms.validators import Length, Regexp
 
-from ..extensions import db
-from ..models import CommentTemplate, CustomFieldDefinition
-from ..models.companies import CUSTOM_FIELD_TYPES
+from ..models import CustomFieldDefinition
+from ..services.comment_templates import save_comment_template
+from ..services.custom_fields import save_definition
 from . import validators as v
 from .base import AdminOnlyModelView
 
@@ -35,11 +34,7 @@ class CommentTemplateView(AdminOnlyModelView):
 
     def on_model_change(self, form, model, is_created):
         super().on_model_change(form, model, is_created)
-        if model.is_default:
-            with db.session.no_autoflush:
-                db.session.execute(update(CommentTemplate).where(
-                    CommentTemplate.is_default, CommentTemplate.id != (model.id or 0))
-                    .values(is_default=False).execution_options(synchronize_session="fetch"))
+        save_comment_template(model)
 
 
 class EmailTemplateView(AdminOnlyModelView):
@@ -75,16 +70,5 @@ class CustomFieldDefinitionView(AdminOnlyModelView):
     }
 
     def on_model_change(self, form, model, is_created):
-        if model.field_type not in CUSTOM_FIELD_TYPES:
-            raise ValidationError("Choose the type of the field.")
-        if model.field_type == "choice":
-            options = [c.strip() for c in (model.choices or "").splitlines() if c.strip()]
-            if not options:
-                raise ValidationError("List the choices, one per line.")
-            model.choices = "\n".join(dict.fromkeys(options))
-        duplicate = db.session.scalar(db.select(CustomFieldDefinition.id).where(
-            CustomFieldDefinition.key == model.key,
-            CustomFieldDefinition.id != (model.id or 0)))
-        if duplicate:
-            raise ValidationError(f"Another custom field already uses the key “{model.key}”.")
+        save_definition(model)
         super().on_model_change(form, model, is_created)

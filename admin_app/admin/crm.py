@@ -7,7 +7,7 @@ from ..models import Exchange
 from ..models.base import utcnow
 from ..services.addresses import take_address_flags
 from ..services.contacts import keep_single_billing_contact
-from ..services.exchanges import check_exchange
+from ..services.exchanges import save_exchange
 from . import validators as v
 from .base import SecureModelView
 from .company import USER_OPTIONS
@@ -122,9 +122,5 @@ class ExchangeView(SecureModelView):
     form_widget_args = {"body": {"rows": 5}}
 
     def on_model_change(self, form, model, is_created):
-        if model.occurred_at is None:
-            model.occurred_at = model.starts_at or utcnow()
-        check_exchange(model)  # the same rules as the card's; refusals are flashed
-        if is_created and model.author_id is None and model.author is None:
-            model.author_id = current_user.id
+        save_exchange(model, current_user.id if is_created else None)
         super().on_model_change(form, model, is_created)

@@ -82,11 +82,8 @@ class CustomFieldsMixin:
 
     def on_model_change(self, form, model, is_created):
         super().on_model_change(form, model, is_created)
-        definitions = getattr(form, "_custom_definitions", [])
-        if not definitions:
-            return
-        values = {d.id: raw_text(form[field_name(d)].data) for d in definitions}
-        changes = save_values(model, values, record=False)  # raises CustomFieldError
-        if changes:
-            # Merged by the base view into this save's audit entry.
-            model._audit_extra = {**getattr(model, "_audit_extra", {}), **changes}
+        values = {d.id: raw_text(form[field_name(d)].data)
+                  for d in getattr(form, "_custom_definitions", [])}
+        changes = save_values(model, values, record=False) if values else {}
+        # Merged by the base view into this save's audit entry.
+        model._audit_extra = {**getattr(model, "_audit_extra", {}), **changes}

@@ -1,18 +1,13 @@
 """The list of stored documents (card files and shared documents)."""
-import logging
-from pathlib import Path
-
-from flask import current_app
 from flask_admin.contrib.sqla.filters import FilterEqual
 
-from ..errors import Refusal
 from ..models import Document
 from ..models.documents import SIGNATURE_STATUSES
-from ..services.removals import removal_refusal
+from ..services.card_edit import discard_file
+from ..services.removals import remove_document
 from . import validators as v
 from .base import SecureModelView
 
-log = logging.getLogger(__name__)
 SIGNATURE_CHOICES = [(s, s.title()) for s in SIGNATURE_STATUSES]
 
 
@@ -50,19 +45,5 @@ class DocumentView(SecureModelView):
                                   "placeholder": "Empty: a shared document"}}
     form_args = {"title": {"validators": [v.required("title")]}}
 
-    def on_model_delete(self, model):
-        refusal = removal_refusal(model)
-        if refusal:
-            raise Refusal(refusal)
-        super().on_model_delete(model)
-
-    def after_model_delete(self, model):
-        # The row is gone (committed): its file goes too, so no orphan stays in the uploads.
-        root = Path(current_app.config["UPLOAD_DIR"]).resolve()
-        path = (root / model.file).resolve()
-        try:
-            if path.is_relative_to(root) and path != root:
-                path.unlink(missing_ok=True)
-        except OSError:
-            log.warning("Could not remove the file of deleted document %s", model.id)
-        super().after_model_delete(model)
+    def remove_model(self, model, work):
+        work.after_commit(discard_file, remove_document(model))

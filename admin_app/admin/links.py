@@ -5,7 +5,7 @@ from markupsafe import Markup, escape
 
 def company_url(company_id: int) -> str:
     """Where a company's name leads: its client card."""
-    return url_for("company.card_view", id=company_id)
+    return url_for("card.index", id=company_id)
 
 
 def company_link(company) -> Markup:

@@ -1,55 +1,90 @@
-"""Merge pages on the company view, the possible-duplicates page, and the create-form warning."""
-from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+"""The merge of a duplicate into the company kept, at /admin/company/merge/?id=KEPT: find it,
+preview both side by side, merge; and the undo of a merge."""
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_admin import expose
-from flask_admin.helpers import get_redirect_target, is_form_submitted
+from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
+from flask_admin.helpers import get_redirect_target
+from flask_admin.model.fields import AjaxSelectField
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from markupsafe import Markup
-from sqlalchemy import or_, select
-from sqlalchemy.exc import SQLAlchemyError
-from wtforms import BooleanField
+from sqlalchemy import String, cast, or_, select
 
 from ..extensions import db
+from ..ids import parse_id
 from ..models import Company, Merge
-from ..services.duplicate_cache import (
-    SCORE_CHOICES, age_text, cached_scan, duration_text, forget_ignored_pair,
-)
-from ..services.duplicates import REASON_LABELS, find_duplicate_candidates, ignore_pair
+from ..services.duplicates import REASON_LABELS, find_duplicate_candidates
 from ..services.merge import MergeError, merge_companies, preview, undo_merge
+from ..unit_of_work import unit_of_work
 from .base import SecureBaseView
+from .company_pages import (
+    card_url, company_or_none, follow_merge_message, live_company_or_redirect,
+)
 from .links import company_url
 
-PAGE_SIZE = 50
-GROUPS_SHOWN = 20
+
+class MergeCandidateLoader(QueryAjaxModelLoader):
+    """Live companies other than the kept one (`?id=`), by name, email, legal ID, phone or #id."""
+
+    def __init__(self):
+        super().__init__("absorb", db, Company, fields=["name", "email", "legal_id", "phone"],
+                         page_size=20, minimum_input_length=2,
+                         placeholder=_l("Type a name, email, phone, legal ID or #id"))
+
+    def format(self, model):
+        if model is None:
+            return None
+        details = " · ".join(filter(None, [f"#{model.id}", model.status, model.email,
+                                           model.phone, model.legal_id]))
+        return model.id, f"{model.name} ({details})"
+
+    def get_list(self, term, offset=0, limit=20):
+        term = (term or "").replace("\x00", "").strip()
+        if len(term) < 2:
+            return []
+        like = f"%{term.replace('%', '').replace('_', '')}%"
+        matches = [cast(field, String).ilike(like) for field in self._cached_fields]
+        number = parse_id(term.removeprefix("#"))
+        if number:
+            matches.append(Company.id == number)
+        kept_id = parse_id(request.args.get("id")) or 0
+        return db.session.scalars(
+            select(Company).where(Company.merged_into_id.is_(None), Company.id != kept_id,
+                                  or_(*matches))
+            .order_by(Company.name, Company.id).offset(offset or 0).limit(min(limit or 20, 50))
+        ).all()
 
 
-def _require_admin() -> None:
-    # The company view is open to every user; merging is not.
-    if not current_user.is_admin:
-        abort(403)
+CANDIDATES = MergeCandidateLoader()
 
 
-def _int(values, name: str) -> int | None:
-    try:
-        return int(values.get(name, ""))
-    except (TypeError, ValueError):
-        return None
+class FindDuplicateForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET search that changes nothing
+
+    absorb = AjaxSelectField(CANDIDATES, _l("Company to absorb"), allow_blank=True)
 
 
-def _user():
-    return current_user._get_current_object()
+class CompanyMergeView(SecureBaseView):
+    """Admins only: a merge moves every record of one company to another."""
 
+    admin_only = True
 
-class MergeViewMixin:
-    """Adds /admin/company/merge/ (search, preview, merge), its search and the undo."""
+    def is_visible(self) -> bool:
+        return False
 
-    @expose("/merge/", methods=("GET", "POST"))
-    def merge_view(self):
-        _require_admin()
-        kept = db.session.get(Company, _int(request.values, "id") or 0)
-        if kept is None:
-            flash("Choose the company to keep: that company was not found.", "error")
-            return redirect(self.get_url(".index_view"))
-        absorb_id = _int(request.values, "absorb")
+    @expose("/", methods=("GET", "POST"))
+    def index(self):
+        if company_or_none() is None:
+            flash(_("Choose the company to keep: that company was not found."), "error")
+            return redirect(url_for("company.index_view"))
+        kept, moved = live_company_or_redirect("company_merge.index",
+                                               follow_merge_message("merge"))
+        if moved:
+            return moved
+        absorb_id = parse_id(request.values.get("absorb"))
         absorbed = db.session.get(Company, absorb_id) if absorb_id else None
         if request.method == "POST":
             return self._merge(kept, absorbed)
@@ -63,111 +98,53 @@ class MergeViewMixin:
             kept.name, kept.legal_id, kept.email, kept.phone, exclude_id=kept.id)
         history = db.session.scalars(select(Merge).where(Merge.kept_id == kept.id)
                                      .order_by(Merge.created_at.desc(), Merge.id.desc())).all()
+        search = FindDuplicateForm(formdata=None)
         return self.render("admin/merge/merge.html", kept=kept, absorbed=absorbed, preview=shown,
                            problem=problem, suggestions=suggestions, history=history,
-                           reason_labels=REASON_LABELS, card_url=company_url(kept.id))
+                           reason_labels=REASON_LABELS, card_url=card_url(kept), search=search)
 
     def _merge(self, kept: Company, absorbed: Company | None):
         choices = {k.removeprefix("choice_"): v for k, v in request.form.items()
                    if k.startswith("choice_")}
-        try:
+        with unit_of_work() as work:
             if absorbed is None:
-                raise MergeError("Choose the duplicate to absorb.")
-            merge = merge_companies(kept, absorbed, _user(), choices,
+                raise MergeError(_("Choose the duplicate to absorb."))
+            merge = merge_companies(kept, absorbed, current_user._get_current_object(), choices,
                                     note=request.form.get("note", "").strip()[:2000] or None)
-            db.session.commit()
-        except (MergeError, SQLAlchemyError) as exc:
-            db.session.rollback()
-            message = str(exc) if isinstance(exc, MergeError) else (
-                "The merge failed and nothing was changed. Please try again.")
-            flash(message, "error")
-            return redirect(self.get_url(".merge_view", id=kept.id,
+        if not work.committed:
+            return redirect(self.get_url(".index", id=kept.id,
                                          absorb=absorbed.id if absorbed else None))
         moved = sum(len(ids) for ids in merge.moved.values())
-        flash(f"“{absorbed.name}” was merged into “{kept.name}”: {moved} linked records moved. "
-              "An admin can undo it from the merge page or the Merges list.", "success")
+        flash(_("“%(absorbed)s” was merged into “%(kept)s”: %(moved)s linked records moved. An "
+                "admin can undo it from the merge page or the Merges list.",
+                absorbed=absorbed.name, kept=kept.name, moved=moved), "success")
         return redirect(company_url(kept.id))
 
-    @expose("/merge/search/")
-    def merge_search_view(self):
-        _require_admin()
-        kept_id, term = _int(request.args, "id"), request.args.get("q", "").strip()
-        if len(term) < 2:
-            return jsonify(results=[])
-        like = f"%{term.replace('%', '').replace('_', '')}%"
-        matches = [Company.name.ilike(like), Company.email.ilike(like),
-                   Company.legal_id.ilike(like), Company.phone.ilike(like)]
-        if term.isdigit():
-            matches.append(Company.id == int(term))
-        rows = db.session.scalars(
-            select(Company).where(Company.merged_into_id.is_(None), Company.id != (kept_id or 0),
-                                  or_(*matches)).order_by(Company.name, Company.id).limit(20))
-        return jsonify(results=[{
-            "id": c.id, "name": c.name, "status": c.status, "email": c.email or "",
-            "legal_id": c.legal_id or "", "phone": c.phone or "",
-            "preview_url": self.get_url(".merge_view", id=kept_id, absorb=c.id),
-        } for c in rows])
+    @expose("/ajax/lookup/")
+    def ajax_lookup(self):
+        """Flask-Admin's ajax lookup for the "company to absorb" picker."""
+        if request.args.get("name") != "absorb":
+            abort(404)
+        found = CANDIDATES.get_list(request.args.get("query"),
+                                    parse_id(request.args.get("offset")),
+                                    parse_id(request.args.get("limit")) or 20)
+        return [CANDIDATES.format(company) for company in found]
 
-    @expose("/merge/undo/", methods=("POST",))
-    def merge_undo_view(self):
-        _require_admin()
+    @expose("/undo/", methods=("POST",))
+    def undo(self):
         back = get_redirect_target("next") or url_for("merge.index_view")
-        merge = db.session.get(Merge, _int(request.form, "merge_id") or 0)
+        merge = db.session.get(Merge, parse_id(request.form.get("merge_id")) or 0)
         if merge is None:
-            flash("That merge was not found.", "error")
+            flash(_("That merge was not found."), "error")
             return redirect(back)
-        try:
-            warnings = undo_merge(merge, _user())
-            db.session.commit()
-        except (MergeError, SQLAlchemyError) as exc:
-            db.session.rollback()
-            flash(str(exc) if isinstance(exc, MergeError) else
-                  "The undo failed and nothing was changed. Please try again.", "error")
-            return redirect(back)
-        flash(f"Merge undone: “{merge.absorbed.name}” is a separate company again and its "
-              "records moved back.", "success")
-        for warning in warnings:
-            flash(warning, "warning")
+        with unit_of_work() as work:
+            warnings = undo_merge(merge, current_user._get_current_object())
+        if work.committed:
+            flash(_("Merge undone: “%(name)s” is a separate company again and its records moved "
+                    "back.", name=merge.absorbed.name), "success")
+            for warning in warnings:
+                flash(warning, "warning")
         return redirect(back)
-
-
-class DuplicateWarningMixin:
-    """On the create form, lists look-alike companies and asks to confirm before saving."""
-
-    def get_create_form(self):
-        base = super().get_create_form()
-        return type(base.__name__, (base,), {"create_anyway": BooleanField(
-            "Create anyway: these are not the same company")})
-
-    def validate_form(self, form):
-        if "create_anyway" not in form:
-            return super().validate_form(form)
-        valid = super().validate_form(form)
-        candidates = []
-        if is_form_submitted():
-            data = {name: form[name].data if name in form else None
-                    for name in ("name", "legal_id", "email", "phone")}
-            candidates = find_duplicate_candidates(**data)
-        confirmed = form.create_anyway.data
-        if not candidates or confirmed:
-            del form["create_anyway"]
-            return valid
-        form.create_anyway.description = _candidates_html(candidates)
-        if valid:
-            flash(f"{len(candidates)} existing compan{'y looks' if len(candidates) == 1 else 'ies look'} "
-                  "like this one (listed at the bottom of the form). Open it instead, or tick "
-                  "“Create anyway” and save again.", "warning")
-        return False
-
-
-def _candidates_html(candidates) -> Markup:
-    items = Markup("").join(
-        Markup('<li><a href="{}" target="_blank">{}</a> — {}</li>').format(
-            company_url(company.id), company.name,
-            ", ".join(f"{REASON_LABELS[kind]} ({detail})" for kind, detail in pair.reasons))
-        for company, pair in candidates)
-    return Markup('<span class="text-warning font-weight-bold">Possible duplicates:</span>'
-                  '<ul class="mb-0 pl-3" data-duplicate-candidates>{}</ul>').format(items)
 
 
 def undo_formatter(view, context, model, name) -> Markup:
@@ -175,69 +152,3 @@ def undo_formatter(view, context, model, name) -> Markup:
     if model.undone_at:
         return Markup("{:%Y-%m-%d %H:%M}").format(model.undone_at)
     return Markup(render_template("admin/merge/_undo_button.html", m=model))
-
-
-def _min_score(values) -> int:
-    try:
-        return max(0, min(100, int(values.get("min_score", 80))))
-    except ValueError:
-        return 80
-
-
-class DuplicatesView(SecureBaseView):
-    """Possible duplicate pairs and groups, to merge or ignore."""
-
-    admin_only = True
-
-    @expose("/", methods=("GET",))
-    def index(self):
-        min_score = _min_score(request.args)
-        cached = cached_scan()
-        shown = cached.page(min_score, _int(request.args, "page") or 1, PAGE_SIZE, GROUPS_SHOWN)
-        return self.render("admin/merge/duplicates.html", result=shown, pairs=shown.pairs,
-                           page=shown.page, pages=shown.pages, min_score=min_score,
-                           reason_labels=REASON_LABELS, scan=cached, score_choices=SCORE_CHOICES,
-                           scan_age=age_text(cached.computed_at),
-                           scan_took=duration_text(cached.seconds))
-
-    @expose("/rescan/", methods=("POST",))
-    def rescan(self):
-        cached = cached_scan(force=True)
-        found = cached.page(_min_score(request.form), 1, PAGE_SIZE, 0).pair_count
-        flash(f"Rescanned {cached.companies:,} companies in {duration_text(cached.seconds)}: "
-              f"{found:,} possible pair{'' if found == 1 else 's'} at this minimum score.", "success")
-        return redirect(self.get_url(".index", min_score=_min_score(request.form)))
-
-    @expose("/ignore/", methods=("POST",))
-    def ignore(self):
-        first, second = _int(request.form, "low"), _int(request.form, "high")
-        companies = [db.session.get(Company, i or 0) for i in (first, second)]
-        if None in companies or first == second:
-            flash("That pair of companies was not found.", "error")
-        else:
-            ignore_pair(first, second, _user())
-            db.session.commit()
-            forget_ignored_pair(*sorted((first, second)))
-            flash(f"“{companies[0].name}” and “{companies[1].name}” will no longer be suggested "
-                  "as duplicates.", "success")
-        return redirect(get_redirect_target("next") or self.get_url(".index"))
-
-    @expose("/merge-group/", methods=("POST",))
-    def merge_group(self):
-        kept = db.session.get(Company, _int(request.form, "kept") or 0)
-        ids = {i for i in (_int({"v": v}, "v") for v in request.form.getlist("member")) if i}
-        absorbed = [db.session.get(Company, i) for i in sorted(ids - {kept.id if kept else 0})]
-        try:
-            if kept is None or not absorbed or None in absorbed:
-                raise MergeError("Choose the company to keep and at least one other to absorb.")
-            for company in absorbed:  # one transaction: all of the group or none of it
-                merge_companies(kept, company, _user(), note="Group merge")
-            db.session.commit()
-        except (MergeError, SQLAlchemyError) as exc:
-            db.session.rollback()
-            flash(str(exc) if isinstance(exc, MergeError) else
-                  "The group merge failed and nothing was changed.", "error")
-            return redirect(self.get_url(".index"))
-        flash(Markup("{} companies were merged into “{}”. Each merge can be undone from the "
-                     "Merges list.").format(len(absorbed), kept.name), "success")
-        return redirect(company_url(kept.id))

@@ -8,15 +8,15 @@ from wtforms.validators import NumberRange, Optional
 from .. import clock
 from ..extensions import db
 from ..models import Opportunity, PipelineStage, User
-from ..services.sales import SalesError
+from ..services.opportunities import delete_stage, save_opportunity
 from .base import AdminOnlyModelView, SecureBaseView, SecureModelView, company_from_args
-from .sales import COMPANY_AJAX, SalesErrorMixin
+from .sales import COMPANY_AJAX
 from .sales_format import EXPORT_FORMATTERS, FORMATTERS
 
 BOARD_CARDS_PER_STAGE = 50
 
 
-class PipelineStageView(SalesErrorMixin, AdminOnlyModelView):
+class PipelineStageView(AdminOnlyModelView):
     column_list = ["position", "name", "probability", "opportunities"]
     column_default_sort = "position"
     column_sortable_list = ["position", "name", "probability"]
@@ -38,15 +38,11 @@ class PipelineStageView(SalesErrorMixin, AdminOnlyModelView):
 
     column_formatters = {"opportunities": lambda v, c, m, n: v._open_counts.get(m.id, 0)}
 
-    def on_model_delete(self, model):
-        used = db.session.scalar(select(func.count()).where(Opportunity.stage_id == model.id))
-        if used:
-            raise SalesError(f"Stage “{model.name}” holds {used} opportunities: move them to "
-                             "another stage before deleting it.")
-        super().on_model_delete(model)
+    def remove_model(self, model, work):
+        delete_stage(model)
 
 
-class OpportunityView(SalesErrorMixin, SecureModelView):
+class OpportunityView(SecureModelView):
     column_list = ["title", "company", "stage", "amount", "probability", "status",
                    "expected_close_on", "closed_on", "owner"]
     column_searchable_list = ["title", "company.name"]
@@ -85,15 +81,7 @@ class OpportunityView(SalesErrorMixin, SecureModelView):
         return form
 
     def on_model_change(self, form, model, is_created):
-        if model.company is not None and model.company.is_tombstone:
-            raise SalesError(f"{model.company.name} was merged into another company: choose "
-                             "the kept one.")
-        if model.probability is None and model.stage is not None:
-            model.probability = model.stage.probability
-        if model.status == "open":
-            model.closed_on = None
-        elif model.closed_on is None:
-            model.closed_on = clock.today()
+        save_opportunity(model)
         super().on_model_change(form, model, is_created)
 
 

@@ -1,15 +1,12 @@
 """Payments recorded on issued invoices; paid_on of the invoice follows them."""
-from flask import flash
 from wtforms.validators import NumberRange
 
-from ..extensions import db
 from ..services import payments as payment_service
 from .base import SecureModelView
-from .sales import SalesErrorMixin
 from .sales_format import EXPORT_FORMATTERS, FORMATTERS, related_formatter
 
 
-class PaymentView(SalesErrorMixin, SecureModelView):
+class PaymentView(SecureModelView):
     column_list = ["invoice", "company", "amount", "paid_on", "method", "reference"]
     column_filters = ["paid_on", "method", "amount", "invoice.number"]
     column_searchable_list = ["reference", "invoice.number"]
@@ -27,20 +24,8 @@ class PaymentView(SalesErrorMixin, SecureModelView):
                                   "placeholder": "Search an issued invoice by number"}}
 
     def on_model_change(self, form, model, is_created):
-        payment_service.check_payment(model)
+        payment_service.save_payment(model)
         super().on_model_change(form, model, is_created)
-        payment_service.after_payment_saved(model)
 
-    def delete_model(self, model) -> bool:
-        # The invoice's paid_on must be refreshed after the row is gone, in the same transaction.
-        try:
-            self.on_model_delete(model)
-            payment_service.remove_payment(model)
-            db.session.commit()
-        except Exception as exc:  # noqa: BLE001 - shown to the user, then rolled back
-            db.session.rollback()
-            if not self.handle_view_exception(exc):
-                flash(f"Failed to delete the payment: {exc}", "error")
-            return False
-        self.after_model_delete(model)
-        return True
+    def remove_model(self, model, work):
+        payment_service.remove_payment(model)

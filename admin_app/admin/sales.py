@@ -7,6 +7,7 @@ from flask_admin import Admin, expose
 from flask_admin.actions import action
 from flask_admin.model.template import EndpointLinkRowAction
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 from wtforms.validators import InputRequired, NumberRange
@@ -14,6 +15,7 @@ from wtforms.validators import InputRequired, NumberRange
 from .. import clock
 from ..extensions import db
 from ..formats import money
+from ..unit_of_work import unit_of_work
 from ..models import Invoice, InvoiceLine, Order, OrderLine, Payment, Quote, QuoteLine
 from ..models.sales import PAYMENT_METHODS
 from ..services import pdf as pdf_service
@@ -41,17 +43,7 @@ LINE_FORM = {
 COMPANY_AJAX = {"fields": ["name"], "page_size": 10, "placeholder": "Search a company by name"}
 
 
-class SalesErrorMixin:
-    """Shows a refused sales operation as a flash message instead of an error page."""
-
-    def handle_view_exception(self, exc: Exception) -> bool:
-        if isinstance(exc, SalesError):
-            flash(str(exc), "error")
-            return True
-        return super().handle_view_exception(exc)
-
-
-class SalesDocumentView(SalesErrorMixin, SecureModelView):
+class SalesDocumentView(SecureModelView):
     """Common behaviour of quotes, orders and invoices."""
 
     details_template = "admin/sales/document_details.html"
@@ -69,28 +61,15 @@ class SalesDocumentView(SalesErrorMixin, SecureModelView):
         return super().get_query().options(db.joinedload(self.model.company))
 
     def on_model_change(self, form, model, is_created):
-        if not is_created:
-            lifecycle.ensure_editable(model)
-        self.check_dates(model)
-        lifecycle.recompute_totals(model)
+        lifecycle.save_document(model, is_created)
         super().on_model_change(form, model, is_created)
 
-    def check_dates(self, model) -> None:
-        pass
+    def remove_model(self, model, work):
+        lifecycle.delete_document(model)
 
-    def on_model_delete(self, model):
-        lifecycle.ensure_deletable(model)
-        super().on_model_delete(model)
-
-    @action("delete", "Delete", "Delete the selected drafts? Numbered documents are never deleted.")
+    @action("delete", _l("Delete"),
+            _l("Delete the selected drafts? Numbered documents are never deleted."))
     def action_delete(self, ids):
-        wanted = [int(i) for i in ids if str(i).isdigit()]
-        numbered = [str(d) for d in self.get_query().filter(self.model.id.in_(wanted))
-                    if d.number]
-        if numbered:
-            flash(f"Nothing was deleted: {', '.join(numbered)} have numbers and are never "
-                  "deleted, to keep the numbering without gaps.", "error")
-            return None
         return super().action_delete(ids)
 
     @expose("/edit/", methods=("GET", "POST"))
@@ -141,17 +120,13 @@ class SalesDocumentView(SalesErrorMixin, SecureModelView):
             flash("That document does not exist any more.", "error")
             return redirect(self.get_url(".index_view"))
         handler = self.actions_map.get(action)
-        try:
+        with unit_of_work() as work:
             if handler is None:
-                raise SalesError(f"Unknown action {action!r}.")
+                raise SalesError(_("Unknown action %(action)s.", action=repr(action)))
             result = (handler(document, user=current_user) if action == "accept"
                       else handler(document))
-            db.session.commit()
-        except SalesError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-            return redirect(self.get_url(".details_view", id=document.id))
-        flash(self.done_message(action, document, result), "success")
+        if work.committed:
+            flash(self.done_message(action, document, result), "success")
         return redirect(self.get_url(".details_view", id=document.id))
 
     def done_message(self, action, document, result) -> str:
@@ -203,10 +178,6 @@ class QuoteView(PdfMixin, SalesDocumentView):
         if form.valid_until.data is None:
             form.valid_until.data = form.issue_date.data + timedelta(days=30)
 
-    def check_dates(self, model):
-        if model.valid_until and model.issue_date and model.valid_until < model.issue_date:
-            raise SalesError("“Valid until” cannot be before the issue date.")
-
     def available_actions(self, model):
         return lifecycle.quote_actions(model)
 
@@ -231,11 +202,6 @@ class OrderView(SalesDocumentView):
     inline_models = [(OrderLine, LINE_FORM)]
     actions_map = lifecycle.ORDER_ACTIONS
 
-    def on_model_change(self, form, model, is_created):
-        super().on_model_change(form, model, is_created)
-        if is_created:
-            lifecycle.number_new_order(model)
-
     def available_actions(self, model):
         return lifecycle.order_actions(model)
 
@@ -259,14 +225,14 @@ class OrderView(SalesDocumentView):
         raw = (request.form.get("percent") or "").strip().replace(",", ".")
         try:
             percent = Decimal(raw) if raw else None
-            invoice = lifecycle.invoice_order(order, percent, user=current_user)
-            db.session.commit()
         except InvalidOperation:
-            flash("The part to invoice must be a number, e.g. 30 for 30 %.", "error")
+            percent = None
+        if raw and (percent is None or not percent.is_finite()):
+            flash(_("The part to invoice must be a number, e.g. 30 for 30 %."), "error")
             return redirect(self.get_url(".details_view", id=order.id))
-        except SalesError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
+        with unit_of_work() as work:
+            invoice = lifecycle.invoice_order(order, percent, user=current_user)
+        if not work.committed:
             return redirect(self.get_url(".details_view", id=order.id))
         flash(f"Draft invoice created for order {order.number}: check it, then issue it.",
               "success")
@@ -299,15 +265,6 @@ class InvoiceView(PdfMixin, SalesDocumentView):
             terms = int(get_setting("payment_terms_days") or 0)
             form.due_date.data = form.issue_date.data + timedelta(days=terms)
 
-    def check_dates(self, model):
-        if model.due_date and model.issue_date and model.due_date < model.issue_date:
-            raise SalesError("The due date cannot be before the issue date.")
-
-    def on_model_change(self, form, model, is_created):
-        super().on_model_change(form, model, is_created)
-        if is_created:
-            lifecycle.prepare_new_invoice(model)
-
     def available_actions(self, model):
         return lifecycle.invoice_actions(model)
 
@@ -332,16 +289,15 @@ class InvoiceView(PdfMixin, SalesDocumentView):
         try:
             amount = Decimal((request.form.get("amount") or "").replace(",", "."))
             paid_on = date.fromisoformat(request.form.get("paid_on") or "")
+            if not amount.is_finite():
+                raise ValueError(amount)
         except (InvalidOperation, ValueError):
-            flash("Enter the amount (e.g. 120.50) and the date of the payment.", "error")
+            flash(_("Enter the amount (e.g. 120.50) and the date of the payment."), "error")
             return redirect(self.get_url(".details_view", id=invoice.id))
-        try:
+        with unit_of_work() as work:
             record_payment(invoice, amount, paid_on, request.form.get("method") or "transfer",
                            (request.form.get("reference") or "").strip()[:100], user=current_user)
-            db.session.commit()
-        except SalesError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
+        if not work.committed:
             return redirect(self.get_url(".details_view", id=invoice.id))
         state = (_("fully paid") if invoice.paid_on
                  else _("balance %(amount)s", amount=money(invoice.balance)))

@@ -7,11 +7,13 @@ from ..models import (
     EmailTemplate, Exchange, Merge, User,
 )
 from .administration import AuditLogView, MergeView, UserView
+from .card import CardView
 from .company import CompanyView
 from .configuration import CommentTemplateView, CustomFieldDefinitionView, EmailTemplateView
 from .crm import AddressView, ContactView, ExchangeView
 from .document_list import DocumentView
-from .merge import DuplicatesView
+from .duplicates import DuplicatesView
+from .merge import CompanyMergeView
 from .sales import add_sales_configuration_views, add_sales_views
 
 
@@ -19,6 +21,10 @@ def add_model_views(admin: Admin) -> None:
     """Register one view per entity, grouped in menu categories."""
     crm, sales, docs, conf, adm = "CRM", "Sales", "Documents", "Configuration", "Administration"
     admin.add_view(CompanyView(Company, db, name="Companies", category=crm))
+    # The card and the merge keep the URLs of the contract, under the company list's.
+    admin.add_view(CardView(name="Client card", endpoint="card", url="/admin/company/card"))
+    admin.add_view(CompanyMergeView(name="Merge companies", endpoint="company_merge",
+                                    url="/admin/company/merge"))
     admin.add_view(ContactView(Contact, db, name="Contacts", category=crm))
     admin.add_view(AddressView(Address, db, name="Addresses", category=crm))
     admin.add_view(ExchangeView(Exchange, db, name="Exchanges", category=crm))

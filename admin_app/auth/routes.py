@@ -2,7 +2,7 @@
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -14,6 +14,7 @@ from ..models import User
 from ..services.audit import record
 from ..services.ratelimit import hit, reset, too_many
 from ..services.users import authenticate
+from ..unit_of_work import unit_of_work
 
 bp = Blueprint("auth", __name__)
 
@@ -66,10 +67,11 @@ def login():
             flash(_("Wrong email or password, or the account is disabled."), "danger")
         else:
             reset(keys[0])
-            login_user(user, remember=form.remember.data)
-            record("login", user, summary=f"{user.email} logged in", user=user)
-            db.session.commit()
-            return redirect(next_url or url_for("admin.index"))
+            with unit_of_work() as work:
+                record("login", user, summary=f"{user.email} logged in", user=user)
+            if work.committed:
+                login_user(user, remember=form.remember.data)
+                return redirect(next_url or url_for("admin.index"))
     return render_template("auth/login.html", form=form, next_url=next_url), (
         401 if request.method == "POST" else 200
     )
@@ -79,8 +81,9 @@ def _failure_keys(email: str) -> list[str]:
     return [f"login-fail:email:{email.strip().lower()}", f"login-fail:ip:{request.remote_addr}"]
 
 
-@bp.route("/logout", methods=["POST", "GET"])
-@login_required
+# POST only, so CSRFProtect checks the token: a link or image on another site cannot log anyone
+# out. No login_required: its redirect would carry next=/logout, which a GET then refuses.
+@bp.route("/logout", methods=["POST"])
 def logout():
     logout_user()
     flash(_("You are logged out."), "info")

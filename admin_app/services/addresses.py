@@ -30,6 +30,14 @@ def check_address_flags(addresses: list[Address]) -> list[str]:
     return errors
 
 
+def save_company_addresses(addresses: list[Address]) -> None:
+    """Addresses edited together on the company form: one holder per flag, then take them."""
+    errors = check_address_flags(addresses)
+    if errors:
+        raise AddressError(" ".join(errors))
+    take_address_flags(addresses)
+
+
 def take_address_flags(addresses: list[Address]) -> None:
     """The flags ticked on `addresses` (one company's) become theirs; its other addresses lose them.
 

@@ -1,7 +1,10 @@
 """Company rules the admin forms rely on: what blocks a delete, what goes with it, default
 comments, and where a merged-away company now lives."""
+from flask_babel import gettext as _
+from markupsafe import Markup
 from sqlalchemy import func, or_, select
 
+from ..errors import Refusal
 from ..extensions import db
 from ..models import (
     Address, CommentTemplate, Company, Contact, CustomFieldValue, Document,
@@ -60,6 +63,29 @@ def _singular(label: str) -> str:
     if label.endswith("sses"):
         return label[:-2]
     return label[:-1] if label.endswith("s") else label
+
+
+def merge_url(company_id: int) -> str:
+    # A plain path: services know no endpoints, and this URL is part of the contract.
+    return f"/admin/company/merge/?id={company_id}"
+
+
+def deletion_refusal(company: Company, blockers: dict[str, int]) -> Markup:
+    """Why the company cannot be deleted, with the way out: the merge."""
+    return Markup(_(
+        "“%(name)s” cannot be deleted: it has %(what)s, which must stay in the books. "
+        'If it is a duplicate, <a href="%(url)s">merge it</a> with the card to keep instead.',
+        name=Markup.escape(company.name), what=describe_counts(blockers),
+        url=merge_url(company.id)))
+
+
+def delete_company(company: Company) -> None:
+    """Delete a company and what cascades with it, unless it holds sales documents or merge
+    records: those must stay, and a duplicate is merged instead."""
+    blockers = deletion_blockers([company.id])[company.id]
+    if blockers:
+        raise Refusal(deletion_refusal(company, blockers))
+    db.session.delete(company)
 
 
 def default_comments() -> str:

@@ -3,12 +3,14 @@ with one audit format. The client card and the company form both go through here
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from flask_babel import gettext as _
 from markupsafe import Markup, escape
 from sqlalchemy import and_, select
 
 from ..errors import Refusal
 from ..extensions import db
 from ..models import Company, CustomFieldDefinition, CustomFieldValue
+from ..models.companies import CUSTOM_FIELD_TYPES
 from . import audit
 
 TRUE_VALUES = {"true", "1", "yes", "on", "y"}
@@ -182,3 +184,20 @@ def save_values(company: Company, raw_values: dict[int, str | None],
         audit.record("update", company, changes=changes,
                      summary=f"Updated Company {company}: {', '.join(changes)}")
     return changes
+
+
+def save_definition(definition: CustomFieldDefinition) -> None:
+    """A definition of a known type, with its choices listed once, under a key no other uses."""
+    if definition.field_type not in CUSTOM_FIELD_TYPES:
+        raise CustomFieldError(_("Choose the type of the field."))
+    if definition.field_type == "choice":
+        options = [c.strip() for c in (definition.choices or "").splitlines() if c.strip()]
+        if not options:
+            raise CustomFieldError(_("List the choices, one per line."))
+        definition.choices = "\n".join(dict.fromkeys(options))
+    duplicate = db.session.scalar(select(CustomFieldDefinition.id).where(
+        CustomFieldDefinition.key == definition.key,
+        CustomFieldDefinition.id != (definition.id or 0)))
+    if duplicate:
+        raise CustomFieldError(_("Another custom field already uses the key “%(key)s”.",
+                                 key=definition.key))

@@ -1,5 +1,6 @@
 """The rules every exchange follows, wherever it is recorded: from the card or the Exchanges list."""
 from ..errors import Refusal
+from ..models.base import utcnow
 from ..extensions import db
 from ..models import Company, Contact, Exchange
 from ..models.exchanges import EXCHANGE_KINDS
@@ -30,3 +31,13 @@ def check_exchange(exchange: Exchange) -> None:
         raise ExchangeError("The meeting cannot end before it starts.")
     if exchange.callback_at and exchange.occurred_at and exchange.callback_at < exchange.occurred_at:
         raise ExchangeError("The call-back date must be after the date of the exchange.")
+
+
+def save_exchange(exchange: Exchange, author_id: int | None) -> None:
+    """An exchange from a form: it happened when the meeting starts (or now) unless told, it is
+    written by the user who records it unless told, and it follows the rules above."""
+    if exchange.occurred_at is None:
+        exchange.occurred_at = exchange.starts_at or utcnow()
+    check_exchange(exchange)
+    if exchange.author_id is None and exchange.author is None:
+        exchange.author_id = author_id

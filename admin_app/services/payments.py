@@ -76,6 +76,12 @@ def record_payment(invoice: Invoice, amount: Decimal, paid_on: date, method: str
     return payment
 
 
+def save_payment(payment: Payment) -> None:
+    """The rules of a payment added or edited in a form: checked, then paid_on follows."""
+    check_payment(payment)
+    after_payment_saved(payment)
+
+
 def after_payment_saved(payment: Payment) -> None:
     """Refresh paid_on of the payment's invoice and of the one it moved from, and audit it."""
     history = inspect(payment).attrs.invoice.history

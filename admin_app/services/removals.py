@@ -62,9 +62,7 @@ def removal_consequences(row) -> list[str]:
 
 def remove_card_row(row) -> str | None:
     """Delete the row in the caller's transaction; returns the stored file to delete after commit."""
-    refusal = removal_refusal(row)
-    if refusal:
-        raise Refusal(refusal)
+    _refuse_if_kept(row)
     successor = _next_main(row) if isinstance(row, Address) and row.is_main else None
     audit.record("delete", row, changes=audit.snapshot(row), summary=f"Removed {describe(row)}")
     stored = row.file if isinstance(row, Document) else getattr(row, "photo", None)
@@ -74,6 +72,20 @@ def remove_card_row(row) -> str | None:
         successor.is_main = True
         db.session.flush()
     return stored
+
+
+def remove_document(document: Document) -> str:
+    """Delete a document row (not evidence) in the caller's transaction; returns its stored
+    file, to delete once the transaction is committed."""
+    _refuse_if_kept(document)
+    db.session.delete(document)
+    return document.file
+
+
+def _refuse_if_kept(row) -> None:
+    refusal = removal_refusal(row)
+    if refusal:
+        raise Refusal(refusal)
 
 
 def _next_main(address: Address) -> Address | None:

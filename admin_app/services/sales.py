@@ -2,6 +2,7 @@
 from datetime import timedelta
 from decimal import Decimal
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from .. import clock
@@ -43,6 +44,35 @@ def recompute_totals(document) -> None:
         if not ZERO <= line.tax_rate <= HUNDRED:
             raise SalesError(f"Line “{line.description}”: the tax rate must be between 0 and 100.")
     apply_line_totals(document)
+
+
+def save_document(document, is_created: bool) -> None:
+    """The rules of a quote, order or invoice saved from a form: only drafts change, dates in
+    order, totals computed here; a new order takes its number, a new invoice converts its lead."""
+    if not is_created:
+        ensure_editable(document)
+    check_dates(document)
+    recompute_totals(document)
+    if is_created and isinstance(document, Order):
+        number_new_order(document)
+    if is_created and isinstance(document, Invoice):
+        prepare_new_invoice(document)
+
+
+def check_dates(document) -> None:
+    """A quote is valid from its issue date on; an invoice falls due on or after its issue."""
+    if isinstance(document, Quote) and document.valid_until and document.issue_date \
+            and document.valid_until < document.issue_date:
+        raise SalesError(_("“Valid until” cannot be before the issue date."))
+    if isinstance(document, Invoice) and document.due_date and document.issue_date \
+            and document.due_date < document.issue_date:
+        raise SalesError(_("The due date cannot be before the issue date."))
+
+
+def delete_document(document) -> None:
+    """Delete a draft; numbered documents stay (see ensure_deletable)."""
+    ensure_deletable(document)
+    db.session.delete(document)
 
 
 def copy_lines(source, line_class) -> list:

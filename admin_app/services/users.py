@@ -2,7 +2,8 @@
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
-from sqlalchemy import func, select
+from flask_babel import gettext as _
+from sqlalchemy import func, inspect, select
 
 from ..extensions import db
 from ..models import User
@@ -72,3 +73,49 @@ def authenticate(email: str, password: str) -> User | None:
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()
     return user
+
+
+def save_account(user: User, new_password: str | None = None) -> None:
+    """Apply the account rules to a user created or edited by an admin: a unique email
+    (compared without case), a known role, at least one active admin, the password hashed."""
+    user.email = (user.email or "").strip().lower()
+    if user.role not in ROLES:
+        raise UserError(_("Unknown role %(role)s: choose one of %(roles)s.", role=user.role,
+                          roles=", ".join(ROLES)))
+    other = find_user_by_email(user.email)
+    if other is not None and other is not user:
+        raise UserError(_("Another user already has the email %(email)s.", email=user.email))
+    if user.id is not None:
+        _keep_an_admin(user)
+    if new_password:
+        if len(new_password) < 8:
+            raise UserError(_("The password must have at least 8 characters."))
+        user.password_hash = hash_password(new_password)
+
+
+def delete_account(user: User, acting_user_id: int | None) -> None:
+    """Delete an account; never one's own, never the last active admin."""
+    if user.id == acting_user_id:
+        raise UserError(_("You cannot delete your own account."))
+    if user.is_admin and user.is_active and not _other_active_admins(user):
+        raise UserError(_("%(user)s is the last active administrator and cannot be deleted.",
+                          user=user))
+    db.session.delete(user)
+
+
+def _keep_an_admin(user: User) -> None:
+    state = inspect(user).attrs
+    was_role = state.role.history.deleted[0] if state.role.history.deleted else user.role
+    was_active = (state.is_active.history.deleted[0] if state.is_active.history.deleted
+                  else user.is_active)
+    if was_role == "admin" and was_active and not (user.is_admin and user.is_active):
+        if not _other_active_admins(user):
+            raise UserError(_("%(user)s is the last active administrator: make another user an "
+                              "active administrator first.", user=user))
+
+
+def _other_active_admins(user: User) -> int:
+    # Locked on PostgreSQL so two admins cannot demote each other at the same moment.
+    rows = db.session.scalars(select(User.id).where(
+        User.role == "admin", User.is_active, User.id != user.id).with_for_update()).all()
+    return len(rows)
