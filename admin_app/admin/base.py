@@ -13,7 +13,7 @@ from flask_admin.contrib.sqla import ModelView, tools
 from flask_admin.model import typefmt
 from flask_login import current_user
 from markupsafe import Markup, escape
-from sqlalchemy import inspect as sa_inspect
+from sqlalchemy import Integer, inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
 from wtforms.validators import ValidationError
 
@@ -21,11 +21,13 @@ from ..errors import Refusal
 from ..extensions import db
 from ..services import audit
 from ..services.html import sanitize_html
+from .args import clamp_page, int_arg, parse_int, storable_filter_value, without_nul
 from .counting import capped_count_query
 from .formatting import (
     company_link_formatter, company_plain_formatter, html_detail_formatter,
     html_export_formatter, html_list_formatter, neutralise_formula,
 )
+from .pickers import picker_loader
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +77,7 @@ def integrity_message(exc: IntegrityError) -> str:
 def company_from_args():
     """The live company named by ?company_id= (links from a card pass it), else None."""
     from ..models import Company
-    company = db.session.get(Company, request.args.get("company_id", type=int) or 0)
+    company = db.session.get(Company, int_arg("company_id", default=0))
     return company if company is not None and not company.is_tombstone else None
 
 
@@ -127,6 +129,40 @@ class SecureModelView(SecureMixin, ModelView):
         self.column_formatters = {**listing, **own}
         self.column_formatters_detail = {**detail, **own, **(self.column_formatters_detail or {})}
         self.column_formatters_export = {**own, **export, **(self.column_formatters_export or {})}
+
+    # --- reading the request -----------------------------------------------------------------
+    def get_one(self, id):
+        """The row with this id, or None (the page then says "not found") for an id that cannot
+        exist: "abc", or a number beyond the id column, which PostgreSQL would fail on."""
+        key = sa_inspect(self.model).primary_key
+        if len(key) == 1 and isinstance(key[0].type, Integer):
+            number = parse_int(id)
+            return None if number is None else db.session.get(self.model, number)
+        return super().get_one(id)
+
+    def _get_list_extra_args(self):
+        # A page the database can OFFSET by; a search without NUL bytes (PostgreSQL refuses them).
+        args = super()._get_list_extra_args()
+        return args.clone(page=clamp_page(args.page), search=without_nul(args.search))
+
+    def _get_list_filter_args(self):
+        filters = super()._get_list_filter_args()
+        kept = []
+        for idx, name, value in filters or ():
+            if storable_filter_value(self._filters[idx], value):
+                kept.append((idx, name, value))
+            else:
+                flash(self.get_invalid_value_msg(value, self._filters[idx]), "error")
+        return kept if filters is not None else None
+
+    def get_invalid_value_msg(self, value, filter):
+        # The value is echoed in a flash message, which lives in the session cookie: keep it short.
+        shown = without_nul(value)
+        return super().get_invalid_value_msg(shown if len(shown) <= 40 else shown[:39] + "…",
+                                             filter)
+
+    def _create_ajax_loader(self, name, options):
+        return picker_loader(self.model, self.session, name, options)
 
     # --- lists -------------------------------------------------------------------------------
     def search_placeholder(self):

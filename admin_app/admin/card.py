@@ -23,6 +23,7 @@ from ..services.card_edit import (
 from ..services.custom_fields import CustomFieldError, display_value, save_values, values_of
 from ..services.companies import live_company
 from ..services.html import sanitize_html
+from .args import int_arg, page_arg, parse_int
 from .card_forms import (
     KIND_LABELS, AccountManagerForm, AddressForm, CommentsForm, ContactForm, DocumentForm,
     ExchangeForm,
@@ -47,7 +48,7 @@ class CardViewMixin:
         refused = super()._handle_view(name, **kwargs)
         if refused is not None or name not in FOLLOW_MERGES:
             return refused
-        company, absorber = live_company(request.args.get("id", type=int) or 0)
+        company, absorber = live_company(int_arg("id", default=0))
         if absorber is None:
             return None
         flash(f"“{company.name}” was merged into “{absorber.name}”: {FOLLOW_MERGES[name]}.",
@@ -85,14 +86,14 @@ class CardViewMixin:
         """Moved to the sales history page; old links and bookmarks land there."""
         kind = {"quotes": "quote", "orders": "order", "invoices": "invoice"}.get(
             request.args.get("kind", ""))
-        args = {"company_id": request.args.get("id", type=int)}
+        args = {"company_id": int_arg("id")}
         if kind:
-            args.update(kind=kind, **{f"{kind}_page": request.args.get("page", type=int)})
+            args.update(kind=kind, **{f"{kind}_page": page_arg("page") or None})
         return redirect(url_for("sales_history.index", **args), code=301)
 
     @expose("/card/photo/")
     def card_photo_view(self):
-        contact = db.session.get(Contact, request.args.get("contact", 0, type=int))
+        contact = db.session.get(Contact, int_arg("contact", default=0))
         if contact is None or not contact.photo:
             abort(404)
         return send_from_directory(upload_root(), contact.photo, mimetype="image/jpeg",
@@ -100,7 +101,7 @@ class CardViewMixin:
 
     @expose("/card/document/download/")
     def card_document_download_view(self):
-        document = db.session.get(Document, request.args.get("doc", 0, type=int))
+        document = db.session.get(Document, int_arg("doc", default=0))
         if document is None:
             abort(404)
         return send_from_directory(upload_root(), document.file, as_attachment=True,
@@ -237,7 +238,7 @@ class CardViewMixin:
             return refused
         raw = request.form.get("account_manager_id", "")
         try:
-            set_account_manager(company, int(raw) if raw.isdigit() else None)
+            set_account_manager(company, (parse_int(raw) or 0) if raw else None)
         except Refusal as exc:
             self._fail(exc)
         else:
@@ -272,7 +273,7 @@ class CardViewMixin:
     # --- helpers ----------------------------------------------------------------------------
 
     def _company(self):
-        company_id = request.args.get("id", type=int)
+        company_id = int_arg("id")
         company, absorber = live_company(company_id) if company_id else (None, None)
         if company is None:
             abort(404)
@@ -293,7 +294,7 @@ class CardViewMixin:
         when the argument is absent, for a new row."""
         if not request.args.get(arg):
             return None
-        row = db.session.get(model, request.args.get(arg, 0, type=int))
+        row = db.session.get(model, int_arg(arg, default=0))
         if row is None or row.company_id != company.id:
             abort(404)
         return row

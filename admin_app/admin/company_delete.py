@@ -9,6 +9,7 @@ from markupsafe import Markup
 from wtforms.validators import ValidationError
 
 from ..models import Company
+from .args import int_args
 from ..services.companies import deletion_blockers, deletion_consequences, describe_counts
 
 
@@ -60,7 +61,7 @@ class CompanyDeleteMixin:
     def delete_confirm(self):
         if not self.can_delete:
             abort(403)
-        ids = [i for i in request.values.getlist("id", type=int) if i]
+        ids = int_args("id", request.values)
         return_url = get_redirect_target() or self.get_url(".index_view")
         companies = self.get_query().filter(Company.id.in_(ids)).order_by(Company.name).all()
         if not companies:

@@ -15,6 +15,7 @@ from ..services.duplicate_cache import (
 )
 from ..services.duplicates import REASON_LABELS, find_duplicate_candidates, ignore_pair
 from ..services.merge import MergeError, merge_companies, preview, undo_merge
+from .args import MAX_PAGE, int_arg, int_args, parse_int, without_nul
 from .base import SecureBaseView
 from .links import company_url
 
@@ -28,13 +29,6 @@ def _require_admin() -> None:
         abort(403)
 
 
-def _int(values, name: str) -> int | None:
-    try:
-        return int(values.get(name, ""))
-    except (TypeError, ValueError):
-        return None
-
-
 def _user():
     return current_user._get_current_object()
 
@@ -45,11 +39,11 @@ class MergeViewMixin:
     @expose("/merge/", methods=("GET", "POST"))
     def merge_view(self):
         _require_admin()
-        kept = db.session.get(Company, _int(request.values, "id") or 0)
+        kept = db.session.get(Company, int_arg("id", request.values) or 0)
         if kept is None:
             flash("Choose the company to keep: that company was not found.", "error")
             return redirect(self.get_url(".index_view"))
-        absorb_id = _int(request.values, "absorb")
+        absorb_id = int_arg("absorb", request.values)
         absorbed = db.session.get(Company, absorb_id) if absorb_id else None
         if request.method == "POST":
             return self._merge(kept, absorbed)
@@ -91,14 +85,15 @@ class MergeViewMixin:
     @expose("/merge/search/")
     def merge_search_view(self):
         _require_admin()
-        kept_id, term = _int(request.args, "id"), request.args.get("q", "").strip()
+        kept_id = int_arg("id", request.args)
+        term = without_nul(request.args.get("q", "")).strip()
         if len(term) < 2:
             return jsonify(results=[])
         like = f"%{term.replace('%', '').replace('_', '')}%"
         matches = [Company.name.ilike(like), Company.email.ilike(like),
                    Company.legal_id.ilike(like), Company.phone.ilike(like)]
-        if term.isdigit():
-            matches.append(Company.id == int(term))
+        if parse_int(term) is not None:
+            matches.append(Company.id == parse_int(term))
         rows = db.session.scalars(
             select(Company).where(Company.merged_into_id.is_(None), Company.id != (kept_id or 0),
                                   or_(*matches)).order_by(Company.name, Company.id).limit(20))
@@ -112,7 +107,7 @@ class MergeViewMixin:
     def merge_undo_view(self):
         _require_admin()
         back = get_redirect_target("next") or url_for("merge.index_view")
-        merge = db.session.get(Merge, _int(request.form, "merge_id") or 0)
+        merge = db.session.get(Merge, int_arg("merge_id", request.form) or 0)
         if merge is None:
             flash("That merge was not found.", "error")
             return redirect(back)
@@ -193,7 +188,8 @@ class DuplicatesView(SecureBaseView):
     def index(self):
         min_score = _min_score(request.args)
         cached = cached_scan()
-        shown = cached.page(min_score, _int(request.args, "page") or 1, PAGE_SIZE, GROUPS_SHOWN)
+        page = int_arg("page", request.args, default=1, maximum=MAX_PAGE)
+        shown = cached.page(min_score, page, PAGE_SIZE, GROUPS_SHOWN)
         return self.render("admin/merge/duplicates.html", result=shown, pairs=shown.pairs,
                            page=shown.page, pages=shown.pages, min_score=min_score,
                            reason_labels=REASON_LABELS, scan=cached, score_choices=SCORE_CHOICES,
@@ -210,7 +206,7 @@ class DuplicatesView(SecureBaseView):
 
     @expose("/ignore/", methods=("POST",))
     def ignore(self):
-        first, second = _int(request.form, "low"), _int(request.form, "high")
+        first, second = int_arg("low", request.form), int_arg("high", request.form)
         companies = [db.session.get(Company, i or 0) for i in (first, second)]
         if None in companies or first == second:
             flash("That pair of companies was not found.", "error")
@@ -224,8 +220,8 @@ class DuplicatesView(SecureBaseView):
 
     @expose("/merge-group/", methods=("POST",))
     def merge_group(self):
-        kept = db.session.get(Company, _int(request.form, "kept") or 0)
-        ids = {i for i in (_int({"v": v}, "v") for v in request.form.getlist("member")) if i}
+        kept = db.session.get(Company, int_arg("kept", request.form) or 0)
+        ids = set(int_args("member", request.form))
         absorbed = [db.session.get(Company, i) for i in sorted(ids - {kept.id if kept else 0})]
         try:
             if kept is None or not absorbed or None in absorbed:

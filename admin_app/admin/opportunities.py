@@ -10,6 +10,7 @@ from wtforms.validators import NumberRange, Optional
 from ..extensions import db
 from ..models import Opportunity, PipelineStage, User
 from ..services.sales import SalesError
+from .args import int_arg
 from .base import AdminOnlyModelView, SecureBaseView, SecureModelView, company_from_args
 from .sales import COMPANY_AJAX, SalesErrorMixin
 from .sales_format import FORMATTERS
@@ -103,7 +104,7 @@ class PipelineBoardView(SecureBaseView):
 
     @expose("/")
     def index(self):
-        owner_id = request.args.get("owner_id", type=int)
+        owner_id = int_arg("owner_id")
         filters = [Opportunity.status == "open"]
         if owner_id:
             filters.append(Opportunity.owner_id == owner_id)

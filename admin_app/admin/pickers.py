@@ -1,0 +1,31 @@
+"""The loader behind every ajax picker (`form_ajax_refs`): typed text and offsets that the
+database can take."""
+from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader, create_ajax_loader
+from sqlalchemy import Integer, inspect
+
+from .args import MAX_PAGE, parse_int, without_nul
+
+MAX_LIMIT = 100
+
+
+class PickerLoader(QueryAjaxModelLoader):
+    """Flask-Admin's loader with the request's values checked."""
+
+    def get_list(self, term, offset=0, limit=10):
+        offset = min(max(offset or 0, 0), MAX_PAGE)
+        limit = min(max(limit or self.options.get("page_size", 10), 1), MAX_LIMIT)
+        return super().get_list(without_nul(term or ""), offset, limit)
+
+    def get_one(self, pk):
+        key = inspect(self.model).primary_key[0]
+        if isinstance(key.type, Integer):
+            pk = parse_int(pk)
+            if pk is None:
+                return None
+        return super().get_one(pk)
+
+
+def picker_loader(model, session, name: str, options: dict) -> PickerLoader:
+    """A PickerLoader for the relation `name` of `model`, as Flask-Admin builds its own."""
+    remote = create_ajax_loader(model, session, name, name, options).model
+    return PickerLoader(name, session, remote, **options)
