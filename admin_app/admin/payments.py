@@ -1,8 +1,10 @@
 """Payments recorded on issued invoices; paid_on of the invoice follows them."""
 from flask import flash
+from sqlalchemy.orm import joinedload
 from wtforms.validators import NumberRange
 
 from ..extensions import db
+from ..models import Invoice, Payment
 from ..services import payments as payment_service
 from .base import SecureModelView
 from .sales import SalesErrorMixin
@@ -25,6 +27,11 @@ class PaymentView(SalesErrorMixin, SecureModelView):
     form_ajax_refs = {"invoice": {"fields": ["number"], "page_size": 10,
                                   "filters": ["status = 'issued'"],
                                   "placeholder": "Search an issued invoice by number"}}
+
+    def get_query(self):
+        # The company column reads payment.invoice.company: load both with the page, not per row.
+        return super().get_query().options(
+            joinedload(Payment.invoice).joinedload(Invoice.company))
 
     def on_model_change(self, form, model, is_created):
         payment_service.check_payment(model)
