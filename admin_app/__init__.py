@@ -38,6 +38,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     from .auth import bp as auth_bp
     from .cli import register_cli
 
+    _register_session_rules()
     app.register_blueprint(auth_bp)
     init_admin(app)
     register_cli(app)
@@ -55,6 +56,13 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     return app
 
 
+def _register_session_rules() -> None:
+    """Rules checked at every flush of the app's session, once per process (db is shared)."""
+    from .services.companies import refuse_rows_on_merged_companies
+    if not event.contains(db.session, "before_flush", refuse_rows_on_merged_companies):
+        event.listen(db.session, "before_flush", refuse_rows_on_merged_companies)
+
+
 def _ensure_secret_key(app: Flask) -> None:
     if app.config.get("SECRET_KEY"):
         return
@@ -64,8 +72,11 @@ def _ensure_secret_key(app: Flask) -> None:
 
 
 def _select_locale() -> str | None:
-    """?lang= remembered in the session, else the browser's preference."""
-    from flask import current_app, session
+    """?lang= remembered in the session, else the browser's preference (outside a request, as in
+    the CLI or a service called from a script, the default)."""
+    from flask import current_app, has_request_context, session
+    if not has_request_context():
+        return None
     languages = current_app.config["LANGUAGES"]
     if request.args.get("lang") in languages:
         session["lang"] = request.args["lang"]

@@ -87,9 +87,6 @@ class OpportunityView(SalesErrorMixin, SecureModelView):
         return form
 
     def on_model_change(self, form, model, is_created):
-        if model.company is not None and model.company.is_tombstone:
-            raise SalesError(f"{model.company.name} was merged into another company: choose "
-                             "the kept one.")
         if model.probability is None and model.stage is not None:
             model.probability = model.stage.probability
         if model.status == "open":

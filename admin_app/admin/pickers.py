@@ -1,15 +1,23 @@
-"""The loader behind every ajax picker (`form_ajax_refs`): typed text and offsets that the
-database can take."""
+"""The loader behind every ajax picker (`form_ajax_refs`): typed text that the database can take,
+offsets it accepts, and no merged-away company on offer."""
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader, create_ajax_loader
 from sqlalchemy import Integer, inspect
 
+from ..models import Company
 from .args import MAX_PAGE, parse_int, without_nul
 
 MAX_LIMIT = 100
 
 
 class PickerLoader(QueryAjaxModelLoader):
-    """Flask-Admin's loader with the request's values checked."""
+    """Flask-Admin's loader with the request's values checked and tombstones left out."""
+
+    def get_query(self):
+        query = super().get_query()
+        if self.model is Company:
+            # A merged-away company lives on only as a redirect: rows go to the kept one.
+            query = query.filter(Company.merged_into_id.is_(None))
+        return query
 
     def get_list(self, term, offset=0, limit=10):
         offset = min(max(offset or 0, 0), MAX_PAGE)
