@@ -3,9 +3,10 @@
 PostgreSQL fails the whole statement on an id beyond its `integer`, a negative OFFSET or a NUL
 byte in text, where SQLite quietly finds nothing: such values are treated here as absent, so
 the page answers "not found" instead of a server error."""
-from flask import request
-from sqlalchemy import BigInteger, Integer, Numeric
+from flask import flash, request
+from sqlalchemy import BigInteger, Integer, Numeric, inspect
 
+from ..extensions import db
 from ..models.base import MAX_ID
 
 MAX_BIGINT = 2**63 - 1
@@ -74,3 +75,36 @@ def _numeric_limit(column_type) -> float | None:
     if isinstance(column_type, Numeric) and column_type.precision:
         return 10 ** (column_type.precision - (column_type.scale or 0)) - 1
     return None
+
+
+class CheckedArgsMixin:
+    """The same checks on what Flask-Admin itself reads: ids, pages, searches and filters."""
+
+    def get_one(self, id):
+        """The row with this id, or None (the page then says "not found") for an id that cannot
+        exist: "abc", or a number beyond the id column, which PostgreSQL would fail on."""
+        key = inspect(self.model).primary_key
+        if len(key) == 1 and isinstance(key[0].type, Integer):
+            number = parse_int(id)
+            return None if number is None else db.session.get(self.model, number)
+        return super().get_one(id)
+
+    def _get_list_extra_args(self):
+        args = super()._get_list_extra_args()
+        return args.clone(page=clamp_page(args.page), search=without_nul(args.search))
+
+    def _get_list_filter_args(self):
+        filters = super()._get_list_filter_args()
+        kept = []
+        for idx, name, value in filters or ():
+            if storable_filter_value(self._filters[idx], value):
+                kept.append((idx, name, value))
+            else:
+                flash(self.get_invalid_value_msg(value, self._filters[idx]), "error")
+        return kept if filters is not None else None
+
+    def get_invalid_value_msg(self, value, filter):
+        # The value is echoed in a flash message, which lives in the session cookie: keep it short.
+        shown = without_nul(value)
+        return super().get_invalid_value_msg(shown if len(shown) <= 40 else shown[:39] + "…",
+                                             filter)

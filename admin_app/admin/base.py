@@ -13,7 +13,7 @@ from flask_admin.contrib.sqla import ModelView, tools
 from flask_admin.model import typefmt
 from flask_login import current_user
 from markupsafe import Markup, escape
-from sqlalchemy import Integer, inspect as sa_inspect
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
 from wtforms.validators import ValidationError
 
@@ -21,11 +21,12 @@ from ..errors import Refusal
 from ..extensions import db
 from ..services import audit
 from ..services.html import sanitize_html
-from .args import clamp_page, int_arg, parse_int, storable_filter_value, without_nul
+from .args import CheckedArgsMixin, int_arg
 from .counting import capped_count_query
+from .export import SafeExportMixin
 from .formatting import (
     company_link_formatter, company_plain_formatter, html_detail_formatter,
-    html_export_formatter, html_list_formatter, neutralise_formula,
+    html_export_formatter, html_list_formatter,
 )
 from .pickers import picker_loader
 
@@ -86,7 +87,7 @@ def _datetime_text(_view, value: datetime, _name: str = "") -> str:
     return value.strftime("%Y-%m-%d %H:%M")
 
 
-class SecureModelView(SecureMixin, ModelView):
+class SecureModelView(SecureMixin, CheckedArgsMixin, SafeExportMixin, ModelView):
     """A ModelView with sane defaults for a back office; every model view inherits it."""
 
     column_type_formatters = {**typefmt.BASE_FORMATTERS, datetime: _datetime_text}
@@ -130,37 +131,7 @@ class SecureModelView(SecureMixin, ModelView):
         self.column_formatters_detail = {**detail, **own, **(self.column_formatters_detail or {})}
         self.column_formatters_export = {**own, **export, **(self.column_formatters_export or {})}
 
-    # --- reading the request -----------------------------------------------------------------
-    def get_one(self, id):
-        """The row with this id, or None (the page then says "not found") for an id that cannot
-        exist: "abc", or a number beyond the id column, which PostgreSQL would fail on."""
-        key = sa_inspect(self.model).primary_key
-        if len(key) == 1 and isinstance(key[0].type, Integer):
-            number = parse_int(id)
-            return None if number is None else db.session.get(self.model, number)
-        return super().get_one(id)
-
-    def _get_list_extra_args(self):
-        # A page the database can OFFSET by; a search without NUL bytes (PostgreSQL refuses them).
-        args = super()._get_list_extra_args()
-        return args.clone(page=clamp_page(args.page), search=without_nul(args.search))
-
-    def _get_list_filter_args(self):
-        filters = super()._get_list_filter_args()
-        kept = []
-        for idx, name, value in filters or ():
-            if storable_filter_value(self._filters[idx], value):
-                kept.append((idx, name, value))
-            else:
-                flash(self.get_invalid_value_msg(value, self._filters[idx]), "error")
-        return kept if filters is not None else None
-
-    def get_invalid_value_msg(self, value, filter):
-        # The value is echoed in a flash message, which lives in the session cookie: keep it short.
-        shown = without_nul(value)
-        return super().get_invalid_value_msg(shown if len(shown) <= 40 else shown[:39] + "…",
-                                             filter)
-
+    # --- ajax pickers ------------------------------------------------------------------------
     def _create_ajax_loader(self, name, options):
         return picker_loader(self.model, self.session, name, options)
 
@@ -186,19 +157,6 @@ class SecureModelView(SecureMixin, ModelView):
             kwargs["count"] = f"{self.count_cap:,}+"
             kwargs["count_capped"] = True
         return super().render(template, **kwargs)
-
-    def _export_data(self):
-        """The rows' cells, computed now: the CSV streams after the request's session has
-        closed, when reading a relation not loaded yet fails (DetachedInstanceError)."""
-        count, rows = super()._export_data()
-        names = [name for name, _label in self._export_columns]
-        return count, [ExportedRow({n: self.get_export_value(row, n) for n in names})
-                       for row in rows]
-
-    def get_export_value(self, model, name):
-        if isinstance(model, ExportedRow):
-            return model.cells[name]
-        return neutralise_formula(super().get_export_value(model, name))
 
     # --- saving --------------------------------------------------------------------------------
     def _on_model_change(self, form, model, is_created):
@@ -346,13 +304,6 @@ class SecureModelView(SecureMixin, ModelView):
         if self.audited:
             audit.record("delete", model, changes=audit.snapshot(model),
                          summary=f"Deleted {type(model).__name__} {model}")
-
-
-class ExportedRow:
-    """One exported row's cells, already spreadsheet-safe."""
-
-    def __init__(self, cells: dict):
-        self.cells = cells
 
 
 def _diff(before: dict, after: dict) -> dict:
