@@ -24,6 +24,7 @@ from ..services.html import sanitize_html
 from .args import CheckedArgsMixin, int_arg
 from .counting import capped_count_query
 from .export import SafeExportMixin
+from .form_limits import LengthConverter
 from .formatting import (
     company_link_formatter, company_plain_formatter, html_detail_formatter,
     html_export_formatter, html_list_formatter,
@@ -105,6 +106,8 @@ class SecureModelView(SecureMixin, CheckedArgsMixin, SafeExportMixin, ModelView)
     export_max_rows = 0
     named_filter_urls = True
     list_template = "admin/model/fast_list.html"
+    # Every String(n) input says its maximum and refuses more with a message.
+    model_form_converter = LengthConverter
     # Text columns holding user HTML: sanitised with nh3 on save and again on display.
     html_fields: tuple[str, ...] = ()
     # Counting stops after this many rows (None counts exactly); the pager then shows "10,000+".
