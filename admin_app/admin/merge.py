@@ -92,8 +92,8 @@ class MergeViewMixin:
         like = f"%{term.replace('%', '').replace('_', '')}%"
         matches = [Company.name.ilike(like), Company.email.ilike(like),
                    Company.legal_id.ilike(like), Company.phone.ilike(like)]
-        if parse_int(term) is not None:
-            matches.append(Company.id == parse_int(term))
+        if (number := parse_int(term)) is not None:
+            matches.append(Company.id == number)
         rows = db.session.scalars(
             select(Company).where(Company.merged_into_id.is_(None), Company.id != (kept_id or 0),
                                   or_(*matches)).order_by(Company.name, Company.id).limit(20))
