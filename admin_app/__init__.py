@@ -42,6 +42,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     init_admin(app)
     register_cli(app)
     formats.init_app(app)
+    _register_session_rules()
     _register_security_headers(app)
 
     @app.context_processor
@@ -54,6 +55,13 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
         return redirect(url_for("admin.index"))
 
     return app
+
+
+def _register_session_rules() -> None:
+    """Rules checked at every flush of the app's session, once per process (db is shared)."""
+    from .services.companies import refuse_rows_on_merged_companies
+    if not event.contains(db.session, "before_flush", refuse_rows_on_merged_companies):
+        event.listen(db.session, "before_flush", refuse_rows_on_merged_companies)
 
 
 def _ensure_secret_key(app: Flask) -> None:

@@ -22,11 +22,15 @@ from ..ids import parse_id
 from ..services import audit
 from ..unit_of_work import UnitOfWork, unit_of_work, user_message
 from ..services.html import sanitize_html
+from .args import CheckedArgsMixin, int_arg
 from .counting import capped_count_query
+from .export import SafeExportMixin
+from .form_limits import LengthConverter
 from .formatting import (
     company_link_formatter, company_plain_formatter, html_detail_formatter,
-    html_export_formatter, html_list_formatter, neutralise_formula,
+    html_export_formatter, html_list_formatter,
 )
+from .pickers import picker_loader
 
 class SecureMixin:
     """Login on every page; `admin_only` views refuse non-admins with 403 (not just a hidden menu)."""
@@ -55,7 +59,7 @@ class SecureIndexView(SecureMixin, AdminIndexView):
 def company_from_args():
     """The live company named by ?company_id= (links from a card pass it), else None."""
     from ..models import Company
-    company = db.session.get(Company, request.args.get("company_id", type=int) or 0)
+    company = db.session.get(Company, int_arg("company_id", default=0))
     return company if company is not None and not company.is_tombstone else None
 
 
@@ -64,7 +68,7 @@ def _datetime_text(_view, value: datetime, _name: str = "") -> str:
     return value.strftime("%Y-%m-%d %H:%M")
 
 
-class SecureModelView(SecureMixin, ModelView):
+class SecureModelView(SecureMixin, CheckedArgsMixin, SafeExportMixin, ModelView):
     """A ModelView with sane defaults for a back office; every model view inherits it."""
 
     column_type_formatters = {**typefmt.BASE_FORMATTERS, datetime: _datetime_text}
@@ -82,6 +86,8 @@ class SecureModelView(SecureMixin, ModelView):
     export_max_rows = 0
     named_filter_urls = True
     list_template = "admin/model/fast_list.html"
+    # Every String(n) input says its maximum and refuses more with a message.
+    model_form_converter = LengthConverter
     # Text columns holding user HTML: sanitised with nh3 on save and again on display.
     html_fields: tuple[str, ...] = ()
     # Counting stops after this many rows (None counts exactly); the pager then shows "10,000+".
@@ -108,6 +114,10 @@ class SecureModelView(SecureMixin, ModelView):
         self.column_formatters_detail = {**detail, **own, **(self.column_formatters_detail or {})}
         self.column_formatters_export = {**own, **export, **(self.column_formatters_export or {})}
 
+    # --- ajax pickers ------------------------------------------------------------------------
+    def _create_ajax_loader(self, name, options):
+        return picker_loader(self.model, self.session, name, options)
+
     # --- lists -------------------------------------------------------------------------------
     def search_placeholder(self):
         """Readable names of the searched columns ("Number, Company"), not attribute paths."""
@@ -130,9 +140,6 @@ class SecureModelView(SecureMixin, ModelView):
             kwargs["count"] = f"{self.count_cap:,}+"
             kwargs["count_capped"] = True
         return super().render(template, **kwargs)
-
-    def get_export_value(self, model, name):
-        return neutralise_formula(super().get_export_value(model, name))
 
     # --- saving --------------------------------------------------------------------------------
     def _on_model_change(self, form, model, is_created):

@@ -7,7 +7,9 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
 
+from ..models import Address, Contact, Document, Exchange
 from ..models.exchanges import EXCHANGE_KINDS
+from .form_limits import bounded
 
 KIND_LABELS = {"call": "Phone call", "meeting": "Meeting", "email": "Email", "note": "Note"}
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
@@ -18,15 +20,17 @@ def _strip(value):
 
 
 class AddressForm(FlaskForm):
-    label = StringField("Label", [Optional(), Length(max=100)], filters=[_strip],
-                        description="For example Head office, Warehouse, Billing.")
-    contact_name = StringField("Contact name", [Optional(), Length(max=150)], filters=[_strip])
-    line1 = StringField("Address", [DataRequired("The address line is required."),
-                                    Length(max=200)], filters=[_strip])
-    line2 = StringField("Address (line 2)", [Optional(), Length(max=200)], filters=[_strip])
-    postal_code = StringField("Postal code", [Optional(), Length(max=20)], filters=[_strip])
-    city = StringField("City", [Optional(), Length(max=100)], filters=[_strip])
-    country = StringField("Country", [Optional(), Length(max=100)], filters=[_strip])
+    label = StringField("Label", filters=[_strip], **bounded(
+        Address.label, Optional(), description="For example Head office, Warehouse, Billing."))
+    contact_name = StringField("Contact name", filters=[_strip],
+                               **bounded(Address.contact_name, Optional()))
+    line1 = StringField("Address", filters=[_strip], **bounded(
+        Address.line1, DataRequired("The address line is required.")))
+    line2 = StringField("Address (line 2)", filters=[_strip], **bounded(Address.line2, Optional()))
+    postal_code = StringField("Postal code", filters=[_strip],
+                              **bounded(Address.postal_code, Optional()))
+    city = StringField("City", filters=[_strip], **bounded(Address.city, Optional()))
+    country = StringField("Country", filters=[_strip], **bounded(Address.country, Optional()))
     is_main = BooleanField("Main address (shown under the company name)")
     is_billing_default = BooleanField("Default for invoices")
     is_delivery_default = BooleanField("Default for deliveries")
@@ -34,13 +38,14 @@ class AddressForm(FlaskForm):
 
 
 class ContactForm(FlaskForm):
-    first_name = StringField("First name", [Optional(), Length(max=100)], filters=[_strip])
-    last_name = StringField("Last name", [DataRequired("The last name is required."),
-                                          Length(max=100)], filters=[_strip])
-    email = StringField("Email", [Optional(), Email("This is not a valid email address."),
-                                  Length(max=254)], filters=[_strip])
-    job_title = StringField("Job title", [Optional(), Length(max=120)], filters=[_strip])
-    phone = StringField("Phone", [Optional(), Length(max=40)], filters=[_strip])
+    first_name = StringField("First name", filters=[_strip],
+                             **bounded(Contact.first_name, Optional()))
+    last_name = StringField("Last name", filters=[_strip], **bounded(
+        Contact.last_name, DataRequired("The last name is required.")))
+    email = StringField("Email", filters=[_strip], **bounded(
+        Contact.email, Optional(), Email("This is not a valid email address.")))
+    job_title = StringField("Job title", filters=[_strip], **bounded(Contact.job_title, Optional()))
+    phone = StringField("Phone", filters=[_strip], **bounded(Contact.phone, Optional()))
     photo = FileField("Photo", description="JPEG, PNG, GIF or WebP, up to 2 MB; it is resized.")
     remove_photo = BooleanField("Remove the current photo")
     is_billing_contact = BooleanField("Billing contact (priority recipient of invoices)")
@@ -53,19 +58,19 @@ class ExchangeForm(FlaskForm):
     contact_id = SelectField("Contact", coerce=str, validate_choice=False)
     occurred_at = DateTimeLocalField("Date", [InputRequired("The date is required.")],
                                      format=DATETIME_FORMATS)
-    title = StringField("Title", [DataRequired("The title is required."), Length(max=200)],
-                        filters=[_strip])
+    title = StringField("Title", filters=[_strip],
+                        **bounded(Exchange.title, DataRequired("The title is required.")))
     body = TextAreaField("Description", [Optional(), Length(max=20000)], filters=[_strip],
                          render_kw={"rows": 6})
     callback_at = DateTimeLocalField("Call-back date", [Optional()], format=DATETIME_FORMATS,
                                      description="Puts a reminder in your dashboard.")
     ends_at = DateTimeLocalField("Meeting ends", [Optional()], format=DATETIME_FORMATS)
-    location = StringField("Location", [Optional(), Length(max=200)], filters=[_strip])
+    location = StringField("Location", filters=[_strip], **bounded(Exchange.location, Optional()))
 
 
 class DocumentForm(FlaskForm):
-    title = StringField("Title", [Optional(), Length(max=200)], filters=[_strip],
-                        description="Leave empty to use the file name.")
+    title = StringField("Title", filters=[_strip], **bounded(
+        Document.title, Optional(), description="Leave empty to use the file name."))
     file = FileField("File", description="Up to 8 MB. Stored privately: only logged-in staff "
                                          "can download it.")
 

@@ -14,7 +14,7 @@ from . import validators as v
 from .base import SecureModelView
 from ..services.card import comment_templates
 from .company_delete import CompanyDeleteMixin
-from .company_pages import follow_merge_message, live_company_or_redirect
+from .company_pages import company_or_none, follow_merge_message, live_company_or_redirect
 from .custom_fields import CustomFieldsMixin
 from .duplicates import DuplicateWarningMixin
 from .formatting import LazyOptions
@@ -145,6 +145,9 @@ class CompanyView(DuplicateWarningMixin, CompanyDeleteMixin, CustomFieldsMixin, 
         refused = super()._handle_view(name, **kwargs)
         if refused is not None or name not in ("edit_view", "details_view"):
             return refused
+        company = company_or_none()
+        if company is None or not company.is_tombstone:
+            return None  # the list says "does not exist" for an unknown id
         page = "edit" if name == "edit_view" else "details"
         return live_company_or_redirect(f"company.{name}", follow_merge_message(page))[1]
 

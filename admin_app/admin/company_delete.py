@@ -11,6 +11,7 @@ from ..models import Company
 from ..services.companies import (
     delete_company, deletion_blockers, deletion_consequences, deletion_refusal, describe_counts,
 )
+from .args import int_args
 
 
 class CompanyDeleteMixin:
@@ -42,7 +43,7 @@ class CompanyDeleteMixin:
     def delete_confirm(self):
         if not self.can_delete:
             abort(403)
-        ids = [i for i in request.values.getlist("id", type=int) if i]
+        ids = int_args("id", request.values)
         return_url = get_redirect_target() or self.get_url(".index_view")
         companies = self.get_query().filter(Company.id.in_(ids)).order_by(Company.name).all()
         if not companies:

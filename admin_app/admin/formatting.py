@@ -1,5 +1,7 @@
 """Column formatters shared by every list: company links, user HTML, spreadsheet-safe export."""
 import re
+from datetime import date, time
+from decimal import Decimal
 from typing import Any
 
 from markupsafe import Markup
@@ -7,6 +9,8 @@ from markupsafe import Markup
 from ..services.html import sanitize_html
 from .links import company_link
 
+# Values written as they are: numbers, dates, booleans and empty cells are never formulas.
+PLAIN_VALUES = (bool, int, float, Decimal, date, time, type(None))
 # A spreadsheet evaluates a cell that starts with one of these as a formula (CSV injection).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
@@ -14,10 +18,15 @@ EXCERPT_LENGTH = 80
 
 
 def neutralise_formula(value: Any) -> Any:
-    """Prefix a text cell that a spreadsheet would run as a formula with a quote."""
+    """The cell as a spreadsheet may read it: text that would run as a formula gets a quote in
+    front, whatever produced it (a related row, a formatter's Markup, a plain string)."""
     if isinstance(value, Markup):
         value = value.striptags()
-    if not isinstance(value, str) or not value.startswith(FORMULA_TRIGGERS):
+    if isinstance(value, PLAIN_VALUES):
+        return value
+    # Anything else (a related Contact, User, Company…) is written as its text: check that text.
+    value = value if isinstance(value, str) else str(value)
+    if not value.startswith(FORMULA_TRIGGERS):
         return value
     if _PLAIN_NUMBER.match(value):
         return value  # "-12.50" is a number, not a formula

@@ -9,6 +9,7 @@ from .. import clock
 from ..extensions import db
 from ..models import Opportunity, PipelineStage, User
 from ..services.opportunities import delete_stage, save_opportunity
+from .args import int_arg
 from .base import AdminOnlyModelView, SecureBaseView, SecureModelView, company_from_args
 from .sales import COMPANY_AJAX
 from .sales_format import EXPORT_FORMATTERS, FORMATTERS
@@ -90,7 +91,7 @@ class PipelineBoardView(SecureBaseView):
 
     @expose("/")
     def index(self):
-        owner_id = request.args.get("owner_id", type=int)
+        owner_id = int_arg("owner_id")
         filters = [Opportunity.status == "open"]
         if owner_id:
             filters.append(Opportunity.owner_id == owner_id)

@@ -1,6 +1,8 @@
 """Payments recorded on issued invoices; paid_on of the invoice follows them."""
+from sqlalchemy.orm import joinedload
 from wtforms.validators import NumberRange
 
+from ..models import Invoice, Payment
 from ..services import payments as payment_service
 from .base import SecureModelView
 from .sales_format import EXPORT_FORMATTERS, FORMATTERS, related_formatter
@@ -22,6 +24,11 @@ class PaymentView(SecureModelView):
     form_ajax_refs = {"invoice": {"fields": ["number"], "page_size": 10,
                                   "filters": ["status = 'issued'"],
                                   "placeholder": "Search an issued invoice by number"}}
+
+    def get_query(self):
+        # The company column reads payment.invoice.company: load both with the page, not per row.
+        return super().get_query().options(
+            joinedload(Payment.invoice).joinedload(Invoice.company))
 
     def on_model_change(self, form, model, is_created):
         payment_service.save_payment(model)

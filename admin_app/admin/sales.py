@@ -23,6 +23,7 @@ from ..services import sales as lifecycle
 from ..services.payments import record_payment
 from ..services.sales import SalesError
 from ..services.settings import get_setting
+from .args import int_arg
 from .base import SecureModelView, company_from_args
 from .sales_format import (
     EXPORT_FORMATTERS, FORMATTERS, balance_export_formatter, balance_formatter, document_link,
@@ -114,7 +115,7 @@ class SalesDocumentView(SecureModelView):
     @expose("/transition/", methods=("POST",))
     def transition_view(self):
         """Move a document to its next status (send, accept, issue, cancel, close...)."""
-        document = lifecycle.lock(self.model, request.form.get("id", type=int))
+        document = lifecycle.lock(self.model, int_arg("id", request.form, default=0))
         action = request.form.get("action", "")
         if document is None:
             flash("That document does not exist any more.", "error")
@@ -218,7 +219,7 @@ class OrderView(SalesDocumentView):
     @expose("/invoice/", methods=("POST",))
     def invoice_view(self):
         """Invoice an order: the whole rest, or a percentage of its total."""
-        order = lifecycle.lock(Order, request.form.get("id", type=int))
+        order = lifecycle.lock(Order, int_arg("id", request.form, default=0))
         if order is None:
             flash("That order does not exist any more.", "error")
             return redirect(self.get_url(".index_view"))
@@ -282,7 +283,7 @@ class InvoiceView(PdfMixin, SalesDocumentView):
     @expose("/pay/", methods=("POST",))
     def pay_view(self):
         """Record a payment from the invoice page."""
-        invoice = lifecycle.lock(Invoice, request.form.get("id", type=int))
+        invoice = lifecycle.lock(Invoice, int_arg("id", request.form, default=0))
         if invoice is None:
             flash("That invoice does not exist any more.", "error")
             return redirect(self.get_url(".index_view"))

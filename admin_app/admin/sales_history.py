@@ -4,6 +4,7 @@ from flask_admin import expose
 
 from ..services.companies import live_company
 from ..services.sales_history import KINDS, history_page
+from .args import int_arg, page_arg
 from .base import SecureBaseView
 from .links import company_url
 from .sales_format import badge
@@ -20,7 +21,7 @@ class SalesHistoryView(SecureBaseView):
 
     @expose("/")
     def index(self):
-        company, absorber = live_company(request.args.get("company_id", type=int) or 0)
+        company, absorber = live_company(int_arg("company_id", default=0))
         if company is None:
             abort(404)
         if absorber is not None:
@@ -31,7 +32,7 @@ class SalesHistoryView(SecureBaseView):
         pending_only = request.args.get("pending") == "1"
         shown = request.args.get("kind") if request.args.get("kind") in KINDS else None
         sections = [history_page(company.id, kind, pending_only,
-                                 request.args.get(f"{kind}_page", type=int) or 0, PER_PAGE)
+                                 page_arg(f"{kind}_page"), PER_PAGE)
                     for kind in KINDS]
         return self.render("admin/sales/history.html", company=company, sections=sections,
                            shown=shown, pending_only=pending_only, titles=TITLES,

@@ -6,6 +6,8 @@ from sqlalchemy import DateTime, Index, Numeric
 from sqlalchemy.orm import Mapped, mapped_column
 
 MONEY = Numeric(12, 2, asdecimal=True)
+# The largest id an id column can hold (PostgreSQL `integer`).
+MAX_ID = 2**31 - 1
 ZERO = Decimal("0.00")
 
 

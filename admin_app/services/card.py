@@ -12,6 +12,7 @@ from ..models import (
     Address, CommentTemplate, Company, Contact, CustomFieldDefinition,
     Document, Exchange, Merge, Opportunity, User,
 )
+from ..models.base import MAX_ID
 from ..models.exchanges import EXCHANGE_KINDS
 from .card_money import Kpis, chart_bars, company_kpis, monthly_revenue
 from .custom_fields import values_of
@@ -116,9 +117,10 @@ def decode_cursor(cursor: str | None) -> tuple[datetime, int] | None:
         return None
     when, _, ident = cursor.rpartition("_")
     try:
-        return datetime.fromisoformat(when), int(ident)
+        after = datetime.fromisoformat(when), int(ident)
     except ValueError:
         return None
+    return after if 0 < after[1] <= MAX_ID else None
 
 
 def timeline(company_id: int, kind: str | None = None, cursor: str | None = None,

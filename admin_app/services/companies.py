@@ -1,8 +1,12 @@
 """Company rules the admin forms rely on: what blocks a delete, what goes with it, default
-comments, and where a merged-away company now lives."""
+comments, where a merged-away company now lives, and that nothing is attached to it."""
+from functools import cache
+
 from flask_babel import gettext as _
 from markupsafe import Markup
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, inspect, or_, select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.interfaces import MANYTOONE
 
 from ..errors import Refusal
 from ..extensions import db
@@ -10,6 +14,7 @@ from ..models import (
     Address, CommentTemplate, Company, Contact, CustomFieldValue, Document,
     Exchange, Invoice, Merge, Opportunity, Order, Quote,
 )
+from .merge import company_foreign_keys
 
 # Rows that keep the books: a company holding any of them is merged, never deleted.
 BLOCKING = (("quotes", Quote), ("orders", Order), ("invoices", Invoice))
@@ -108,3 +113,54 @@ def live_company(company_id: int) -> tuple[Company | None, Company | None]:
         seen.add(target.merged_into_id)
         target = db.session.get(Company, target.merged_into_id)
     return company, target
+
+
+def refuse_rows_on_merged_companies(session: Session, _context=None, _instances=None) -> None:
+    """Before every flush: a row (contact, address, exchange, quote, invoice, document…) may not
+    be attached to a merged-away company, whichever form, action or script attaches it.
+
+    The merge and its undo move rows with UPDATE statements, which do not pass here."""
+    with session.no_autoflush:
+        for row in [*session.new, *session.dirty]:
+            for company in _newly_attached_companies(session, row):
+                if company.merged_into_id is not None:
+                    raise Refusal(merged_company_message(company))
+
+
+def merged_company_message(company: Company) -> str:
+    _company, kept = live_company(company.id)
+    return _("“%(name)s” was merged into “%(kept)s”: attach records to “%(kept)s” instead.",
+             name=company.name, kept=kept.name if kept else "?")
+
+
+def _newly_attached_companies(session: Session, row):
+    """The companies a new row points to, or that a changed row now points to."""
+    links = _company_links(type(row))
+    if not links:
+        return
+    state = inspect(row)
+    for column_key, relation_key in links:
+        relation_changed = relation_key and state.attrs[relation_key].history.has_changes()
+        if relation_changed:
+            company = state.dict.get(relation_key)
+        elif state.pending or state.attrs[column_key].history.has_changes():
+            company_id = state.dict.get(column_key)
+            company = session.get(Company, company_id) if company_id else None
+        else:
+            continue
+        if company is not None:
+            yield company
+
+
+@cache
+def _company_links(model) -> tuple[tuple[str, str | None], ...]:
+    """(column attribute, many-to-one relation or None) of each foreign key a row of `model`
+    uses to belong to a company (merge bookkeeping excluded: it names tombstones on purpose)."""
+    mapper = inspect(model)
+    owned = {column for table, column in company_foreign_keys() if table in mapper.tables}
+    links = []
+    for column in owned:
+        relation = next((r.key for r in mapper.relationships
+                         if r.direction is MANYTOONE and column in r.local_columns), None)
+        links.append((mapper.get_property_by_column(column).key, relation))
+    return tuple(links)

@@ -31,8 +31,9 @@ NOT_MOVED: dict[str, str] = {
     "duplicate_ignores.company_low_id": "an ignored pair is about these two companies",
     "duplicate_ignores.company_high_id": "an ignored pair is about these two companies",
 }
-# Partial unique indexes (one default per company) resolved by clearing flags on moved rows.
-FLAG_HANDLED_TABLES = {"addresses": ADDRESS_FLAGS}
+# Flags a company has at most once (address defaults: partial unique indexes; the billing
+# contact: services/contacts.py): moved rows lose those the kept company already has.
+FLAG_HANDLED_TABLES = {"addresses": ADDRESS_FLAGS, "contacts": ("is_billing_contact",)}
 CUSTOM_VALUES = "custom_field_values.company_id"
 UNDO_CHUNK = 5000
 
@@ -342,7 +343,11 @@ def preview(kept: Company, absorbed: Company) -> dict:
     cleared = [f.removeprefix("is_").replace("_", " ") for f in ADDRESS_FLAGS
                if any(r.company_id == kept.id and getattr(r, f) for r in flag_rows)
                and any(r.company_id == absorbed.id and getattr(r, f) for r in flag_rows)]
+    contacts = db.metadata.tables["contacts"]
+    billing = set(db.session.scalars(select(contacts.c.company_id).where(
+        contacts.c.company_id.in_((kept.id, absorbed.id)), contacts.c.is_billing_contact == true())))
     status = "client" if "client" in (kept.status, absorbed.status) else "lead"
     return {"fields": fields, "custom": list(custom.values()), "linked": linked,
             "moving": sum(row["absorbed"] for row in linked), "cleared_flags": cleared,
+            "billing_contact_cleared": billing == {kept.id, absorbed.id},
             "status": status, "comments": merged_comments(kept, absorbed)}

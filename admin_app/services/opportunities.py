@@ -11,11 +11,8 @@ from .sales import SalesError
 
 
 def save_opportunity(opportunity: Opportunity, today: date | None = None) -> None:
-    """An opportunity on a live company; its probability defaults to its stage's, and it
-    carries the date it was won or lost (none while open)."""
-    if opportunity.company is not None and opportunity.company.is_tombstone:
-        raise SalesError(_("%(name)s was merged into another company: choose the kept one.",
-                           name=opportunity.company.name))
+    """Its probability defaults to its stage's, and it carries the date it was won or lost
+    (none while open). A merged-away company is refused for every row (services.companies)."""
     if opportunity.probability is None and opportunity.stage is not None:
         opportunity.probability = opportunity.stage.probability
     if opportunity.status == "open":
