@@ -69,7 +69,7 @@ def test_address_without_a_street_is_refused_and_nothing_changes(admin_client, m
     response = admin_client.post(f"/admin/company/card/address/?id={company.id}",
                                  data={**ADDRESS, "line1": ""})
     assert response.status_code == 200
-    assert "The address line is required." in response.get_data(as_text=True)
+    assert "Enter the street address." in response.get_data(as_text=True)
     assert _addresses(company.id) == []
 
 
@@ -145,7 +145,7 @@ def test_exchange_with_bad_input_is_refused_and_nothing_is_recorded(admin_client
     cases = [
         ({**base, "contact_id": str(stranger.id)}, "must be one of this company&#39;s contacts"),
         ({**base, "callback_at": "2026-03-01T10:00"}, "call-back date must be after"),
-        ({**base, "title": ""}, "The title is required."),
+        ({**base, "title": ""}, "Enter the title."),
         ({**base, "occurred_at": "yesterday"}, "Not a valid datetime value"),
         ({**base, "kind": "fax"}, "Not a valid choice"),
         ({**base, "kind": "meeting", "ends_at": "2026-03-02T09:00"}, "cannot end before"),

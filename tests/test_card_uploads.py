@@ -79,7 +79,7 @@ def test_contact_needs_a_last_name_and_a_valid_email(admin_client, make_company)
     response = admin_client.post(f"/admin/company/card/contact/?id={company.id}",
                                  data=_contact_form(last_name="", email="not-an-email"))
     html = response.get_data(as_text=True)
-    assert "The last name is required." in html and "not a valid email address" in html
+    assert "Enter the last name." in html and "Enter a valid email address" in html
     assert db.session.query(Contact).count() == 0
 
 

@@ -5,10 +5,11 @@ from wtforms import (
     BooleanField, DateTimeLocalField, SelectField, StringField, TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
+from wtforms.validators import InputRequired, Length, Optional
 
 from ..models import Address, Contact, Document, Exchange
 from ..models.exchanges import EXCHANGE_KINDS
+from . import validators as v
 from .form_limits import bounded
 
 KIND_LABELS = {"call": "Phone call", "meeting": "Meeting", "email": "Email", "note": "Note"}
@@ -25,7 +26,7 @@ class AddressForm(FlaskForm):
     contact_name = StringField("Contact name", filters=[_strip],
                                **bounded(Address.contact_name, Optional()))
     line1 = StringField("Address", filters=[_strip], **bounded(
-        Address.line1, DataRequired("The address line is required.")))
+        Address.line1, v.required("street address")))
     line2 = StringField("Address (line 2)", filters=[_strip], **bounded(Address.line2, Optional()))
     postal_code = StringField("Postal code", filters=[_strip],
                               **bounded(Address.postal_code, Optional()))
@@ -40,12 +41,12 @@ class AddressForm(FlaskForm):
 class ContactForm(FlaskForm):
     first_name = StringField("First name", filters=[_strip],
                              **bounded(Contact.first_name, Optional()))
+    # The same validators as the Contacts list's form (admin/crm.py), so both say the same.
     last_name = StringField("Last name", filters=[_strip], **bounded(
-        Contact.last_name, DataRequired("The last name is required.")))
-    email = StringField("Email", filters=[_strip], **bounded(
-        Contact.email, Optional(), Email("This is not a valid email address.")))
+        Contact.last_name, v.required("last name")))
+    email = StringField("Email", filters=[_strip], **bounded(Contact.email, *v.email()))
     job_title = StringField("Job title", filters=[_strip], **bounded(Contact.job_title, Optional()))
-    phone = StringField("Phone", filters=[_strip], **bounded(Contact.phone, Optional()))
+    phone = StringField("Phone", filters=[_strip], **bounded(Contact.phone, *v.phone()))
     photo = FileField("Photo", description="JPEG, PNG, GIF or WebP, up to 2 MB; it is resized.")
     remove_photo = BooleanField("Remove the current photo")
     is_billing_contact = BooleanField("Billing contact (priority recipient of invoices)")
@@ -59,7 +60,7 @@ class ExchangeForm(FlaskForm):
     occurred_at = DateTimeLocalField("Date", [InputRequired("The date is required.")],
                                      format=DATETIME_FORMATS)
     title = StringField("Title", filters=[_strip],
-                        **bounded(Exchange.title, DataRequired("The title is required.")))
+                        **bounded(Exchange.title, v.required("title")))
     body = TextAreaField("Description", [Optional(), Length(max=20000)], filters=[_strip],
                          render_kw={"rows": 6})
     callback_at = DateTimeLocalField("Call-back date", [Optional()], format=DATETIME_FORMATS,

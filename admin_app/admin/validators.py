@@ -1,31 +1,54 @@
 """Form validators with messages a back-office user understands."""
-from wtforms.validators import URL, DataRequired, Email, Length, Optional, Regexp, ValidationError
+from flask_babel import lazy_gettext as _l
+from wtforms.validators import (
+    URL, DataRequired, Email, Length, Optional, Regexp, StopValidation, ValidationError,
+)
 
-PHONE_MESSAGE = "Enter a phone number with digits, spaces and + ( ) - . / only, e.g. +34 912 345 678."
+PHONE_MESSAGE = _l("Enter a phone number with digits, spaces and + ( ) - . / only, e.g. "
+                   "+34 912 345 678.")
+
+
+class InUserLanguage:
+    """A validator whose message is translated when the form is checked, not when the view
+    class is built, and reaches the form as text (Flask-Admin joins messages as str)."""
+
+    def __init__(self, validator):
+        self.validator = validator
+        self.field_flags = getattr(validator, "field_flags", {})
+
+    def __call__(self, form, field):
+        try:
+            self.validator(form, field)
+        except StopValidation as stop:
+            raise StopValidation(str(stop.args[0]) if stop.args and stop.args[0] else "") \
+                from None
+        except ValidationError as error:
+            raise ValidationError(str(error.args[0])) from None
 
 
 def required(what: str):
-    return DataRequired(message=f"Enter the {what}.")
+    # `what` is a field name from the code; the sentence around it is translated.
+    return InUserLanguage(DataRequired(message=_l("Enter the %(what)s.", what=what)))
 
 
 def email(required_: bool = False) -> list:
-    first = DataRequired(message="Enter an email address.") if required_ else Optional()
-    return [first, Email(message="Enter a valid email address, like name@example.com."),
-            Length(max=254)]
+    first = InUserLanguage(DataRequired(message=_l("Enter an email address."))) if required_ \
+        else Optional()
+    return [first, InUserLanguage(Email(message=_l(
+        "Enter a valid email address, like name@example.com."))), Length(max=254)]
 
 
 def phone() -> list:
-    return [Optional(), Regexp(r"^[0-9+().\-\s/]{4,40}$", message=PHONE_MESSAGE)]
+    return [Optional(), InUserLanguage(Regexp(r"^[0-9+().\-\s/]{4,40}$", message=PHONE_MESSAGE))]
 
 
 def website() -> list:
-    return [Optional(), URL(require_tld=False,
-                            message="Enter a full web address, starting with https://"),
-            Length(max=255)]
+    return [Optional(), InUserLanguage(URL(require_tld=False, message=_l(
+        "Enter a full web address, starting with https://"))), Length(max=255)]
 
 
-def not_negative(message: str = "Enter an amount of 0 or more."):
+def not_negative(message=_l("Enter an amount of 0 or more.")):
     def check(_form, field):
         if field.data is not None and field.data < 0:
-            raise ValidationError(message)
+            raise ValidationError(str(message))
     return check
