@@ -8,6 +8,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
 
 from ..models.exchanges import EXCHANGE_KINDS
+from ..services.card_edit import human_size
+from ..services.settings import upload_limit_bytes
 
 KIND_LABELS = {"call": "Phone call", "meeting": "Meeting", "email": "Email", "note": "Note"}
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
@@ -66,8 +68,13 @@ class ExchangeForm(FlaskForm):
 class DocumentForm(FlaskForm):
     title = StringField("Title", [Optional(), Length(max=200)], filters=[_strip],
                         description="Leave empty to use the file name.")
-    file = FileField("File", description="Up to 8 MB. Stored privately: only logged-in staff "
-                                         "can download it.")
+    file = FileField("File")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The limit is a setting (Settings > Documents), so the text is written per request.
+        self.file.description = (f"Up to {human_size(upload_limit_bytes())}. Stored privately: "
+                                 "only logged-in staff can download it.")
 
 
 class CommentsForm(FlaskForm):
