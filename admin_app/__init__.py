@@ -68,7 +68,9 @@ def _ensure_secret_key(app: Flask) -> None:
 
 def _select_locale() -> str | None:
     """?lang= remembered in the session, else the browser's preference."""
-    from flask import current_app, session
+    from flask import current_app, has_request_context, session
+    if not has_request_context():  # a CLI command or a test: the default locale
+        return None
     languages = current_app.config["LANGUAGES"]
     if request.args.get("lang") in languages:
         session["lang"] = request.args["lang"]
