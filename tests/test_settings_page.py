@@ -24,9 +24,13 @@ def _audits() -> list[AuditLog]:
                               .order_by(AuditLog.id)).all()
 
 
-def _png(size=(300, 100), color=(10, 120, 200), **save) -> bytes:
+def _png(size=(300, 100), color=(10, 120, 200)) -> bytes:
+    """A PNG of one colour; color=None gives a fully transparent one."""
     buffer = io.BytesIO()
-    Image.new("RGB", size, color).save(buffer, "PNG", **save)
+    if color is None:
+        Image.new("RGBA", size, (0, 0, 0, 0)).save(buffer, "PNG")
+    else:
+        Image.new("RGB", size, color).save(buffer, "PNG")
     return buffer.getvalue()
 
 
@@ -328,3 +332,23 @@ def test_the_page_reads_the_settings_table_once_in_a_constant_number_of_queries(
         assert admin_client.get(SETTINGS_URL).status_code == 200
     assert _settings_reads(empty) == 1 and _settings_reads(full) == 1
     assert len(full) == len(empty)
+
+
+def test_a_logo_with_too_many_pixels_is_refused_before_it_is_decoded(app, admin_client):
+    bomb = io.BytesIO()
+    Image.new("1", (6000, 6000)).save(bomb, "PNG")  # a few KB on disk, 36 million pixels
+    assert len(bomb.getvalue()) < 1024 * 1024
+    response = post_section(admin_client, "seller", content_type="multipart/form-data",
+                            company_logo=(io.BytesIO(bomb.getvalue()), "bomb.png"))
+    assert "too many pixels" in response.get_data(as_text=True)
+    assert _stored() == {}
+
+
+def test_a_transparent_logo_keeps_its_transparency(app, admin_client):
+    response = post_section(admin_client, "seller", content_type="multipart/form-data",
+                            company_logo=(io.BytesIO(_png(size=(50, 50), color=None)),
+                                          "clear.png"))
+    assert response.status_code == 302
+    forget_cached()
+    with Image.open(Path(app.config["UPLOAD_DIR"]) / get_setting("company_logo")) as logo:
+        assert logo.mode == "RGBA"
