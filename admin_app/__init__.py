@@ -33,7 +33,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)
 
-    from . import models  # noqa: F401  (registers the tables on db.metadata)
+    from . import formats, models  # noqa: F401  (models: registers the tables on db.metadata)
     from .admin import init_admin
     from .auth import bp as auth_bp
     from .cli import register_cli
@@ -41,6 +41,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     app.register_blueprint(auth_bp)
     init_admin(app)
     register_cli(app)
+    formats.init_app(app)
     _register_security_headers(app)
     # Settings are read once per request; a test's app context outlives its requests.
     from .services.settings import forget_cached
@@ -69,8 +70,8 @@ def _ensure_secret_key(app: Flask) -> None:
 def _select_locale() -> str | None:
     """?lang= remembered in the session, else the browser's preference."""
     from flask import current_app, has_request_context, session
-    if not has_request_context():  # a CLI command or a test: the default locale
-        return None
+    if not has_request_context():
+        return None  # a PDF or a mail built from the command line: the default locale
     languages = current_app.config["LANGUAGES"]
     if request.args.get("lang") in languages:
         session["lang"] = request.args["lang"]

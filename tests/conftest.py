@@ -351,6 +351,17 @@ def live_server(app):
     server.shutdown()
 
 
+def browser_login(browser, live_server: str, email: str):
+    """A new browser page, logged in as `email` through the login form, on the dashboard."""
+    page = browser.new_page()
+    page.goto(f"{live_server}/login")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", TEST_PASSWORD)
+    page.click("form button[type=submit]")
+    page.wait_for_url(f"{live_server}/admin/")
+    return page
+
+
 @pytest.fixture
 def browser():
     if not os.path.exists(CHROMIUM):

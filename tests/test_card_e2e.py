@@ -1,7 +1,7 @@
 """In a real browser: log in, open a client card, record an exchange, see it in the timeline."""
 from admin_app.extensions import db
 from admin_app.models import Contact
-from tests.conftest import TEST_PASSWORD
+from tests.conftest import browser_login
 
 
 def test_user_records_an_exchange_from_the_card_in_the_browser(live_server, browser, admin_user,
@@ -9,12 +9,7 @@ def test_user_records_an_exchange_from_the_card_in_the_browser(live_server, brow
     company = make_company("Browser Test SL")
     db.session.add(Contact(company_id=company.id, first_name="Ana", last_name="Garcia"))
     db.session.commit()
-    page = browser.new_page()
-    page.goto(f"{live_server}/login")
-    page.fill("input[name=email]", admin_user.email)
-    page.fill("input[name=password]", TEST_PASSWORD)
-    page.click("form button[type=submit]")
-    page.wait_for_url(f"{live_server}/admin/")
+    page = browser_login(browser, live_server, admin_user.email)
     page.goto(f"{live_server}/admin/company/card/?id={company.id}")
     assert page.locator("[data-section=exchanges] [data-empty]").is_visible()
     page.click("[data-action=add-exchange]")

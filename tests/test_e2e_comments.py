@@ -1,15 +1,7 @@
 """The comments editor works in a real browser, on the company form as on the card."""
 from admin_app.extensions import db
 from admin_app.models import CommentTemplate, Company
-from tests.conftest import TEST_PASSWORD
-
-
-def _log_in(page, live_server, email):
-    page.goto(f"{live_server}/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", TEST_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server}/admin/")
+from tests.conftest import browser_login
 
 
 def test_company_form_edits_comments_as_rich_text_with_templates(live_server, browser,
@@ -17,8 +9,7 @@ def test_company_form_edits_comments_as_rich_text_with_templates(live_server, br
     company = make_company("Editor Co", comments="<p>Old note</p>")
     db.session.add(CommentTemplate(name="Checklist", body="<p><strong>Next steps:</strong></p>"))
     db.session.commit()
-    page = browser.new_page()
-    _log_in(page, live_server, admin_user.email)
+    page = browser_login(browser, live_server, admin_user.email)
     page.goto(f"{live_server}/admin/company/edit/?id={company.id}")
     assert not page.locator("textarea#comments").is_visible()  # replaced by the editor
     editor = page.locator("[data-editor]")

@@ -1,19 +1,14 @@
 """In a real browser: find a duplicate with the merge page's picker, preview it, merge it."""
 from admin_app.extensions import db
 from admin_app.models import Company
-from tests.conftest import TEST_PASSWORD
+from tests.conftest import browser_login
 
 
 def test_admin_finds_previews_and_merges_a_duplicate_in_the_browser(live_server, browser,
                                                                     admin_user, make_company):
     kept = make_company("Northwind Traders", email="info@northwind.example")
     twin = make_company("Northwynd Trading Co", phone="+34 911 000 111")
-    page = browser.new_page()
-    page.goto(f"{live_server}/login")
-    page.fill("input[name=email]", admin_user.email)
-    page.fill("input[name=password]", TEST_PASSWORD)
-    page.click("form button[type=submit]")
-    page.wait_for_url(f"{live_server}/admin/")
+    page = browser_login(browser, live_server, admin_user.email)
     page.goto(f"{live_server}/admin/company/merge/?id={kept.id}")
     # Flask-Admin's select2 (version 3): a container "s2id_<field>", results in the drop-down.
     page.click("#s2id_absorb")

@@ -44,7 +44,7 @@ def test_an_overpayment_is_refused_and_changes_nothing(invoice):
     with pytest.raises(SalesError, match="Overpayment refused"):
         record_payment(invoice, Decimal("20.01"), D2)
     db.session.rollback()
-    assert invoice.amount_paid == Decimal("100.00") and invoice.paid_on is None
+    assert invoice.paid_total == Decimal("100.00") and invoice.paid_on is None
 
 
 def test_removing_a_payment_clears_paid_on(invoice):

@@ -93,7 +93,7 @@ def test_the_board_groups_open_opportunities_by_stage_with_totals(user_client, m
     db.session.commit()
     html = user_client.get("/admin/pipeline/").get_data(as_text=True)
     assert 'data-stage="Proposal" data-count="2" data-amount="300.00"' in html
-    assert 'data-total="weighted">225.15' in html  # 250.50 × 80 % + 49.50 × 50 %
+    assert 'data-total="weighted">€225.15' in html  # 250.50 × 80 % + 49.50 × 50 %
     assert "Lost one" not in html
 
 

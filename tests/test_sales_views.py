@@ -47,7 +47,8 @@ def test_create_invoice_with_inline_lines_computes_totals_on_the_server(admin_cl
     assert invoice.total_excl_tax == Decimal("110.01")  # 100.005 → 100.01, + 10.00
     assert invoice.total_tax == Decimal("20.55")  # 20.002 → 20.00, + 0.55
     page = admin_client.get(response.location).get_data(as_text=True)
-    assert 'data-total="incl">130.56' in page and 'data-action="issue"' in page
+    assert 'data-total="incl" data-value="130.56">€130.56' in page
+    assert 'data-action="issue"' in page
 
 
 def test_due_date_before_issue_date_is_refused_with_a_message(admin_client, make_company):

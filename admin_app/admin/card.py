@@ -1,5 +1,4 @@
 """The client card at /admin/company/card/?id=N, its timeline pages and its files."""
-from datetime import date
 
 from flask import abort, redirect, request, send_from_directory, url_for
 from flask_admin import expose
@@ -16,7 +15,6 @@ from ..services.html import safe_html
 from .card_editing import CardForms
 from .card_forms import KIND_LABELS, AccountManagerForm, CommentsForm
 from .company_pages import card_url, company_or_404, follow_merge_message, live_company_or_redirect
-from .sales_format import money_formatter
 
 
 class CardView(CardForms):
@@ -38,9 +36,8 @@ class CardView(CardForms):
         return self.render("admin/card/card.html", card=card, company=company,
                            manager_form=manager_form, comments_form=CommentsForm(),
                            comments_html=safe_html(company.comments),
-                           kind_labels=KIND_LABELS, money=money_formatter(),
-                           display_value=display_value, safe_html=safe_html, today=date.today(),
-                           card_url=card_url(company))
+                           kind_labels=KIND_LABELS, display_value=display_value,
+                           safe_html=safe_html, card_url=card_url(company))
 
     @expose("/exchanges/")
     def exchanges(self):

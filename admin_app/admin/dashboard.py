@@ -41,9 +41,7 @@ def dashboard_data(user_id: int, limit: int = 20) -> dict:
         select(func.count()).select_from(Opportunity).where(Opportunity.status == "open")
     )
     overdue = db.session.scalar(
-        select(func.count()).select_from(Invoice)
-        .where(Invoice.status == "issued", Invoice.paid_on.is_(None),
-               Invoice.due_date < utcnow().date())
+        select(func.count()).select_from(Invoice).where(Invoice.is_overdue)
     )
     return {
         "clients_count": counts.get("client", 0),

@@ -1,18 +1,17 @@
 """Pipeline stages, opportunities and the board that groups open opportunities by stage."""
-from datetime import date
-
 from flask import request
 from flask_admin import expose
 from flask_login import current_user
 from sqlalchemy import func, select
 from wtforms.validators import NumberRange, Optional
 
+from .. import clock
 from ..extensions import db
 from ..models import Opportunity, PipelineStage, User
 from ..services.opportunities import delete_stage, save_opportunity
 from .base import AdminOnlyModelView, SecureBaseView, SecureModelView, company_from_args
 from .sales import COMPANY_AJAX
-from .sales_format import FORMATTERS
+from .sales_format import EXPORT_FORMATTERS, FORMATTERS
 
 BOARD_CARDS_PER_STAGE = 50
 
@@ -51,7 +50,7 @@ class OpportunityView(SecureModelView):
                       "owner.full_name"]
     column_default_sort = ("expected_close_on", False)
     column_formatters = FORMATTERS
-    column_formatters_export = {}
+    column_formatters_export = EXPORT_FORMATTERS
     column_labels = {"expected_close_on": "Expected close", "closed_on": "Won/lost on",
                      "probability": "Probability (%)"}
     column_descriptions = {"probability": "Empty: the stage's default probability.",
@@ -123,5 +122,5 @@ class PipelineBoardView(SecureBaseView):
         owners = db.session.scalars(select(User).where(User.is_active.is_(True))
                                     .order_by(User.full_name)).all()
         return self.render("admin/sales/board.html", columns=columns, owners=owners,
-                           owner_id=owner_id, today=date.today(),
+                           owner_id=owner_id, today=clock.today(),
                            per_stage=BOARD_CARDS_PER_STAGE)

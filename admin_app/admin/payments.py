@@ -3,7 +3,7 @@ from wtforms.validators import NumberRange
 
 from ..services import payments as payment_service
 from .base import SecureModelView
-from .sales_format import FORMATTERS, related_formatter
+from .sales_format import EXPORT_FORMATTERS, FORMATTERS, related_formatter
 
 
 class PaymentView(SecureModelView):
@@ -13,7 +13,7 @@ class PaymentView(SecureModelView):
     column_default_sort = ("paid_on", True)
     column_formatters = {**FORMATTERS, "invoice": related_formatter("invoice"),
                          "company": lambda v, c, m, n: FORMATTERS["company"](v, c, m.invoice, n)}
-    column_formatters_export = {}
+    column_formatters_export = EXPORT_FORMATTERS
     form_columns = ["invoice", "amount", "paid_on", "method", "reference"]
     form_args = {"amount": {"validators": [NumberRange(min=0.01, message="Must be above 0.")]}}
     form_choices = {"method": [("transfer", "Bank transfer"), ("card", "Card"),

@@ -9,10 +9,12 @@ from flask_admin.model.template import EndpointLinkRowAction
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy.orm import undefer
+from sqlalchemy.orm import selectinload
 from wtforms.validators import InputRequired, NumberRange
 
+from .. import clock
 from ..extensions import db
+from ..formats import money
 from ..unit_of_work import unit_of_work
 from ..models import Invoice, InvoiceLine, Order, OrderLine, Payment, Quote, QuoteLine
 from ..models.sales import PAYMENT_METHODS
@@ -23,7 +25,8 @@ from ..services.sales import SalesError
 from ..services.settings import get_setting
 from .base import SecureModelView, company_from_args
 from .sales_format import (
-    FORMATTERS, balance_export_formatter, balance_formatter, document_link, related_formatter,
+    EXPORT_FORMATTERS, FORMATTERS, balance_export_formatter, balance_formatter, document_link,
+    related_formatter,
 )
 
 LINE_FORM = {
@@ -56,7 +59,7 @@ class SalesDocumentView(SecureModelView):
     column_searchable_list = ["number", "company.name"]
     column_default_sort = ("id", True)
     column_formatters = FORMATTERS
-    column_formatters_export = {}
+    column_formatters_export = EXPORT_FORMATTERS
     column_labels = {"total_excl_tax": "Excl. tax", "total_tax": "Tax", "total_incl_tax": "Incl. tax"}
     form_ajax_refs = {"company": COMPANY_AJAX}
     line_model = None
@@ -93,7 +96,7 @@ class SalesDocumentView(SecureModelView):
         form = super().create_form(obj)
         if request.method == "GET":
             form.company.data = company_from_args() or form.company.data
-            self.prefill_dates(form, date.today())
+            self.prefill_dates(form, clock.today())
         return form
 
     def prefill_dates(self, form, today) -> None:
@@ -252,12 +255,12 @@ class InvoiceView(PdfMixin, SalesDocumentView):
     column_filters = ["status", "issue_date", "due_date", "paid_on", "total_incl_tax",
                       "company.name"]
     column_formatters = {**FORMATTERS, "order": related_formatter("order"), "balance": balance_formatter}
-    column_formatters_export = {"balance": balance_export_formatter}
+    column_formatters_export = {**EXPORT_FORMATTERS, "balance": balance_export_formatter}
     column_labels = {**SalesDocumentView.column_labels, "paid_on": "Fully paid on"}
     form_columns = ["company", "issue_date", "due_date", "order", "notes", "lines"]
 
     def get_query(self):
-        return super().get_query().options(undefer(Invoice.paid_total))
+        return super().get_query().options(selectinload(Invoice.payments))
     form_ajax_refs = {"company": COMPANY_AJAX,
                       "order": {"fields": ["number"], "page_size": 10, "filters": ["status = 'open'"],
                                 "placeholder": "Search an open order by number (optional)"}}
@@ -281,7 +284,7 @@ class InvoiceView(PdfMixin, SalesDocumentView):
 
     def render(self, template, **kwargs):
         if template == self.details_template and kwargs.get("model") is not None:
-            kwargs.update(payment_methods=PAYMENT_METHODS, today=date.today())
+            kwargs.update(payment_methods=PAYMENT_METHODS, today=clock.today())
         return super().render(template, **kwargs)
 
 
@@ -305,8 +308,10 @@ class InvoiceView(PdfMixin, SalesDocumentView):
                            (request.form.get("reference") or "").strip()[:100], user=current_user)
         if not work.committed:
             return redirect(self.get_url(".details_view", id=invoice.id))
-        state = "fully paid" if invoice.paid_on else f"balance {invoice.balance:,.2f}"
-        flash(f"Payment of {amount:,.2f} recorded on invoice {invoice.number} ({state}).", "success")
+        state = (_("fully paid") if invoice.paid_on
+                 else _("balance %(amount)s", amount=money(invoice.balance)))
+        flash(_("Payment of %(amount)s recorded on invoice %(number)s (%(state)s).",
+                amount=money(amount), number=invoice.number, state=state), "success")
         return redirect(self.get_url(".details_view", id=invoice.id))
 
 

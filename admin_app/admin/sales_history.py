@@ -1,6 +1,4 @@
 """All quotes, orders and invoices of one company, with a "Pending only" switch and tabs."""
-from datetime import date
-
 from flask import abort, flash, redirect, request
 from flask_admin import expose
 
@@ -8,7 +6,7 @@ from ..services.companies import live_company
 from ..services.sales_history import KINDS, history_page
 from .base import SecureBaseView
 from .links import company_url
-from .sales_format import badge, money_formatter
+from .sales_format import badge
 
 PER_PAGE = 20
 TITLES = {"quote": "Quotes", "order": "Orders", "invoice": "Invoices"}
@@ -37,5 +35,4 @@ class SalesHistoryView(SecureBaseView):
                     for kind in KINDS]
         return self.render("admin/sales/history.html", company=company, sections=sections,
                            shown=shown, pending_only=pending_only, titles=TITLES,
-                           money=money_formatter(), badge=badge, today=date.today(),
-                           card_url=company_url(company.id))
+                           badge=badge, card_url=company_url(company.id))

@@ -1,6 +1,6 @@
 """Read-only lists of quote, order and invoice lines; lines are edited inside their document."""
 from .base import SecureModelView
-from .sales_format import FORMATTERS, related_formatter
+from .sales_format import EXPORT_FORMATTERS, FORMATTERS, related_formatter
 
 
 class LineView(SecureModelView):
@@ -10,6 +10,7 @@ class LineView(SecureModelView):
     column_searchable_list = ["description"]
     column_filters = ["tax_rate", "unit_price", "total_excl_tax"]
     column_formatters = FORMATTERS
+    column_formatters_export = EXPORT_FORMATTERS
 
     def __init__(self, model, session, parent: str, **kwargs):
         self.column_list = [parent, "description", "quantity", "unit_price", "tax_rate",

@@ -1,11 +1,10 @@
 """Configuration > Settings: the advanced settings page, one form and one Save per section."""
-from datetime import date
-
 from flask import abort, flash, redirect, request, send_file
 from flask_admin import expose
 from flask_babel import gettext as _
 from werkzeug.datastructures import CombinedMultiDict, MultiDict
 
+from .. import clock
 from ..services import settings as service
 from ..services.card_edit import discard_file
 from ..services.numbering import upcoming_numbers
@@ -74,8 +73,7 @@ class SettingsView(SecureBaseView):
                 return redirect(self.get_url(".index") + f"#{section}")
             forms[section], failed = form, section
         return self.render("admin/settings.html", forms=forms, titles=TITLES, intros=INTROS,
-                           failed=failed, numbers=upcoming_numbers(date.today().year),
-                           year=date.today().year,
+                           failed=failed, numbers=upcoming_numbers(clock.today().year),
                            logo=values["company_logo"] and logo_file() is not None,
                            currency_locked=self._currency_locked(),
                            hard_limit=service.hard_upload_limit_mb(),

@@ -4,11 +4,14 @@ from decimal import Decimal
 
 from sqlalchemy import (
     CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, Numeric, String, Text, func,
-    select, type_coerce,
+    select,
 )
-from sqlalchemy.orm import Mapped, column_property, declared_attr, mapped_column, relationship
+from sqlalchemy.ext.hybrid import hybrid_property
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
+from .. import clock
 from ..extensions import db
+from .balances import balance_of, cents, money_from_cents, overdue_clause, overdue_conditions
 from .base import MONEY, ZERO, created_at_column, in_values, money_column
 
 OPPORTUNITY_STATUSES = ("open", "won", "lost")
@@ -185,13 +188,44 @@ class Invoice(SalesDocumentMixin, db.Model):
                          passive_deletes=True, order_by="InvoiceLine.position")
     payments = relationship("Payment", back_populates="invoice", order_by="Payment.paid_on")
 
-    @property
-    def amount_paid(self) -> Decimal:
+    # Paid total, balance and "overdue": the instance side reads the loaded payments (lists
+    # load them with the page: selectinload), the SQL side is a correlated subquery in cents.
+    # Both are built from the rules in models/balances.py.
+
+    @hybrid_property
+    def paid_total(self) -> Decimal:
+        """The sum of the invoice's payments."""
         return sum((p.amount for p in self.payments), ZERO)
 
-    @property
+    @paid_total.inplace.expression
+    @classmethod
+    def _paid_total_sql(cls):
+        return money_from_cents(paid_cents(cls.id))
+
+    @hybrid_property
     def balance(self) -> Decimal:
-        return self.total_incl_tax - self.amount_paid
+        """Total incl. tax less what settled it (models.balances.balance_of)."""
+        return balance_of(self.total_incl_tax, self.paid_total)
+
+    @balance.inplace.expression
+    @classmethod
+    def _balance_sql(cls):
+        return money_from_cents(cls._balance_cents_sql())
+
+    @classmethod
+    def _balance_cents_sql(cls):
+        """The balance in exact integer cents, as a SQL expression correlated to the invoice."""
+        return balance_of(cents(cls.total_incl_tax), paid_cents(cls.id))
+
+    @hybrid_property
+    def is_overdue(self) -> bool:
+        """Issued, with a balance left, due before today (models.balances.overdue_conditions)."""
+        return all(overdue_conditions(self.status, self.balance, self.due_date, clock.today()))
+
+    @is_overdue.inplace.expression
+    @classmethod
+    def _is_overdue_sql(cls):
+        return overdue_clause(cls.status, cls._balance_cents_sql(), cls.due_date, clock.today())
 
 
 class LineMixin:
@@ -275,14 +309,15 @@ class Payment(db.Model):
         return f"<Payment {self.id} invoice={self.invoice_id} {self.amount}>"
 
 
-# Sum of an invoice's payments as a correlated subquery: lists undefer it to show balances in
-# the page's own query instead of one query per row.
-Invoice.paid_total = column_property(
-    type_coerce(select(func.coalesce(func.sum(Payment.amount), 0))
-                .where(Payment.invoice_id == Invoice.id).correlate_except(Payment)
-                .scalar_subquery(), MONEY),
-    deferred=True,
-)
+def paid_cents_sum():
+    """Cents paid, summed over the payments a query is joined to (the card's grouped join)."""
+    return func.coalesce(func.sum(cents(Payment.amount)), 0)
+
+
+def paid_cents(invoice_id):
+    """Cents paid on the invoice `invoice_id` (a column or a value): a scalar subquery."""
+    return (select(paid_cents_sum()).where(Payment.invoice_id == invoice_id)
+            .correlate_except(Payment).scalar_subquery())
 
 
 class NumberCounter(db.Model):

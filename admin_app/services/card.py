@@ -5,6 +5,7 @@ from datetime import date, datetime
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import joinedload
 
+from .. import clock
 from ..errors import Refusal
 from ..extensions import db
 from ..models import (
@@ -57,7 +58,7 @@ class Card:
 def load_card(company: Company, kind: str | None = None, cursor: str | None = None,
               today: date | None = None) -> Card:
     """Everything the card shows; the number of queries does not grow with the data."""
-    cid = company.id
+    cid, today = company.id, today or clock.today()
     documents = db.session.execute(
         select(Document, func.count().over()).options(joinedload(Document.uploaded_by))
         .where(Document.company_id == cid).order_by(Document.created_at.desc(), Document.id.desc())
@@ -78,7 +79,7 @@ def load_card(company: Company, kind: str | None = None, cursor: str | None = No
             select(Opportunity).where(Opportunity.company_id == cid, Opportunity.status == "open")
             .order_by(Opportunity.expected_close_on.is_(None), Opportunity.expected_close_on,
                       Opportunity.id).limit(LIST_LIMIT))),
-        pending=pending_documents(cid),
+        pending=pending_documents(cid, today=today),
         documents=[d for d, _ in documents],
         documents_count=documents[0][1] if documents else 0,
         timeline=timeline(cid, kind, cursor),

@@ -1,34 +1,24 @@
 """The client card's money figures, each one SQL aggregate: KPIs, monthly revenue, balances.
 
 Sums run over integer cents: SQLite stores NUMERIC as floating point, and summing cents keeps
-every figure exact to the cent on SQLite and PostgreSQL alike.
+every figure exact to the cent on SQLite and PostgreSQL alike. What a balance is and when an
+invoice is overdue come from models/balances.py, as everywhere else.
 """
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import (
-    BigInteger, Integer, and_, case, cast, extract, func, null, or_, select,
-)
+from sqlalchemy import Integer, and_, case, cast, extract, func, null, or_, select
 from sqlalchemy.orm import aliased
 
+from .. import clock
 from ..extensions import db
 from ..models import Invoice, Order, Payment
+from ..models.balances import balance_of, cents, from_cents, overdue_clause
+from ..models.sales import paid_cents_sum
 
 TENTH = Decimal("0.1")
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-
-def cents(column):
-    """A money column as exact integer cents."""
-    return cast(func.round(column * 100), BigInteger)
-
-
-def from_cents(value) -> Decimal | None:
-    """Integer cents from SQL back to Decimal euros (None stays None)."""
-    if value is None:
-        return None
-    return (Decimal(int(value)) / 100).quantize(Decimal("0.01"))
 
 
 @dataclass(frozen=True)
@@ -55,13 +45,18 @@ def grouped_balance_cents():
     Aggregating in one grouped join keeps the cost linear whatever plan the database picks; a
     correlated subquery was evaluated once per use of the balance on PostgreSQL.
     """
-    return cents(Invoice.total_incl_tax) - func.coalesce(func.sum(cents(Payment.amount)), 0)
+    return balance_of(cents(Invoice.total_incl_tax), paid_cents_sum())
+
+
+def grouped_overdue(today: date):
+    """Whether an invoice is overdue, in a query joined to its payments and grouped by invoice."""
+    return overdue_clause(Invoice.status, grouped_balance_cents(), Invoice.due_date, today)
 
 
 def with_payments(query):
     """`query` over invoices, joined to their payments and grouped by invoice."""
     return (query.outerjoin(Payment, Payment.invoice_id == Invoice.id)
-            .group_by(Invoice.id, Invoice.total_excl_tax, Invoice.total_incl_tax,
+            .group_by(Invoice.id, Invoice.status, Invoice.total_excl_tax, Invoice.total_incl_tax,
                       Invoice.due_date))
 
 
@@ -77,17 +72,17 @@ def company_kpis(company_id: int, today: date | None = None) -> Kpis:
 
     A company without issued invoices gets empty figures: "no data", not "zero".
     """
-    today = today or date.today()
-    paid = func.coalesce(func.sum(cents(Payment.amount)), 0)
+    today = today or clock.today()
+    paid = paid_cents_sum()
     total = cents(Invoice.total_incl_tax)
     per_invoice = with_payments(
-        select(cents(Invoice.total_excl_tax).label("excl"), (total - paid).label("balance"),
-               Invoice.due_date, Invoice.issue_date,
-               completed_on(paid, total).label("completed_on"))
+        select(cents(Invoice.total_excl_tax).label("excl"),
+               grouped_balance_cents().label("balance"), Invoice.status, Invoice.due_date,
+               Invoice.issue_date, completed_on(paid, total).label("completed_on"))
         .where(Invoice.company_id == company_id, Invoice.status == "issued")
     ).subquery("per_invoice")
     balance, completed = per_invoice.c.balance, per_invoice.c.completed_on
-    overdue = and_(balance > 0, per_invoice.c.due_date < today)
+    overdue = overdue_clause(per_invoice.c.status, balance, per_invoice.c.due_date, today)
     row = db.session.execute(
         select(func.count(), func.sum(per_invoice.c.excl), func.sum(balance),
                func.sum(case((overdue, 1), else_=0)), func.sum(case((overdue, balance), else_=0)),
@@ -159,7 +154,7 @@ def last_months(today: date, count: int = 12) -> list[tuple[int, int]]:
 
 def monthly_revenue(company_id: int, today: date | None = None) -> list[MonthRevenue]:
     """Revenue (issued invoices, excluding tax) per month of issue over the last 12 months."""
-    today = today or date.today()
+    today = today or clock.today()
     months = last_months(today)
     start = date(months[0][0], months[0][1], 1)
     year, month = extract("year", Invoice.issue_date), extract("month", Invoice.issue_date)

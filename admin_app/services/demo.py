@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, insert, select
 
+from .. import clock
 from ..extensions import db
 from ..models import (
     Address, CommentTemplate, Company, Contact, CustomFieldDefinition, CustomFieldValue,
@@ -52,7 +53,7 @@ def seed_demo(companies: int = 50, seed: int = 42, admin_email: str = "admin@exa
     if db.session.scalar(select(func.count()).select_from(Company)):
         raise DemoAlreadyLoaded("Demo data not loaded: the database already holds companies.")
     rng = random.Random(seed)
-    today = today or date.today()
+    today = today or clock.today()
     admin = find_user_by_email(admin_email) or create_user(
         admin_email, admin_password, role="admin", full_name="Demo Admin")
     users = [admin] + [_demo_user(name) for name in ("Sara Ortega", "Paul Girard", "Lea Costa")]

@@ -4,6 +4,7 @@ from datetime import date
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from .. import clock
 from ..extensions import db
 from ..models import Opportunity, PipelineStage
 from .sales import SalesError
@@ -20,7 +21,7 @@ def save_opportunity(opportunity: Opportunity, today: date | None = None) -> Non
     if opportunity.status == "open":
         opportunity.closed_on = None
     elif opportunity.closed_on is None:
-        opportunity.closed_on = today or date.today()
+        opportunity.closed_on = today or clock.today()
 
 
 def delete_stage(stage: PipelineStage) -> None:

@@ -2,21 +2,24 @@
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import func, inspect, select
+from sqlalchemy import inspect, select
 
 from ..extensions import db
+from ..formats import money
 from ..models import Invoice, Payment
-from ..models.sales import PAYMENT_METHODS
+from ..models.balances import balance_of, from_cents
+from ..models.sales import PAYMENT_METHODS, paid_cents_sum
 from . import audit
 from .pricing import ZERO, to_cents
 from .sales import SalesError
 
 
 def paid_total(invoice_id: int, excluding: int | None = None) -> Decimal:
-    query = select(func.coalesce(func.sum(Payment.amount), 0)).where(Payment.invoice_id == invoice_id)
+    """What the database holds as paid on the invoice, summed in exact cents."""
+    query = select(paid_cents_sum()).where(Payment.invoice_id == invoice_id)
     if excluding is not None:
         query = query.where(Payment.id != excluding)
-    return Decimal(db.session.scalar(query) or 0)
+    return from_cents(db.session.scalar(query))
 
 
 def check_payment(payment: Payment) -> None:
@@ -42,10 +45,10 @@ def _check_payment(payment: Payment) -> None:
     if payment.method not in PAYMENT_METHODS:
         raise SalesError(f"Unknown payment method {payment.method!r}.")
     payment.amount = to_cents(payment.amount)
-    balance = invoice.total_incl_tax - paid_total(invoice.id, excluding=payment.id)
+    balance = balance_of(invoice.total_incl_tax, paid_total(invoice.id, excluding=payment.id))
     if payment.amount > balance:
-        raise SalesError(f"Overpayment refused: invoice {invoice} has a balance of {balance} and "
-                         f"this payment is {payment.amount}.")
+        raise SalesError(f"Overpayment refused: invoice {invoice} has a balance of {money(balance)} "
+                         f"and this payment is {money(payment.amount)}.")
 
 
 def refresh_paid_on(invoice: Invoice) -> None:

@@ -7,6 +7,7 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from PIL import Image
 
+from ..formats import date, money
 from ..models import Contact, Invoice, Quote
 from .pricing import ZERO
 from .seller_logo import logo_file
@@ -19,10 +20,6 @@ LOGO_HEIGHT, LOGO_MAX_WIDTH = 18, 60  # millimetres
 FOOTER_MAX_LINES = 6
 COLUMNS = (("Description", 86, "L"), ("Qty", 18, "R"), ("Unit price", 28, "R"),
            ("Tax", 16, "R"), ("Total excl. tax", 32, "R"))
-
-
-def money(amount: Decimal | None, currency: str) -> str:
-    return f"{(amount or ZERO):,.2f} {currency}"
 
 
 def qty(value: Decimal) -> str:
@@ -57,7 +54,9 @@ class _Document(FPDF):
     def text(self, value) -> str:  # noqa: D401 - a filter, not FPDF.text
         value = "" if value is None else str(value)
         if self.family == "Helvetica":
-            return value.replace("€", "EUR").encode("latin-1", "replace").decode("latin-1")
+            # French groups thousands with a narrow no-break space, which Latin-1 lacks.
+            value = value.replace("€", "EUR").replace("\u202f", " ")
+            return value.encode("latin-1", "replace").decode("latin-1")
         return value
 
     def line_of(self, value, size=10, style="", h=5, align="L", w=0) -> None:
@@ -146,7 +145,7 @@ def _client(pdf: _Document, company, prefer_quote: bool) -> None:
     pdf.ln(5)
 
 
-def _lines(pdf: _Document, document, currency: str) -> None:
+def _lines(pdf: _Document, document) -> None:
     pdf.set_font(pdf.family, "B", 9)
     pdf.set_fill_color(235, 238, 242)
     for label, width, align in COLUMNS:
@@ -154,8 +153,8 @@ def _lines(pdf: _Document, document, currency: str) -> None:
     pdf.ln()
     pdf.set_font(pdf.family, "", 9)
     for line in document.lines:
-        values = (line.description, qty(line.quantity), money(line.unit_price, currency),
-                  f"{qty(line.tax_rate)}%", money(line.total_excl_tax, currency))
+        values = (line.description, qty(line.quantity), money(line.unit_price),
+                  f"{qty(line.tax_rate)}%", money(line.total_excl_tax))
         text = pdf.text(values[0])
         height = 6 * len(pdf.multi_cell(COLUMNS[0][1], 6, text, dry_run=True, output="LINES"))
         if pdf.get_y() + height > pdf.page_break_trigger:
@@ -168,15 +167,15 @@ def _lines(pdf: _Document, document, currency: str) -> None:
     pdf.ln(2)
 
 
-def _totals(pdf: _Document, document, currency: str) -> None:
+def _totals(pdf: _Document, document) -> None:
     per_rate: dict[Decimal, list[Decimal]] = {}
     for line in document.lines:
         base, tax = per_rate.setdefault(line.tax_rate, [ZERO, ZERO])
         per_rate[line.tax_rate] = [base + line.total_excl_tax, tax + line.total_tax]
-    rows = [("Total excl. tax", money(document.total_excl_tax, currency), "")]
+    rows = [("Total excl. tax", money(document.total_excl_tax), "")]
     for rate, (base, tax) in sorted(per_rate.items()):
-        rows.append((f"Tax {qty(rate)}% on {money(base, currency)}", money(tax, currency), ""))
-    rows.append(("Total incl. tax", money(document.total_incl_tax, currency), "B"))
+        rows.append((f"Tax {qty(rate)}% on {money(base)}", money(tax), ""))
+    rows.append(("Total incl. tax", money(document.total_incl_tax), "B"))
     for label, value, style in rows:
         pdf.set_font(pdf.family, style, 10)
         pdf.cell(130, 6, pdf.text(label), align="R")
@@ -193,39 +192,37 @@ def _finish(pdf: _Document, document) -> bytes:
 
 def invoice_pdf(invoice: Invoice) -> bytes:
     """The invoice as a PDF: a draft or cancelled invoice says so in its title."""
-    currency = get_setting("currency") or "EUR"
     pdf = _Document()
     pdf.add_page()
     title = {"draft": "DRAFT INVOICE (not valid for payment)",
              "cancelled": f"CANCELLED INVOICE {invoice.number}"}.get(
         invoice.status, f"INVOICE {invoice.number}")
-    _header(pdf, title, [("Issue date", invoice.issue_date.isoformat()),
-                         ("Due date", invoice.due_date.isoformat())])
+    _header(pdf, title, [("Issue date", date(invoice.issue_date)),
+                         ("Due date", date(invoice.due_date))])
     _client(pdf, invoice.company, prefer_quote=False)
-    _lines(pdf, invoice, currency)
-    _totals(pdf, invoice, currency)
+    _lines(pdf, invoice)
+    _totals(pdf, invoice)
     if invoice.status == "issued" and invoice.payments:
         pdf.ln(2)
-        pdf.line_of(f"Paid: {money(invoice.amount_paid, currency)} - Balance due: "
-                    f"{money(invoice.balance, currency)}", 10, "B", align="R")
+        pdf.line_of(f"Paid: {money(invoice.paid_total)} - Balance due: "
+                    f"{money(invoice.balance)}", 10, "B", align="R")
     pdf.ln(3)
-    pdf.line_of(f"Payment due by {invoice.due_date.isoformat()}.", 10)
+    pdf.line_of(f"Payment due by {date(invoice.due_date)}.", 10)
     if get_setting("company_iban"):
         pdf.line_of(f"Pay by bank transfer to IBAN {grouped_iban(get_setting('company_iban'))}.", 10)
     return _finish(pdf, invoice)
 
 
 def quote_pdf(quote: Quote) -> bytes:
-    currency = get_setting("currency") or "EUR"
     pdf = _Document()
     pdf.add_page()
-    facts = [("Issue date", quote.issue_date.isoformat())]
+    facts = [("Issue date", date(quote.issue_date))]
     if quote.valid_until:
-        facts.append(("Valid until", quote.valid_until.isoformat()))
+        facts.append(("Valid until", date(quote.valid_until)))
     _header(pdf, f"QUOTE {quote.number}" if quote.number else "DRAFT QUOTE", facts)
     _client(pdf, quote.company, prefer_quote=True)
-    _lines(pdf, quote, currency)
-    _totals(pdf, quote, currency)
+    _lines(pdf, quote)
+    _totals(pdf, quote)
     return _finish(pdf, quote)
 
 

@@ -1,10 +1,11 @@
 """Life cycle of quotes, orders and invoices: totals, numbers, transitions, invoicing orders."""
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from .. import clock
 from ..extensions import db
 from ..models import Invoice, InvoiceLine, Opportunity, Order, OrderLine, Quote, QuoteLine
 from ..models.base import utcnow
@@ -143,7 +144,7 @@ def accept_quote(quote: Quote, user=None) -> Order:
     """sent → accepted; creates the order with the quote's lines and wins its opportunity."""
     old = _transition(quote, "accepted", ("sent",), "accepted")
     quote.decided_at = utcnow()
-    order = Order(company_id=quote.company_id, quote=quote, order_date=date.today(),
+    order = Order(company_id=quote.company_id, quote=quote, order_date=clock.today(),
                   status="open", created_by_id=getattr(user, "id", None),
                   notes=f"From quote {quote.number}")
     order.lines = copy_lines(quote, OrderLine)
@@ -153,7 +154,7 @@ def accept_quote(quote: Quote, user=None) -> Order:
     if quote.opportunity_id:
         opportunity = db.session.get(Opportunity, quote.opportunity_id)
         if opportunity is not None and opportunity.status == "open":
-            opportunity.status, opportunity.closed_on = "won", date.today()
+            opportunity.status, opportunity.closed_on = "won", clock.today()
     _audit_transition(quote, old, f"Quote {quote.number} accepted: order {order.number} created")
     return order
 
@@ -227,7 +228,7 @@ def invoice_order(order: Order, percent: Decimal | None = None, user=None) -> In
     remaining = remaining_by_rate(order)
     if sum(remaining.values(), ZERO) <= 0:
         raise SalesError(f"{_label(order)} is already fully invoiced.")
-    today = date.today()
+    today = clock.today()
     invoice = Invoice(company_id=order.company_id, order=order, status="draft", issue_date=today,
                       due_date=today + timedelta(days=int(get_setting("payment_terms_days") or 0)),
                       created_by_id=getattr(user, "id", None), notes=f"Order {order.number}")

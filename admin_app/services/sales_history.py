@@ -1,18 +1,21 @@
 """A company's quotes, orders and invoices, all or pending only: the one definition of
-"pending" (see DESIGN.md), with balances and invoiced amounts computed in SQL.
+"pending" (see DESIGN.md), with balances, invoiced amounts and "overdue" computed in SQL.
 
 Pending: a quote draft or sent; an order open and invoiced (excl. tax, cancelled invoices left
 out) less than its total; an invoice draft, or issued with a balance above zero. Amounts are
-integer cents from card_money, so they are exact to the cent on SQLite and PostgreSQL alike.
+integer cents, so they are exact to the cent on SQLite and PostgreSQL alike.
 """
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import and_, func, null, or_, select
+from sqlalchemy import and_, false, func, null, or_, select
 
+from .. import clock
 from ..extensions import db
 from ..models import Invoice, Order, Quote
-from .card_money import cents, from_cents, grouped_balance_cents, order_invoiced_cents, with_payments
+from ..models.balances import cents, from_cents
+from .card_money import grouped_balance_cents, grouped_overdue, order_invoiced_cents, with_payments
 
 KINDS = ("quote", "order", "invoice")
 PENDING_QUOTE_STATUSES = ("draft", "sent")
@@ -32,6 +35,7 @@ class Row:
     document: Quote | Order | Invoice
     pending: bool
     left: Decimal | None  # invoice: balance; order: left to invoice (excl. tax); quote: None
+    overdue: bool = False  # invoices only, from models.balances.overdue_conditions
 
     @property
     def date(self):
@@ -61,34 +65,36 @@ class Page:
         return max(1, -(-self.total // self.per_page)) if self.per_page else 1
 
 
-def _query(kind: str, company_id: int, pending_only: bool):
-    """(document, pending, left in cents, count of all matches) for one kind of document."""
+def _query(kind: str, company_id: int, pending_only: bool, today: date):
+    """(document, pending, left in cents, overdue, count of all matches) for one kind."""
     if kind == "quote":
         pending = Quote.status.in_(PENDING_QUOTE_STATUSES)
-        query = select(Quote, pending, null(), func.count().over()).where(
+        query = select(Quote, pending, null(), false(), func.count().over()).where(
             Quote.company_id == company_id)
         return query.where(pending) if pending_only else query
     if kind == "order":
         invoiced = order_invoiced_cents()
         pending = and_(Order.status == "open", invoiced < cents(Order.total_excl_tax))
-        query = select(Order, pending, cents(Order.total_excl_tax) - invoiced,
+        query = select(Order, pending, cents(Order.total_excl_tax) - invoiced, false(),
                        func.count().over()).where(Order.company_id == company_id)
         return query.where(pending) if pending_only else query
     balance = grouped_balance_cents()
     pending = or_(Invoice.status == "draft", and_(Invoice.status == "issued", balance > 0))
-    query = with_payments(select(Invoice, pending, balance, func.count().over())
-                          .where(Invoice.company_id == company_id))
+    query = with_payments(select(Invoice, pending, balance, grouped_overdue(today),
+                                 func.count().over()).where(Invoice.company_id == company_id))
     return query.having(pending) if pending_only else query
 
 
 def history_page(company_id: int, kind: str, pending_only: bool = False, page: int = 0,
-                 per_page: int = 20, order: dict | None = None) -> Page:
+                 per_page: int = 20, order: dict | None = None,
+                 today: date | None = None) -> Page:
     """One page of a company's quotes, orders or invoices (newest first) and their count."""
     page = max(page, 0)
-    query = _query(kind, company_id, pending_only)
+    query = _query(kind, company_id, pending_only, today or clock.today())
     found = db.session.execute(query.order_by(*(order or NEWEST_FIRST)[kind])
                                .limit(per_page).offset(page * per_page)).all()
-    rows = [Row(kind, doc, bool(pending), from_cents(left)) for doc, pending, left, _ in found]
+    rows = [Row(kind, doc, bool(pending), from_cents(left), bool(overdue))
+            for doc, pending, left, overdue, _ in found]
     if found:
         total = found[0][-1]
     elif page:  # past the last page: the count comes from a query of its own
@@ -98,7 +104,8 @@ def history_page(company_id: int, kind: str, pending_only: bool = False, page: i
     return Page(kind, rows, total, page, per_page)
 
 
-def pending_documents(company_id: int, limit: int = 50) -> dict[str, Page]:
+def pending_documents(company_id: int, limit: int = 50,
+                      today: date | None = None) -> dict[str, Page]:
     """The card's pending quotes, orders and invoices ({kind: Page}), one query per kind."""
-    return {kind: history_page(company_id, kind, True, 0, limit, MOST_URGENT_FIRST)
+    return {kind: history_page(company_id, kind, True, 0, limit, MOST_URGENT_FIRST, today)
             for kind in KINDS}

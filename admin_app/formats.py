@@ -1,0 +1,67 @@
+"""Money, numbers and dates as the reader expects them: in the user's language, through Babel.
+
+The one place that turns an amount or a date into text for people (pages, list columns, PDFs).
+Machine-readable copies (`data-value`, CSV exports) keep the plain value: `1234.50`, ISO dates.
+"""
+from datetime import date as Date
+from datetime import datetime as DateTime
+from decimal import Decimal
+
+from babel import dates as babel_dates
+from flask import Flask, g, has_app_context
+from flask_babel import format_currency, format_decimal, get_locale
+from flask_babel import format_date as babel_date
+from flask_babel import format_time as babel_time
+
+from .services.settings import get_setting
+
+EMPTY = "—"
+DEFAULT_CURRENCY = "EUR"
+
+
+def default_currency() -> str:
+    """The currency of the settings, read once per request (list cells ask for it per row)."""
+    if not has_app_context():
+        return DEFAULT_CURRENCY
+    if "money_currency" not in g:
+        g.money_currency = get_setting("currency") or DEFAULT_CURRENCY
+    return g.money_currency
+
+
+def money(amount: Decimal | int | None, currency: str | None = None) -> str:
+    """`€1,234.50` (en), `1.234,50 €` (es), `1 234,50 €` (fr); an em dash for no amount."""
+    if amount is None:
+        return EMPTY
+    return format_currency(amount, currency or default_currency())
+
+
+def number(value: Decimal | int | float | None) -> str:
+    """A plain number in the user's locale: `12.5` (en), `12,5` (es, fr)."""
+    return EMPTY if value is None else format_decimal(value)
+
+
+def date(value: Date | None) -> str:
+    """`May 1, 2026` (en), `1 may 2026` (es), `1 mai 2026` (fr)."""
+    return EMPTY if value is None else babel_date(value, "medium")
+
+
+def datetime(value: DateTime | None) -> str:
+    """A stored (UTC) date-time to the minute, in the user's zone: `May 1, 2026, 9:05 AM`."""
+    if value is None:
+        return EMPTY
+    # Babel's own "medium" date-time has seconds; a reader needs the minute, in the locale's
+    # order of date and time.
+    pattern = babel_dates.get_datetime_format("medium", locale=get_locale())
+    return (pattern.replace("'", "").replace("{1}", babel_date(value, "medium"))
+            .replace("{0}", babel_time(value, "short")))
+
+
+def init_app(app: Flask) -> None:
+    """Offer the formatters to every template: `money(x)`, `x|money`, `d|date`, `dt|datetime`."""
+    app.jinja_env.globals.update(money=money)
+    app.jinja_env.filters.update(money=money, number=number, date=date, datetime=datetime)
+
+    @app.before_request
+    def read_the_currency_again() -> None:
+        # An app context can outlive a request (tests, shells): each request reads the setting.
+        g.pop("money_currency", None)

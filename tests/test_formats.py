@@ -1,0 +1,85 @@
+"""Money and dates read as the user's language writes them; machine-readable values stay plain."""
+import io
+from datetime import date, datetime
+from decimal import Decimal
+
+import pypdf
+import pytest
+from flask_babel import force_locale
+
+from admin_app.extensions import db
+from admin_app.formats import date as format_date
+from admin_app.formats import datetime as format_datetime
+from admin_app.formats import money, number
+from admin_app.services.settings import set_setting
+from tests.card_support import card_url, days, kpi_values
+
+NBSP, NNBSP = "\u00a0", "\u202f"
+
+
+@pytest.mark.parametrize("locale, amount, shown", [
+    ("en", "1234.5", "€1,234.50"),
+    ("es", "1234.5", f"1.234,50{NBSP}€"),
+    ("fr", "1234.5", f"1{NNBSP}234,50{NBSP}€"),
+    ("en", "-70", "-€70.00"),
+    ("es", "0.10", f"0,10{NBSP}€"),
+])
+def test_money_is_written_in_the_users_locale(app, locale, amount, shown):
+    with force_locale(locale):
+        assert money(Decimal(amount)) == shown
+
+
+@pytest.mark.parametrize("locale, day, moment, delay", [
+    ("en", "May 1, 2026", f"May 1, 2026, 9:05{NNBSP}AM", "12.5"),
+    ("es", "1 may 2026", "1 may 2026, 9:05", "12,5"),
+    ("fr", "1 mai 2026", "1 mai 2026, 09:05", "12,5"),
+])
+def test_dates_and_numbers_are_written_in_the_users_locale(app, locale, day, moment, delay):
+    with force_locale(locale):
+        assert format_date(date(2026, 5, 1)) == day
+        assert format_datetime(datetime(2026, 5, 1, 9, 5, 59)) == moment
+        assert number(Decimal("12.5")) == delay
+
+
+def test_money_takes_the_currency_of_the_settings_unless_told(app):
+    set_setting("currency", "USD")
+    db.session.commit()
+    with force_locale("en"):
+        assert money(Decimal("1234.5")) == "$1,234.50"
+        assert money(Decimal("1234.5"), "GBP") == "£1,234.50"
+
+
+def test_nothing_to_format_shows_a_dash(app):
+    assert money(None) == format_date(None) == format_datetime(None) == number(None) == "—"
+
+
+def test_card_shows_amounts_in_spanish_and_keeps_plain_data_values(admin_client, make_company,
+                                                                   make_invoice):
+    company = make_company()
+    make_invoice(company, [("1", "1234.50", "0")], issue_date=days(-40), due_date=days(-10))
+    html = admin_client.get(card_url(company.id), headers={"Accept-Language": "es"}
+                            ).get_data(as_text=True)
+    assert kpi_values(html)["unpaid-amount"] == "1234.50"
+    assert f"1.234,50{NBSP}€" in html and "1,234.50" not in html
+    assert 'data-balance="1234.50"' in html
+
+
+def test_lists_show_currency_and_csv_exports_plain_numbers(admin_client, make_company,
+                                                           make_invoice):
+    make_invoice(make_company(), [("1", "1234.50", "0")], payments=[("0.50", days(-1))])
+    listing = admin_client.get("/admin/invoice/").get_data(as_text=True)
+    assert "€1,234.50" in listing and 'data-balance="1234.00"' in listing
+    csv = admin_client.get("/admin/invoice/export/csv/").get_data(as_text=True)
+    row = csv.splitlines()[1]
+    assert "1234.50" in row and "1234.00" in row and "€" not in row and "1,234" not in row
+    payments = admin_client.get("/admin/payment/export/csv/").get_data(as_text=True)
+    assert "0.50" in payments.splitlines()[1] and "€" not in payments
+
+
+def test_invoice_pdf_follows_the_readers_language(admin_client, make_company, make_invoice):
+    invoice = make_invoice(make_company(), [("1", "1234.50", "0")], issue_date=date(2026, 4, 1),
+                           due_date=date(2026, 5, 1))
+    pdf = admin_client.get(f"/admin/invoice/pdf/?id={invoice.id}",
+                           headers={"Accept-Language": "fr"}).data
+    text = "".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf)).pages)
+    assert "1 mai 2026" in text and "234,50" in text and "€" in text
