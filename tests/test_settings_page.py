@@ -79,7 +79,7 @@ def test_commercial_section_saves_every_field_and_audits_old_and_new(admin_clien
     assert entry.changes["default_tax_rate"] == ["20.00", "21.50"]
     page = admin_client.get(SETTINGS_URL).get_data(as_text=True)
     assert "Commercial settings saved" in page
-    assert f'data-next-number="invoice"' in page and "FAC-" in page
+    assert 'data-next-number="invoice"' in page and "FAC-" in page
 
 
 def test_exchanges_section_ticks_and_unticks_the_checkbox(admin_client):

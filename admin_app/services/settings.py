@@ -37,14 +37,12 @@ def hard_upload_limit_mb() -> int:
 
 @dataclass(frozen=True)
 class Definition:
-    """A setting: its section, default, how a value is parsed (and refused), who reads it."""
+    """A setting: its section, its default, and how a value is parsed (or refused)."""
 
     key: str
     section: str
     default: Any
     parse: Callable[[Any], Any]
-    # What the value changes today, or empty while no code reads it (README, help texts).
-    read_by: str = ""
     # How the parsed value is stored in the JSON column (Decimal → "20.00").
     dump: Callable[[Any], Any] = lambda value: value
 
@@ -58,33 +56,30 @@ def _decimal_text(value: Decimal) -> str:
 
 DEFINITIONS: dict[str, Definition] = {d.key: d for d in (
     # Commercial
-    Definition("invoice_converts_lead_to", "commercial", "client", choice("client", "lead"),
-               "services/conversion.py: an invoice turns a lead into a client, or not"),
-    Definition("payment_terms_days", "commercial", 30, integer(0, 365),
-               "the due date of new invoices (form and order invoicing)"),
+    Definition("invoice_converts_lead_to", "commercial", "client", choice("client", "lead")),
+    Definition("payment_terms_days", "commercial", 30, integer(0, 365)),
     Definition("default_tax_rate", "commercial", Decimal("20.00"), decimal(0, 100),
-               "the tax rate of new quote, order and invoice lines", dump=_decimal_text),
-    Definition("invoice_prefix", "commercial", "INV", prefix, "numbers of issued invoices"),
-    Definition("quote_prefix", "commercial", "QUO", prefix, "numbers of sent quotes"),
-    Definition("order_prefix", "commercial", "ORD", prefix, "numbers of orders"),
+               dump=_decimal_text),
+    Definition("invoice_prefix", "commercial", "INV", prefix),
+    Definition("quote_prefix", "commercial", "QUO", prefix),
+    Definition("order_prefix", "commercial", "ORD", prefix),
     Definition("credit_note_prefix", "commercial", "CN", prefix),
-    Definition("currency", "commercial", "EUR", currency, "amounts on screen and on PDFs"),
+    Definition("currency", "commercial", "EUR", currency),
     # Exchanges
     Definition("send_exchange_internally", "exchanges", False, boolean),
     Definition("mail_sender_name", "exchanges", "", text(120)),
     Definition("mail_sender_email", "exchanges", "", email),
     # Seller identity, printed on quotes and invoices
-    Definition("company_name", "seller", "Our Company", text(200, required=True), "PDF header"),
-    Definition("company_address", "seller", "", text(500, multiline=True), "PDF header"),
-    Definition("company_legal_id", "seller", "", text(50), "PDF header"),
-    Definition("company_vat_number", "seller", "", text(30), "PDF header"),
-    Definition("company_email", "seller", "", email, "PDF header"),
-    Definition("company_iban", "seller", "", iban, "invoice PDFs: where to pay"),
-    Definition("company_footer", "seller", "", text(500, multiline=True), "PDF footer"),
-    Definition("company_logo", "seller", "", logo_path, "PDF header"),
+    Definition("company_name", "seller", "Our Company", text(200, required=True)),
+    Definition("company_address", "seller", "", text(500, multiline=True)),
+    Definition("company_legal_id", "seller", "", text(50)),
+    Definition("company_vat_number", "seller", "", text(30)),
+    Definition("company_email", "seller", "", email),
+    Definition("company_iban", "seller", "", iban),
+    Definition("company_footer", "seller", "", text(500, multiline=True)),
+    Definition("company_logo", "seller", "", logo_path),
     # Documents
-    Definition("upload_limit_mb", "documents", 8, integer(1, hard_upload_limit_mb),
-               "the largest document uploaded from a card"),
+    Definition("upload_limit_mb", "documents", 8, integer(1, hard_upload_limit_mb)),
     Definition("portal_link_days", "documents", 30, integer(1, 365)),
     Definition("allowed_file_types", "documents",
                ["pdf", "doc", "docx", "odt", "xls", "xlsx", "ods", "csv", "txt", "png", "jpg",
