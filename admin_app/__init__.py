@@ -44,6 +44,9 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     formats.init_app(app)
     _register_session_rules()
     _register_security_headers(app)
+    # Settings are read once per request; a test's app context outlives its requests.
+    from .services.settings import forget_cached
+    app.before_request(forget_cached)
 
     @app.context_processor
     def inject_locale():

@@ -7,6 +7,7 @@ from PIL import Image
 
 from admin_app.extensions import db
 from admin_app.models import Contact, Document
+from admin_app.services.settings import set_setting
 from tests.card_support import card_url
 
 
@@ -116,14 +117,15 @@ def test_documents_are_not_downloadable_without_a_login(client, make_company):
 
 
 def test_document_over_the_size_limit_is_refused_and_leaves_no_file(app, admin_client,
-                                                                    make_company, monkeypatch):
+                                                                    make_company):
     company = make_company()
-    monkeypatch.setitem(app.config, "MAX_DOCUMENT_BYTES", 100)
+    set_setting("upload_limit_mb", 1)  # Settings > Documents
+    db.session.commit()
     before = set(Path(app.config["UPLOAD_DIR"]).rglob("*"))
     response = admin_client.post(f"/admin/company/card/document/?id={company.id}",
-                                 data={"file": (io.BytesIO(b"x" * 500), "big.bin")},
+                                 data={"file": (io.BytesIO(b"x" * (1024 * 1024 + 1)), "big.bin")},
                                  content_type="multipart/form-data")
-    assert "The file is larger than" in response.get_data(as_text=True)
+    assert "The file is larger than 1 MB" in response.get_data(as_text=True)
     assert db.session.query(Document).count() == 0
     assert set(Path(app.config["UPLOAD_DIR"]).rglob("*")) == before
 

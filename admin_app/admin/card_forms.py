@@ -1,4 +1,5 @@
 """The forms opened from the client card; field names are the model attribute names."""
+from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
@@ -9,6 +10,8 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from ..models import Address, Contact, Document, Exchange
 from ..models.exchanges import EXCHANGE_KINDS
+from ..services.card_edit import human_size
+from ..services.settings import upload_limit_bytes
 from . import validators as v
 from .form_limits import bounded
 
@@ -72,8 +75,13 @@ class ExchangeForm(FlaskForm):
 class DocumentForm(FlaskForm):
     title = StringField("Title", filters=[_strip], **bounded(
         Document.title, Optional(), description="Leave empty to use the file name."))
-    file = FileField("File", description="Up to 8 MB. Stored privately: only logged-in staff "
-                                         "can download it.")
+    file = FileField("File")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The limit is a setting (Settings > Documents), so the text is written per request.
+        self.file.description = _("Up to %(size)s. Stored privately: only logged-in staff can "
+                                  "download it.", size=human_size(upload_limit_bytes()))
 
 
 class CommentsForm(FlaskForm):

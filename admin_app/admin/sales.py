@@ -40,7 +40,16 @@ LINE_FORM = {
                                                                  message="Between 0 and 100.")]},
     },
     "form_widget_args": {"description": {"placeholder": "What is sold"}},
+    "postprocess_form": lambda form_class: _prefill_tax_rate(form_class),
 }
+
+
+def _prefill_tax_rate(form_class):
+    """New lines start at Settings' default tax rate (the column's own default is 0)."""
+    field = form_class.tax_rate
+    form_class.tax_rate = field.field_class(
+        *field.args, **{**field.kwargs, "default": lambda: get_setting("default_tax_rate")})
+    return form_class
 COMPANY_AJAX = {"fields": ["name"], "page_size": 10, "placeholder": "Search a company by name"}
 
 

@@ -15,6 +15,7 @@ from .document_list import DocumentView
 from .duplicates import DuplicatesView
 from .merge import CompanyMergeView
 from .sales import add_sales_configuration_views, add_sales_views
+from .settings import SettingsView
 
 
 def add_model_views(admin: Admin) -> None:
@@ -31,6 +32,8 @@ def add_model_views(admin: Admin) -> None:
     add_sales_views(admin, category=sales)
     admin.add_view(DocumentView(Document, db, name="Documents", category=docs))
     add_sales_configuration_views(admin, category=conf)
+    admin.add_view(SettingsView(name="Settings", endpoint="settings", url="/admin/settings",
+                                category=conf))
     admin.add_view(CommentTemplateView(CommentTemplate, db, name="Comment templates",
                                        category=conf))
     admin.add_view(EmailTemplateView(EmailTemplate, db, name="Email templates", category=conf))

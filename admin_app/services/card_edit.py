@@ -18,6 +18,7 @@ from .contacts import keep_single_billing_contact
 from .card import CardError
 from .exchanges import check_exchange
 from .html import sanitize_html
+from .settings import upload_limit_bytes
 
 PHOTO_FORMATS = {"JPEG", "PNG", "GIF", "WEBP"}
 PHOTO_BOX = (400, 400)
@@ -129,7 +130,7 @@ def store_document(company: Company, user: User | None, upload: FileStorage,
     original = Path((upload.filename or "").replace("\\", "/")).name.strip()[:255]
     if not original:
         raise CardError("Choose a file to upload.")
-    limit = current_app.config.get("MAX_DOCUMENT_BYTES", 8 * 1024 * 1024)
+    limit = upload_limit_bytes()  # Settings > Documents, never above MAX_CONTENT_LENGTH
     relative = f"documents/{secrets.token_hex(16)}"
     path = upload_root() / relative
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,13 +1,22 @@
 """Gapless numbers per document kind and year (INV-2026-0001), taken inside the caller's transaction."""
-from sqlalchemy import select, update
+import re
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import exists, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..extensions import db
-from ..models import NumberCounter
+from ..models import Invoice, NumberCounter, Order, Quote
 from .settings import get_setting
 
 PREFIX_SETTINGS = {"quote": "quote_prefix", "order": "order_prefix", "invoice": "invoice_prefix"}
+# Every kind that has a prefix setting; credit notes have one before they have documents.
+PREFIX_KEYS = {**PREFIX_SETTINGS, "credit_note": "credit_note_prefix"}
+NUMBERED_MODELS = {"quote": Quote, "order": Order, "invoice": Invoice}
+KIND_NAMES = {"quote": _l("quotes"), "order": _l("orders"), "invoice": _l("invoices"),
+              "credit_note": _l("credit notes")}
 
 
 def format_number(prefix: str, year: int, value: int) -> str:
@@ -45,3 +54,43 @@ def next_number(kind: str, year: int) -> str:
     """The next formatted number of a kind for a year, e.g. INV-2026-0007."""
     prefix = str(get_setting(PREFIX_SETTINGS[kind]) or kind[:3].upper()).strip()
     return format_number(prefix, year, next_value(kind, year))
+
+
+def upcoming_numbers(year: int) -> dict[str, str | None]:
+    """The number each kind would take next this year, without taking it (one query); None for a
+    kind that has no documents yet."""
+    taken = dict(db.session.execute(select(NumberCounter.kind, NumberCounter.last_value)
+                                    .where(NumberCounter.year == year)).all())
+    return {kind: format_number(get_setting(key), year, taken.get(kind, 0) + 1)
+            if kind in NUMBERED_MODELS else None for kind, key in PREFIX_KEYS.items()}
+
+
+def prefix_collision(kind: str, prefix: str) -> str | None:
+    """Why numbering `kind` with `prefix` would clash with numbers already issued, else None.
+
+    Another kind's documents numbered with that prefix would make two documents look alike; a
+    document of the same kind numbered past its counter would make the next issue fail.
+    """
+    pattern = f"{prefix}-%"
+    for other, model in NUMBERED_MODELS.items():
+        if other != kind and db.session.scalar(select(exists().where(model.number.like(pattern)))):
+            return _("Issued %(kind)s already carry numbers starting with %(prefix)s-.",
+                     kind=str(KIND_NAMES[other]), prefix=prefix)
+    model = NUMBERED_MODELS.get(kind)
+    if model is None:
+        return None
+    counters = dict(db.session.execute(select(NumberCounter.year, NumberCounter.last_value)
+                                       .where(NumberCounter.kind == kind)).all())
+    shape = re.compile(rf"^{re.escape(prefix)}-(\d{{4}})-(\d+)$")
+    for number in db.session.scalars(select(model.number).where(model.number.like(pattern))):
+        match = shape.match(number or "")
+        if match and int(match.group(2)) > counters.get(int(match.group(1)), 0):
+            return _("%(number)s already exists: the next %(kind)s would repeat its number.",
+                     number=number, kind=str(KIND_NAMES[kind]))
+    return None
+
+
+def issued_documents_exist() -> bool:
+    """Whether any quote, order or invoice has a number (was sent, created or issued)."""
+    return bool(db.session.scalar(select(or_(*(exists().where(model.number.is_not(None))
+                                               for model in NUMBERED_MODELS.values())))))

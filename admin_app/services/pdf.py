@@ -1,16 +1,23 @@
 """PDFs of quotes and invoices (fpdf2): seller from Settings, client billing identity, lines, taxes."""
+import logging
 from decimal import Decimal
 from pathlib import Path
 
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
+from PIL import Image
 
 from ..formats import date, money
 from ..models import Contact, Invoice, Quote
 from .pricing import ZERO
+from .seller_logo import logo_file
+from .setting_types import grouped_iban
 from .settings import get_setting
 
+log = logging.getLogger(__name__)
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
+LOGO_HEIGHT, LOGO_MAX_WIDTH = 18, 60  # millimetres
+FOOTER_MAX_LINES = 6
 COLUMNS = (("Description", 86, "L"), ("Qty", 18, "R"), ("Unit price", 28, "R"),
            ("Tax", 16, "R"), ("Total excl. tax", 32, "R"))
 
@@ -31,6 +38,18 @@ class _Document(FPDF):
             self.family = "Body"
         else:  # core font: only Latin-1, so other characters are replaced on write
             self.family = "Helvetica"
+        # Settings > Seller identity: printed at the bottom of every page, above its number.
+        self.footer_lines: list[str] | None = None
+
+    def header(self) -> None:
+        if self.footer_lines is None:  # the first page: wrapping the footer needs one
+            self.footer_lines = []
+            if get_setting("company_footer"):
+                self.set_font(self.family, "", 7)
+                self.footer_lines = self.multi_cell(
+                    0, 3.5, self.text(get_setting("company_footer")), dry_run=True,
+                    output="LINES")[:FOOTER_MAX_LINES]
+                self.set_auto_page_break(True, margin=18 + 3.5 * len(self.footer_lines))
 
     def text(self, value) -> str:  # noqa: D401 - a filter, not FPDF.text
         value = "" if value is None else str(value)
@@ -45,6 +64,11 @@ class _Document(FPDF):
         self.multi_cell(w, h, self.text(value), align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
     def footer(self) -> None:
+        if self.footer_lines:
+            self.set_y(-14 - 3.5 * len(self.footer_lines))
+            self.set_font(self.family, "", 7)
+            for line in self.footer_lines:
+                self.cell(0, 3.5, line, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.set_y(-12)
         self.set_font(self.family, "", 8)
         self.cell(0, 5, self.text(f"Page {self.page_no()}/{{nb}}"), align="C")
@@ -65,14 +89,35 @@ def _billing_contact(company) -> Contact | None:
     return next((c for c in contacts if c.is_billing_contact), None)
 
 
+def _logo(pdf: _Document) -> float:
+    """Draw the seller logo at the top right; the width it takes (0 without a logo)."""
+    path = logo_file()
+    if path is None:
+        return 0
+    try:
+        with Image.open(path) as image:
+            ratio = image.width / image.height
+        width = min(LOGO_HEIGHT * ratio, LOGO_MAX_WIDTH)
+        pdf.image(str(path), x=pdf.w - pdf.r_margin - width, y=pdf.t_margin, w=width,
+                  h=width / ratio)
+    except (OSError, ValueError, ZeroDivisionError, RuntimeError):
+        log.warning("The seller logo %s could not be drawn; the PDF goes without it", path)
+        return 0
+    return width + 5
+
+
 def _header(pdf: _Document, title: str, facts: list[tuple[str, str]]) -> None:
-    pdf.line_of(get_setting("company_name"), 15, "B", 7)
+    top = pdf.get_y()
+    text_width = pdf.epw - _logo(pdf)
+    pdf.line_of(get_setting("company_name"), 15, "B", 7, w=text_width)
     if get_setting("company_address"):
-        pdf.line_of(get_setting("company_address"), 9, h=4.5)
+        pdf.line_of(get_setting("company_address"), 9, h=4.5, w=text_width)
     for label, key in (("Legal ID", "company_legal_id"), ("VAT number", "company_vat_number"),
                        ("Email", "company_email")):
         if get_setting(key):
-            pdf.line_of(f"{label}: {get_setting(key)}", 9, h=4.5)
+            pdf.line_of(f"{label}: {get_setting(key)}", 9, h=4.5, w=text_width)
+    if text_width < pdf.epw:  # below the logo, whatever the text's height
+        pdf.set_y(max(pdf.get_y(), top + LOGO_HEIGHT))
     pdf.ln(6)
     pdf.line_of(title, 18, "B", 9)
     for label, value in facts:
@@ -163,6 +208,8 @@ def invoice_pdf(invoice: Invoice) -> bytes:
                     f"{money(invoice.balance)}", 10, "B", align="R")
     pdf.ln(3)
     pdf.line_of(f"Payment due by {date(invoice.due_date)}.", 10)
+    if get_setting("company_iban"):
+        pdf.line_of(f"Pay by bank transfer to IBAN {grouped_iban(get_setting('company_iban'))}.", 10)
     return _finish(pdf, invoice)
 
 
