@@ -14,7 +14,9 @@ from .crm import AddressView, ContactView, ExchangeView
 from .document_list import DocumentView
 from .duplicates import DuplicatesView
 from .merge import CompanyMergeView
+from .my_documents import MyDocumentsView
 from .sales import add_sales_configuration_views, add_sales_views
+from .templates import TemplatesView
 
 
 def add_model_views(admin: Admin) -> None:
@@ -31,6 +33,10 @@ def add_model_views(admin: Admin) -> None:
     add_sales_views(admin, category=sales)
     admin.add_view(DocumentView(Document, db, name="Documents", category=docs))
     add_sales_configuration_views(admin, category=conf)
+    admin.add_view(TemplatesView(name="Templates", endpoint="templates", url="/admin/templates",
+                                 category=conf))
+    admin.add_view(MyDocumentsView(name="My documents", endpoint="my_documents",
+                                   url="/admin/my-documents", category=conf))
     admin.add_view(CommentTemplateView(CommentTemplate, db, name="Comment templates",
                                        category=conf))
     admin.add_view(EmailTemplateView(EmailTemplate, db, name="Email templates", category=conf))

@@ -8,6 +8,7 @@ from fpdf.enums import XPos, YPos
 from ..models import Contact, Invoice, Quote
 from .pricing import ZERO
 from .settings import get_setting
+from .templates import document_texts
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 COLUMNS = (("Description", 86, "L"), ("Qty", 18, "R"), ("Unit price", 28, "R"),
@@ -139,10 +140,15 @@ def _totals(pdf: _Document, document, currency: str) -> None:
 
 
 def _finish(pdf: _Document, document) -> bytes:
-    if document.notes:
+    texts = document_texts(document)  # the default notes and footer (Templates > Document texts)
+    notes = "\n\n".join(text for text in (document.notes, texts["notes"]) if text)
+    if notes:
         pdf.ln(4)
         pdf.line_of("Notes", 9, "B")
-        pdf.line_of(document.notes, 9)
+        pdf.line_of(notes, 9)
+    if texts["footer"]:
+        pdf.ln(6)
+        pdf.line_of(texts["footer"], 8, h=4)
     return bytes(pdf.output())
 
 
