@@ -4,19 +4,15 @@ from datetime import date, timedelta
 
 from admin_app.extensions import db
 from admin_app.models import Invoice
-from tests.conftest import TEST_PASSWORD
+from tests.conftest import browser_login
 
 
 def test_admin_changes_prefix_and_terms_and_the_next_invoice_follows(
         live_server, browser, admin_user, make_company, make_document):
     year = date.today().year
     draft = make_document("invoice", make_company("Browser Client SL"))
-    page = browser.new_page(viewport={"width": 1366, "height": 900})
-    page.goto(f"{live_server}/login")
-    page.fill("input[name=email]", admin_user.email)
-    page.fill("input[name=password]", TEST_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server}/admin/")
+    page = browser_login(browser, live_server, admin_user.email)
+    page.set_viewport_size({"width": 1366, "height": 900})
 
     # Configuration > Settings, from the menu.
     page.click("text=Configuration")

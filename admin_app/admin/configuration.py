@@ -1,19 +1,24 @@
 """Configuration pages for admins: comment and email templates, custom fields."""
 from flask_admin.contrib.sqla.filters import FilterEqual
+from markupsafe import Markup
 from wtforms.validators import Length, Regexp
 
-from ..models import CustomFieldDefinition
-from ..services.comment_templates import save_comment_template
+from ..models import CustomFieldDefinition, EmailTemplate
+from ..models.configuration import EMAIL_PURPOSES
 from ..services.custom_fields import save_definition
+from ..services.html import html_to_text
+from ..services.templates import apply_rules
 from . import validators as v
 from .base import AdminOnlyModelView
 
 FIELD_TYPE_CHOICES = [("text", "Text"), ("number", "Number"), ("date", "Date"),
                       ("boolean", "Yes / no"), ("choice", "Choice in a list"),
                       ("url", "Web address")]
-PLACEHOLDERS = ("Placeholders: {{ company.name }}, {{ contact.first_name }}, "
-                "{{ contact.last_name }}, {{ user.full_name }}. Basic formatting is kept; "
-                "scripts are removed.")
+PURPOSE_CHOICES = list(EMAIL_PURPOSES.items())
+PLACEHOLDERS = Markup("Variables such as {{ company.name }}, {{ contact.first_name }}, "
+                      "{{ user.full_name }}: the <a href=\"/admin/templates/\">Templates page</a> "
+                      "lists them and previews the result. Basic formatting is kept; scripts "
+                      "are removed.")
 
 
 class CommentTemplateView(AdminOnlyModelView):
@@ -34,19 +39,36 @@ class CommentTemplateView(AdminOnlyModelView):
 
     def on_model_change(self, form, model, is_created):
         super().on_model_change(form, model, is_created)
-        save_comment_template(model)
+        apply_rules("comment", model)
 
 
 class EmailTemplateView(AdminOnlyModelView):
-    html_fields = ("body",)
-    column_list = ["name", "subject", "body"]
+    """The list, for bulk work; the Templates page edits one with its preview. Both save through
+    services.templates (syntax and variables checked, one default per purpose); the body is a
+    template, sanitised there with its Jinja tags kept, so it is not an `html_fields` column."""
+
+    column_list = ["name", "purpose", "is_default", "subject", "body"]
+    column_labels = {"purpose": "Used for", "is_default": "Default"}
+    column_choices = {"purpose": PURPOSE_CHOICES}
+    column_filters = [FilterEqual(EmailTemplate.purpose, "Used for", options=PURPOSE_CHOICES),
+                      "is_default"]
+    column_formatters = {"body": lambda _v, _c, m, _n: html_to_text(m.body)[:160]}
     column_searchable_list = ["name", "subject", "body"]
     column_default_sort = "name"
-    form_columns = ["name", "subject", "body"]
+    form_columns = ["name", "purpose", "subject", "body", "is_default"]
+    form_choices = {"purpose": PURPOSE_CHOICES}
     form_args = {"name": {"validators": [v.required("template name"), Length(max=120)]},
                  "subject": {"validators": [v.required("subject"), Length(max=200)]},
-                 "body": {"description": PLACEHOLDERS}}
+                 "body": {"description": PLACEHOLDERS},
+                 "purpose": {"default": "exchange"},
+                 "is_default": {"label": "Default for its purpose",
+                                "description": "Only one per purpose; ticking it here unticks "
+                                               "the other."}}
     form_widget_args = {"body": {"rows": 10}}
+
+    def on_model_change(self, form, model, is_created):
+        super().on_model_change(form, model, is_created)
+        apply_rules("email", model)
 
 
 class CustomFieldDefinitionView(AdminOnlyModelView):

@@ -1,5 +1,8 @@
 """The list of stored documents (card files and shared documents)."""
+from flask import abort, redirect, url_for
+from flask_admin import expose
 from flask_admin.contrib.sqla.filters import FilterEqual
+from flask_login import current_user
 
 from ..models import Document
 from ..models.documents import SIGNATURE_STATUSES
@@ -21,8 +24,8 @@ def human_size(size: int | None) -> str:
 
 
 class DocumentView(SecureModelView):
-    column_list = ["title", "original_name", "company", "size_bytes", "signature_status",
-                   "uploaded_by", "created_at"]
+    column_list = ["title", "original_name", "company", "size_bytes", "version",
+                   "signature_status", "uploaded_by", "created_at"]
     column_labels = {"original_name": "File", "size_bytes": "Size", "company": "Company",
                      "signature_status": "Signature", "created_at": "Uploaded"}
     column_sortable_list = ["title", "original_name", "size_bytes", "signature_status",
@@ -38,8 +41,22 @@ class DocumentView(SecureModelView):
     column_export_list = ["id", "title", "original_name", "company", "size_bytes",
                           "content_type", "signature_status", "signer_name", "signed_at",
                           "created_at"]
-    column_descriptions = {"company": "Empty for a shared document (Settings > My documents)."}
-    can_create = False  # files arrive through the card's upload, which checks size and type
+    column_descriptions = {"company": "Empty for a shared document (Configuration > My "
+                                      "documents).",
+                           "version": "A shared document replaced by a new version keeps the "
+                                      "older one."}
+
+    @property
+    def can_create(self) -> bool:
+        """Files arrive through an upload form: the card's, or My documents' (admins)."""
+        return current_user.is_authenticated and current_user.is_admin
+
+    @expose("/new/", methods=("GET", "POST"))
+    def create_view(self):
+        if not self.can_create:
+            abort(403)
+        return redirect(url_for("my_documents.index", _anchor="upload"))
+
     form_columns = ["title", "company"]
     form_ajax_refs = {"company": {"fields": ["name"], "page_size": 10,
                                   "placeholder": "Empty: a shared document"}}

@@ -14,8 +14,10 @@ from .crm import AddressView, ContactView, ExchangeView
 from .document_list import DocumentView
 from .duplicates import DuplicatesView
 from .merge import CompanyMergeView
+from .my_documents import MyDocumentsView
 from .sales import add_sales_configuration_views, add_sales_views
 from .settings import SettingsView
+from .templates import TemplatesView
 
 
 def add_model_views(admin: Admin) -> None:
@@ -34,6 +36,10 @@ def add_model_views(admin: Admin) -> None:
     add_sales_configuration_views(admin, category=conf)
     admin.add_view(SettingsView(name="Settings", endpoint="settings", url="/admin/settings",
                                 category=conf))
+    admin.add_view(TemplatesView(name="Templates", endpoint="templates", url="/admin/templates",
+                                 category=conf))
+    admin.add_view(MyDocumentsView(name="My documents", endpoint="my_documents",
+                                   url="/admin/my-documents", category=conf))
     admin.add_view(CommentTemplateView(CommentTemplate, db, name="Comment templates",
                                        category=conf))
     admin.add_view(EmailTemplateView(EmailTemplate, db, name="Email templates", category=conf))

@@ -1,7 +1,7 @@
 """All models, importable from admin_app.models."""
 from .audit import AuditLog, DuplicateIgnore, Merge
 from .companies import Address, Company, Contact, CustomFieldDefinition, CustomFieldValue
-from .configuration import CommentTemplate, EmailTemplate, Setting
+from .configuration import CommentTemplate, DocumentText, EmailTemplate, Setting
 from .documents import Document
 from .exchanges import Exchange, exchange_attachments, exchange_recipients
 from .sales import (
@@ -12,7 +12,7 @@ from .users import User
 
 __all__ = [
     "Address", "AuditLog", "CommentTemplate", "Company", "Contact", "CustomFieldDefinition",
-    "CustomFieldValue", "Document", "DuplicateIgnore", "EmailTemplate", "Exchange", "Invoice",
+    "CustomFieldValue", "Document", "DocumentText", "DuplicateIgnore", "EmailTemplate", "Exchange", "Invoice",
     "InvoiceLine", "Merge", "NumberCounter", "Opportunity", "Order", "OrderLine", "Payment",
     "PipelineStage", "Quote", "QuoteLine", "Setting", "User", "exchange_attachments",
     "exchange_recipients",

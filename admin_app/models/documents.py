@@ -1,7 +1,9 @@
 """Files attached to a company (or shared when company is empty) and their e-signature state."""
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, DateTime, ForeignKey, String, Text
+from sqlalchemy import (
+    BigInteger, CheckConstraint, DateTime, ForeignKey, Index, Integer, String, Text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -15,6 +17,9 @@ class Document(db.Model):
     __table_args__ = (
         CheckConstraint(in_values("signature_status", SIGNATURE_STATUSES), name="signature_status"),
         CheckConstraint("size_bytes >= 0", name="size_non_negative"),
+        CheckConstraint("version >= 1", name="version_positive"),
+        # A version is replaced at most once; the index also serves the foreign key.
+        Index("uq_documents_previous_version_id", "previous_version_id", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -40,6 +45,12 @@ class Document(db.Model):
     signer_email: Mapped[str | None] = mapped_column(String(254))
     signed_at: Mapped[datetime | None] = mapped_column(DateTime)
     signature_evidence: Mapped[str | None] = mapped_column(Text)  # JSON: ip, agent, hash, time
+    # Replacing a shared document adds a row: the new version points at the one it replaces,
+    # which stays (an email that carried it still links to what was sent).
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1, server_default="1")
+    previous_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("documents.id", ondelete="SET NULL")
+    )
 
     company = relationship("Company")
     uploaded_by = relationship("User")

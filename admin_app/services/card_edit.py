@@ -124,9 +124,10 @@ def record_exchange(company: Company, author: User | None, values: dict) -> Exch
     return exchange
 
 
-def store_document(company: Company, user: User | None, upload: FileStorage,
+def store_document(company: Company | None, user: User | None, upload: FileStorage,
                    title: str = "") -> Document:
-    """Save an upload under a random name outside static, size-limited, and record it."""
+    """Save an upload under a random name outside static, size-limited, and record it; with no
+    company it is a shared document (Configuration > My documents)."""
     original = Path((upload.filename or "").replace("\\", "/")).name.strip()[:255]
     if not original:
         raise CardError("Choose a file to upload.")
@@ -148,13 +149,14 @@ def store_document(company: Company, user: User | None, upload: FileStorage,
         path.unlink(missing_ok=True)
         raise CardError("The file is empty.")
     content_type = mimetypes.guess_type(original)[0] or "application/octet-stream"
-    document = Document(company_id=company.id, title=(title or "").strip()[:200] or original,
+    document = Document(company_id=company.id if company else None, title=(title or "").strip()[:200] or original,
                         original_name=original, file=relative, content_type=content_type,
                         size_bytes=size, sha256=digest.hexdigest(),
                         uploaded_by_id=user.id if user else None)
     db.session.add(document)
     db.session.flush()
-    audit.record("create", document, summary=f"Document {original} for {company.name}")
+    audit.record("create", document, summary=f"Document {original} for {company.name}"
+                 if company else f"Shared document {original}")
     return document
 
 

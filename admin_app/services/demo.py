@@ -9,6 +9,7 @@ from .. import clock
 from ..extensions import db
 from ..models import (
     Address, CommentTemplate, Company, Contact, CustomFieldDefinition, CustomFieldValue,
+    DocumentText,
     EmailTemplate, Exchange, Invoice, InvoiceLine, NumberCounter, Opportunity, Order, OrderLine,
     Payment, PipelineStage, Quote, QuoteLine, User,
 )
@@ -97,12 +98,20 @@ def _configuration() -> list[PipelineStage]:
     if not db.session.scalar(select(func.count()).select_from(EmailTemplate)):
         db.session.add_all([
             EmailTemplate(name="Follow-up after meeting", subject="Following our meeting",
+                          purpose="exchange", is_default=True,
                           body="Hello {{ contact.first_name }},\n\nThank you for your time today. "
                                "As discussed, ...\n\nBest regards,\n{{ user.full_name }}"),
             EmailTemplate(name="Payment reminder", subject="Invoice reminder for {{ company.name }}",
-                          body="Hello {{ contact.first_name }},\n\nOur records show an unpaid "
-                               "balance. Could you check on your side?\n\n{{ user.full_name }}"),
+                          purpose="payment_reminder", is_default=True,
+                          body="Hello {{ contact.first_name }},\n\nOur records show "
+                               "{{ document.balance|money(document.currency) }} left to pay on "
+                               "{{ document.title }}, due on {{ document.due_date|date }}. Could "
+                               "you check on your side?\n\n{{ user.full_name }}"),
         ])
+    if not db.session.scalar(select(func.count()).select_from(DocumentText)):
+        db.session.add(DocumentText(
+            name="Bank transfer", purpose="invoice_footer", is_default=True,
+            body="Payment by bank transfer to {{ sender.name }}, quoting {{ document.number }}."))
     if not db.session.scalar(select(func.count()).select_from(CustomFieldDefinition)):
         db.session.add_all([
             CustomFieldDefinition(key="industry", label="Industry", field_type="choice",

@@ -13,6 +13,7 @@ from .pricing import ZERO
 from .seller_logo import logo_file
 from .setting_types import grouped_iban
 from .settings import get_setting
+from .templates import document_texts
 
 log = logging.getLogger(__name__)
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
@@ -183,10 +184,15 @@ def _totals(pdf: _Document, document) -> None:
 
 
 def _finish(pdf: _Document, document) -> bytes:
-    if document.notes:
+    texts = document_texts(document)  # the default notes and footer (Templates > Document texts)
+    notes = "\n\n".join(text for text in (document.notes, texts["notes"]) if text)
+    if notes:
         pdf.ln(4)
         pdf.line_of("Notes", 9, "B")
-        pdf.line_of(document.notes, 9)
+        pdf.line_of(notes, 9)
+    if texts["footer"]:
+        pdf.ln(6)
+        pdf.line_of(texts["footer"], 8, h=4)
     return bytes(pdf.output())
 
 

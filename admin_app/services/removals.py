@@ -76,9 +76,15 @@ def remove_card_row(row) -> str | None:
 
 def remove_document(document: Document) -> str:
     """Delete a document row (not evidence) in the caller's transaction; returns its stored
-    file, to delete once the transaction is committed."""
+    file, to delete once the transaction is committed. A shared document's version history
+    skips the removed version."""
     _refuse_if_kept(document)
+    successor = db.session.scalar(select(Document).where(
+        Document.previous_version_id == document.id))
     db.session.delete(document)
+    if successor is not None:
+        db.session.flush()  # frees the earlier version (unique) before the successor takes it
+        successor.previous_version_id = document.previous_version_id
     return document.file
 
 
