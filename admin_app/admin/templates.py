@@ -16,6 +16,7 @@ from ..services.templates import (
 )
 from ..services.templating import TemplateProblem
 from ..unit_of_work import unit_of_work
+from .args import without_nul
 from .base import SecureBaseView
 
 TABS = (("email", "Email templates"), ("comment", "Comment templates"),
@@ -159,7 +160,7 @@ class TemplatesView(SecureBaseView):
     def companies(self):
         """Companies for the preview's picker, by name."""
         query = select(Company.id, Company.name).where(Company.merged_into_id.is_(None))
-        words = (request.args.get("q") or "").strip()[:100]
+        words = without_nul(request.args.get("q") or "").strip()[:100]
         if words:
             query = query.where(Company.name.ilike(f"%{_like(words)}%", escape="\\"))
         rows = db.session.execute(query.order_by(Company.name).limit(PICKER_SIZE)).all()
