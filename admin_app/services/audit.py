@@ -10,7 +10,7 @@ from ..extensions import db
 from ..models import AuditLog, User
 
 IGNORED_FIELDS = {"password_hash", "updated_at", "name_key", "phone_key", "email_domain",
-                  "legal_id_key"}
+                  "legal_id_key", "legal_id_check"}
 
 
 def _jsonable(value: Any) -> Any:

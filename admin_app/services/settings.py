@@ -20,6 +20,9 @@ DEFAULTS: dict[str, Any] = {
     "invoice_converts_lead_to": "client",
     # Settings > Advanced: offer an internal copy of exchanges to other users.
     "send_exchange_internally": False,
+    # Imports (/admin/import/): the largest file accepted, in rows and in megabytes.
+    "import_max_rows": 50000,
+    "import_max_mb": 20,
 }
 
 
