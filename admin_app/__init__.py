@@ -64,8 +64,11 @@ def _ensure_secret_key(app: Flask) -> None:
 
 
 def _select_locale() -> str | None:
-    """?lang= remembered in the session, else the browser's preference."""
-    from flask import current_app, session
+    """?lang= remembered in the session, else the browser's preference (the default outside a
+    request, e.g. in a background job)."""
+    from flask import current_app, has_request_context, session
+    if not has_request_context():
+        return None
     languages = current_app.config["LANGUAGES"]
     if request.args.get("lang") in languages:
         session["lang"] = request.args["lang"]

@@ -91,7 +91,8 @@ def inspect_file(path: Path) -> SheetInfo:
 
 def _inspect_csv(path: Path, head: bytes) -> SheetInfo:
     encoding = _encoding(path, head)
-    if b"\x00" in head and encoding != "utf-16":
+    # A stray NUL in text is dropped from its cell; many of them mean a binary file.
+    if encoding != "utf-16" and head.count(b"\x00") > max(2, len(head) // 100):
         raise FileRefused(_("This file is not a CSV or XLSX spreadsheet (it holds binary data). "
                             "Export the list as CSV or XLSX and upload that."))
     lines = head.decode(encoding, errors="replace").splitlines()
@@ -162,17 +163,19 @@ def _csv_rows(path: Path, info: SheetInfo) -> Iterator[list[str]]:
 
 def _xlsx_rows(path: Path) -> Iterator[list[str]]:
     from openpyxl import load_workbook
-    try:
-        workbook = load_workbook(path, read_only=True, data_only=False)
-    except XLSX_ERRORS as exc:
-        raise _not_xlsx(exc) from None
-    try:
-        for row in workbook.worksheets[0].iter_rows(values_only=True):
-            yield [_cell_text(v) for v in row[:MAX_COLUMNS]]
-    except XLSX_ERRORS as exc:
-        raise _not_xlsx(exc) from None
-    finally:
-        workbook.close()
+    # A file object, not the path: openpyxl would judge the file by its name's extension.
+    with open(path, "rb") as handle:
+        try:
+            workbook = load_workbook(handle, read_only=True, data_only=False)
+        except XLSX_ERRORS as exc:
+            raise _not_xlsx(exc) from None
+        try:
+            for row in workbook.worksheets[0].iter_rows(values_only=True):
+                yield [_cell_text(v) for v in row[:MAX_COLUMNS]]
+        except XLSX_ERRORS as exc:
+            raise _not_xlsx(exc) from None
+        finally:
+            workbook.close()
 
 
 def _not_xlsx(exc: Exception) -> FileRefused:
