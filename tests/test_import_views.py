@@ -2,11 +2,10 @@
 import io
 import re
 
-import pytest
 from sqlalchemy import func, select
 
 from admin_app.extensions import db
-from admin_app.models import Company, ImportBatch
+from admin_app.models import Company
 from admin_app.services.settings import set_setting
 from import_helpers import csv_bytes, table_counts, xlsx_bytes
 
