@@ -13,7 +13,7 @@ from admin_app.models import (
 from admin_app.services import imports as import_service
 from admin_app.services.import_undo import undo_import
 from admin_app.unit_of_work import unit_of_work
-from import_helpers import csv_bytes, lines, preview, run_import, table_counts
+from tests.import_helpers import csv_bytes, lines, preview, run_import, table_counts
 
 HEADERS = ["Name", "Email", "Legal ID", "Status", "City", "First name", "Last name", "Employees"]
 

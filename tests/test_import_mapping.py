@@ -4,7 +4,7 @@ import pytest
 from admin_app.extensions import db
 from admin_app.models import CustomFieldDefinition
 from admin_app.services.import_mapping import field_labels, guess_mapping, remembered_mapping
-from import_helpers import csv_bytes, preview, run_import
+from tests.import_helpers import csv_bytes, preview, run_import
 
 
 @pytest.mark.parametrize("headers, expected", [

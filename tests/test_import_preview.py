@@ -2,7 +2,7 @@
 written nowhere but the workspace."""
 from admin_app.extensions import db
 from admin_app.models import Contact, CustomFieldDefinition
-from import_helpers import csv_bytes, lines, preview, table_counts
+from tests.import_helpers import csv_bytes, lines, preview, table_counts
 
 
 def test_a_new_company_is_created(admin_user):

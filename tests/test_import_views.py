@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from admin_app.extensions import db
 from admin_app.models import Company
 from admin_app.services.settings import set_setting
-from import_helpers import csv_bytes, table_counts, xlsx_bytes
+from tests.import_helpers import csv_bytes, table_counts, xlsx_bytes
 
 ROWS = [["Nimbus Labs", "hi@nimbus.example", "", "", "", "lead", "Lyon"],
         ["Broken", "nope", "", "", "", "", ""]]
