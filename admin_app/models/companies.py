@@ -89,14 +89,20 @@ class Company(db.Model):
         return f"<Company {self.id} {self.name!r} {self.status}>"
 
 
+def derived_keys(name: str | None, phone: str | None, email: str | None,
+                 legal_id: str | None) -> dict[str, str]:
+    """The derived columns of a company, for rows inserted without the ORM (bulk inserts)."""
+    return {"name_key": normalize_name(name)[:200], "phone_key": normalize_phone(phone),
+            "email_domain": email_domain(email), "legal_id_key": normalize_legal_id(legal_id),
+            "legal_id_check": check_legal_id(legal_id)}
+
+
 @event.listens_for(Company, "before_insert")
 @event.listens_for(Company, "before_update")
 def _refresh_company_keys(_mapper, _connection, company: Company) -> None:
-    company.name_key = normalize_name(company.name)[:200]
-    company.phone_key = normalize_phone(company.phone)
-    company.email_domain = email_domain(company.email)
-    company.legal_id_key = normalize_legal_id(company.legal_id)
-    company.legal_id_check = check_legal_id(company.legal_id)
+    for key, value in derived_keys(company.name, company.phone, company.email,
+                                   company.legal_id).items():
+        setattr(company, key, value)
 
 
 class Address(db.Model):

@@ -8,9 +8,14 @@ from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..models import (
-    Address, Company, Contact, CustomFieldDefinition, CustomFieldValue, ImportBatch, ImportChange,
+    Address, AuditLog, Company, Contact, CustomFieldDefinition, CustomFieldValue, ImportBatch,
+    ImportChange,
 )
-from . import audit
+from ..models.companies import derived_keys
+
+# What a row may set on a company (import_rows); every bulk row names all of them.
+COMPANY_COLUMNS = ("name", "status", "email", "phone", "website", "legal_id",
+                   "account_manager_id", "comments")
 
 RESULT_WORDS = {"create": "created", "update": "updated", "skip": "skipped", "error": "error"}
 
@@ -44,14 +49,16 @@ def _details(line: dict) -> str:
 
 
 class Applier:
-    """Applies planned rows within the caller's transaction (flushes, never commits)."""
+    """Applies planned rows within the caller's transaction (flushes, never commits). New
+    companies and what comes with them are inserted in a few set-based statements; updates go
+    through the ORM, row by row, as they are few and need their previous values."""
 
     def __init__(self, batch: ImportBatch):
         self.batch = batch
         self.definitions = dict(db.session.execute(
             select(CustomFieldDefinition.key, CustomFieldDefinition.id)).tuples().all())
         self.changes: list[dict] = []
-        self.audits: list[tuple] = []
+        self.audits: list[dict] = []
 
     def apply(self, lines: list[dict]) -> list[Outcome]:
         ids = {line["m"] for line in lines if line["f"] == "update"}
@@ -62,9 +69,9 @@ class Applier:
         outcomes, created = [], []
         for line in lines:
             if line["f"] == "create":
-                company = self._create(line)
-                outcome = Outcome(line, "create", None, company.name, _details(line))
-                created.append((line, company, outcome))
+                outcome = Outcome(line, "create", None, line["set"]["company"].get("name", ""),
+                                  _details(line))
+                created.append(outcome)
             elif line["f"] == "update":
                 company = companies.get(line["m"])
                 if company is None or company.is_tombstone:
@@ -78,21 +85,56 @@ class Applier:
                                   _details(line))
             outcomes.append(outcome)
         db.session.flush()
-        for line, company, outcome in created:
-            outcome.company_id = company.id
-            self.changes.append(self._change(line, "Company", company.id, "create"))
-            self.audits.append(("create", company, audit.snapshot(company),
-                                f"Imported Company {company} (import #{self.batch.id}, "
-                                f"row {line['r']})"))
+        if created:
+            self._insert_created(created)
         for entry in self.changes:
             created_row = entry.pop("object", None)
             if created_row is not None:
                 entry["entity_id"] = created_row.id
         if self.changes:
             db.session.execute(insert(ImportChange), self.changes)
-        for action, company, changes, summary in self.audits:
-            audit.record(action, company, changes=changes, summary=summary)
+        if self.audits:
+            db.session.execute(insert(AuditLog), self.audits)
         return outcomes
+
+    def _audit(self, action: str, company_id: int, changes: dict, summary: str) -> None:
+        self.audits.append({"action": action, "entity_type": "Company", "entity_id": company_id,
+                            "changes": changes, "summary": summary[:300],
+                            "user_id": self.batch.user_id})
+
+    def _insert_created(self, created: list[Outcome]) -> None:
+        """The new companies, then their addresses, contacts and custom values: one statement
+        per table for the whole batch."""
+        rows = []
+        for outcome in created:
+            values = {name: None for name in COMPANY_COLUMNS}
+            values.update(outcome.line["set"]["company"])
+            values["status"] = values["status"] or "lead"
+            values.update(derived_keys(values["name"], values["phone"], values["email"],
+                                       values["legal_id"]))
+            rows.append(values)
+        ids = list(db.session.scalars(
+            insert(Company).returning(Company.id, sort_by_parameter_order=True), rows))
+        addresses, contacts, custom = [], [], []
+        for outcome, company_id, values in zip(created, ids, rows):
+            line, outcome.company_id = outcome.line, company_id
+            planned = line["set"]
+            if planned["address"]:
+                addresses.append({"company_id": company_id, **_address_values(planned["address"])})
+            if planned["contact"]:
+                contacts.append({"company_id": company_id, **_contact(planned["contact"])})
+            custom.extend({"company_id": company_id, "definition_id": self.definitions[key],
+                           "value": value}
+                          for key, value in planned["custom"].items() if key in self.definitions)
+            self.changes.append(self._change(line, "Company", company_id, "create"))
+            shown = {k: v for k, v in values.items() if v not in (None, "") and k in COMPANY_COLUMNS}
+            self._audit("create", company_id, shown,
+                        f"Imported Company {values['name']} (import #{self.batch.id}, "
+                        f"row {line['r']})")
+        for model, batch_rows in ((Address, addresses), (Contact, contacts),
+                                  (CustomFieldValue, custom)):
+            if batch_rows:
+                db.session.execute(insert(model), batch_rows)
 
     def _change(self, line, entity_type, entity_id, action, previous=None, applied=None,
                 obj=None) -> dict:
@@ -102,21 +144,6 @@ class Applier:
         if obj is not None:
             entry["object"] = obj
         return entry
-
-    def _create(self, line: dict) -> Company:
-        values = line["set"]
-        company = Company(**values["company"])
-        company.status = company.status or "lead"
-        for key, value in values["custom"].items():
-            if key in self.definitions:
-                company.custom_values.append(CustomFieldValue(
-                    definition_id=self.definitions[key], value=value))
-        if values["address"]:
-            company.addresses.append(_address(values["address"]))
-        if values["contact"]:
-            company.contacts.append(Contact(**_contact(values["contact"])))
-        db.session.add(company)
-        return company
 
     def _update(self, line: dict, company: Company) -> None:
         values = line["set"]
@@ -147,9 +174,9 @@ class Applier:
         if values["contact"]:
             changes["contact"] = [None, " ".join(filter(None, (
                 values["contact"].get("first_name"), values["contact"].get("last_name"))))]
-        self.audits.append(("update", company, changes,
-                            f"Imported into Company {company}: {', '.join(changes)} "
-                            f"(import #{self.batch.id}, row {line['r']})"))
+        self._audit("update", company.id, changes,
+                    f"Imported into Company {company}: {', '.join(changes)} "
+                    f"(import #{self.batch.id}, row {line['r']})")
 
     def _update_address(self, line: dict, company: Company, values: dict) -> dict:
         """Fill or create the main address; {"address.<field>": [old, new]} for the audit."""
@@ -168,12 +195,20 @@ class Applier:
         return {"address." + name: [previous[name], new] for name, new in values.items()}
 
 
+def _address_values(values: dict) -> dict:
+    """Every column of a new main address (bulk rows must all name the same columns)."""
+    return {"label": "", "contact_name": None, "line1": values.get("line1") or "",
+            "line2": values.get("line2"), "postal_code": values.get("postal_code"),
+            "city": values.get("city") or "", "country": values.get("country") or "",
+            "is_main": True, "is_billing_default": False, "is_delivery_default": False,
+            "is_quote_default": False}
+
+
 def _address(values: dict) -> Address:
-    fields = {name: values.get(name) or "" for name in ("line1", "city", "country")}
-    fields.update({name: values[name] for name in ("line2", "postal_code") if values.get(name)})
-    return Address(label="", is_main=True, **fields)
+    return Address(**_address_values(values))
 
 
 def _contact(values: dict) -> dict:
     return {"first_name": values.get("first_name") or "", "last_name": values["last_name"],
-            **{k: values[k] for k in ("email", "phone", "job_title") if values.get(k)}}
+            "email": values.get("email"), "phone": values.get("phone"),
+            "job_title": values.get("job_title"), "photo": None, "is_billing_contact": False}

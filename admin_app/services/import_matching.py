@@ -3,6 +3,7 @@ duplicate scorer of services/duplicates.py at or above the user's threshold. Row
 a batch at a time, a few indexed queries per batch, never one query per row."""
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -37,9 +38,15 @@ def _live():
     return Company.merged_into_id.is_(None)
 
 
+@lru_cache(maxsize=8192)
+def name_key(name: str | None) -> str:
+    """normalize_name, remembered: the preview needs each row's key several times."""
+    return normalize_name(name)
+
+
 def _probe(row: ParsedRow) -> Row:
     values = row.company
-    return Row(0, values.get("name", ""), normalize_name(values.get("name")),
+    return Row(0, values.get("name", ""), name_key(values.get("name")),
                normalize_legal_id(values.get("legal_id")), email_domain(values.get("email")),
                normalize_phone(values.get("phone")))
 

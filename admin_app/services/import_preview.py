@@ -13,9 +13,9 @@ from sqlalchemy.orm import selectinload
 from ..errors import Refusal
 from ..extensions import db
 from ..models import Company, User
-from ..normalize import normalize_legal_id, normalize_name
+from ..normalize import normalize_legal_id
 from .import_files import SheetInfo, iter_rows
-from .import_matching import Match, Matcher
+from .import_matching import Match, Matcher, name_key
 from .import_rows import ParsedRow, RowReader
 from .import_workspace import open_workspace
 from .settings import get_setting
@@ -135,7 +135,7 @@ class _Planner:
         values = row.company
         keys = [("l:" + normalize_legal_id(values.get("legal_id"))) if values.get("legal_id") else "",
                 ("e:" + values["email"].lower()) if values.get("email") else "",
-                ("n:" + normalize_name(values.get("name"))) if values.get("name") else ""]
+                ("n:" + name_key(values.get("name"))) if values.get("name") else ""]
         return [k for k in keys if len(k) > 2]
 
     def _earlier_row(self, row: ParsedRow) -> int | None:

@@ -6,11 +6,11 @@ from dataclasses import dataclass, field
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from markupsafe import Markup
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select
 
 from ..errors import Refusal
 from ..extensions import db
-from ..models import Address, Company, Contact, ImportBatch, ImportChange, User
+from ..models import Address, AuditLog, Company, Contact, ImportBatch, ImportChange, User
 from ..models.base import utcnow
 from . import audit
 from .companies import deletion_blockers, deletion_consequences, describe_counts
@@ -83,16 +83,16 @@ def undo_import(batch: ImportBatch, user: User | None) -> dict[str, int]:
                      "Nothing was undone: %(num)d companies this import created now have sales "
                      "documents or merge records, which must stay in the books.",
                      summary.blocked_count), items))
-    restored, kept = _restore_updates(batch)
-    _delete_added_rows(batch)
-    deleted = _delete_created_companies(batch)
+    restored, kept = _restore_updates(batch, user)
+    _delete_added_rows(batch, user)
+    deleted = _delete_created_companies(batch, user)
     batch.status, batch.undone_at = "undone", utcnow()
     batch.undone_by_id = user.id if user is not None else None
     db.session.flush()
     return {"deleted": deleted, "restored": restored, "kept": kept}
 
 
-def _restore_updates(batch: ImportBatch) -> tuple[int, int]:
+def _restore_updates(batch: ImportBatch, user: User | None) -> tuple[int, int]:
     """Put back the values an import replaced, unless someone changed them since (kept)."""
     restored = kept = 0
     changes = db.session.scalars(select(ImportChange).where(
@@ -121,7 +121,7 @@ def _restore_updates(batch: ImportBatch) -> tuple[int, int]:
         if undone:
             restored += 1
             company = row if model is Company else row.company
-            audit.record("update", company, changes=undone,
+            audit.record("update", company, changes=undone, user=user,
                          summary=f"Undid import #{batch.id} on {change.entity_type} {row}: "
                                  f"{', '.join(undone)}")
     return restored, kept
@@ -142,26 +142,31 @@ def _set_custom(company: Company, key: str, value: str | None) -> None:
         row.value = value
 
 
-def _delete_added_rows(batch: ImportBatch) -> None:
+def _delete_added_rows(batch: ImportBatch, user: User | None) -> None:
     for entity_type, model in (("Contact", Contact), ("Address", Address)):
         ids = _ids(batch.id, entity_type, "create")
         for chunk in _chunks(ids):
             for row in db.session.scalars(select(model).where(model.id.in_(chunk))):
-                audit.record("delete", row, changes=audit.snapshot(row),
+                audit.record("delete", row, changes=audit.snapshot(row), user=user,
                              summary=f"Deleted {entity_type} {row} (undo of import #{batch.id})")
                 db.session.delete(row)
     db.session.flush()
 
 
-def _delete_created_companies(batch: ImportBatch) -> int:
+def _delete_created_companies(batch: ImportBatch, user: User | None) -> int:
     """Set-based: the database cascades addresses, contacts and custom values."""
     deleted = 0
+    user_id = audit.acting_user_id(user)
     for chunk in _chunks(_ids(batch.id, "Company", "create")):
         rows = db.session.execute(select(Company.id, Company.name)
                                   .where(Company.id.in_(chunk))).all()
-        for company_id, name in rows:
-            audit.record("delete", entity_type="Company", entity_id=company_id,
-                         summary=f"Deleted Company {name} (undo of import #{batch.id})"[:300])
+        if not rows:
+            continue
+        db.session.execute(insert(AuditLog), [
+            {"action": "delete", "entity_type": "Company", "entity_id": company_id,
+             "user_id": user_id, "changes": None,
+             "summary": f"Deleted Company {name} (undo of import #{batch.id})"[:300]}
+            for company_id, name in rows])
         db.session.execute(delete(Company).where(Company.id.in_(chunk)),
                            execution_options={"synchronize_session": False})
         deleted += len(rows)
