@@ -31,10 +31,10 @@ def xlsx_bytes(rows, headers=HEADERS) -> bytes:
 
 
 def preview(content: bytes, user, filename="companies.csv", mapping=None, threshold=90,
-            on_match="update"):
+            on_match="fill"):
     """Upload and preview a file as `user`; returns (workspace, state)."""
     workspace = receive_upload(io.BytesIO(content), filename, user, 50 * 1024 * 1024)
-    if mapping is not None or threshold != 90 or on_match != "update":
+    if mapping is not None or threshold != 90 or on_match != "fill":
         state = workspace.read_state()
         change_options(workspace, mapping if mapping is not None else state["mapping"],
                        threshold, on_match)

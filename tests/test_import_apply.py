@@ -45,8 +45,8 @@ ROWS = [
 ]
 
 
-def _import(user, rows=ROWS):
-    workspace, state = preview(csv_bytes(rows, headers=HEADERS), user)
+def _import(user, rows=ROWS, on_match="overwrite"):
+    workspace, state = preview(csv_bytes(rows, headers=HEADERS), user, on_match=on_match)
     return workspace, state, run_import(workspace, user)
 
 
@@ -70,6 +70,16 @@ def test_confirm_writes_exactly_the_previewed_rows(admin_user, existing):
     assert batch.file_hash == state["file_hash"] and batch.user_id == admin_user.id
 
 
+def test_filling_keeps_what_the_company_has(admin_user, existing):
+    _workspace, _state, batch = _import(admin_user, on_match="fill")
+    db.session.refresh(existing)
+    assert (existing.email, existing.status, existing.main_address.city) == (
+        "old@acme.example", "client", "Madrid")
+    assert existing.custom_values[0].value == "10"
+    assert {c.full_name for c in existing.contacts} == {"Ana Ruiz"}
+    assert batch.updated_count == 1
+
+
 def test_every_created_or_updated_company_has_an_audit_entry(admin_user, existing):
     _workspace, _state, batch = _import(admin_user)
     entries = db.session.scalars(select(AuditLog).where(AuditLog.entity_type == "Company")
@@ -85,7 +95,8 @@ def test_every_created_or_updated_company_has_an_audit_entry(admin_user, existin
 
 def test_a_company_merged_after_the_preview_is_reported_not_updated(admin_user, existing,
                                                                     make_company):
-    workspace, _state = preview(csv_bytes(ROWS[:1], headers=HEADERS), admin_user)
+    workspace, _state = preview(csv_bytes(ROWS[:1], headers=HEADERS), admin_user,
+                                on_match="overwrite")
     keeper = make_company("Keeper")
     existing.merged_into_id = keeper.id
     db.session.commit()

@@ -21,11 +21,26 @@ def test_an_existing_company_is_updated_by_legal_id_first(admin_user, make_compa
     same_id = make_company("Acme Logistics", legal_id="B-6471783 8", email="old@acme.example")
     make_company("Other", email="new@acme.example")
     workspace, _state = preview(csv_bytes([["ACME LOGISTICS SL", "new@acme.example", "", "b64717838",
-                                            "", "", ""]]), admin_user)
+                                            "", "", ""]]), admin_user, on_match="overwrite")
     line = lines(workspace)[2]
     assert line["f"] == "update" and line["m"] == same_id.id
     assert line["why"] == "Same legal ID (B64717838)"
     assert line["chg"]["email"] == ["old@acme.example", "new@acme.example"]
+    assert line["chg"]["name"] == ["Acme Logistics", "ACME LOGISTICS SL"]
+
+
+def test_by_default_a_match_only_fills_empty_fields_and_never_demotes_a_client(admin_user,
+                                                                             make_company):
+    make_company("Acme Logistics", status="client", legal_id="B64717838", email="old@acme.example")
+    lead = make_company("Atlas", status="lead", legal_id="A58818501")
+    workspace, _state = preview(csv_bytes([
+        ["Acme Typo", "new@acme.example", "+34 911 222 333", "B64717838", "", "lead", ""],
+        ["Atlas", "", "", "A58818501", "", "client", ""],
+    ]), admin_user)
+    found = lines(workspace)
+    assert found[2]["f"] == "update"
+    assert found[2]["chg"] == {"phone": [None, "+34 911 222 333"]}
+    assert found[3]["chg"] == {"status": ["lead", "client"]} and found[3]["m"] == lead.id
 
 
 def test_then_by_email_whatever_its_case(admin_user, make_company):
@@ -41,6 +56,7 @@ def test_then_by_the_duplicate_scorer_with_its_reason_above_the_threshold(admin_
     company = make_company("Kestrel Analytics", phone="+34 912 345 678",
                            email="contact@kestrel.example")
     row = ["Kestrel Analytcis", "sales@kestrel.example", "912345678", "", "", "", "Bilbao"]
+    # Bilbao fills the empty main address: the row has something new for the company.
     workspace, _state = preview(csv_bytes([row]), admin_user)
     line = lines(workspace)[2]
     assert (line["f"], line["m"]) == ("update", company.id)

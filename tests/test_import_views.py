@@ -53,7 +53,8 @@ def test_the_mapping_page_changes_the_preview(admin_client):
     preview = admin_client.get(f"/admin/import/{token}/").get_data(as_text=True)
     assert 'data-mapped-column="Code" data-field="legal_id"' in preview
     assert 'data-mapped-column="Town" data-field=""' in preview
-    assert "a similarity score of 95 or more; a match is skipped" in preview
+    assert "a similarity score of 95 or more." in preview
+    assert "A row that matches is skipped." in preview
 
 
 def test_files_past_the_row_limit_are_refused_with_a_clear_message(admin_client):

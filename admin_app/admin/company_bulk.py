@@ -59,7 +59,7 @@ class CompanyBulkEditMixin:
         scope = request.form.get("scope", "selected")
         ids = filtered if scope == "filtered" and filtered is not None else selected
         page = {"return_url": return_url, "selected": selected, "filtered": filtered,
-                "scope": scope, "form": request.form, "max": bulk_edit.MAX_COMPANIES,
+                "scope": scope, "form": request.form, "narrowed": bool(_list_args(request.full_path)), "max": bulk_edit.MAX_COMPANIES,
                 "users": self._users(), "definitions": active_definitions(), "plan": None}
         if request.method == "GET" or request.form.get("step") not in ("review", "apply"):
             return self.render("admin/company/bulk_edit.html", **page)

@@ -124,7 +124,7 @@ class ImportView(SecureBaseView):
             chosen = [request.form.get(f"column_{i}") or None for i in range(len(headers))]
             try:
                 change_options(workspace, chosen, request.form.get("threshold"),
-                               request.form.get("on_match", "update"))
+                               request.form.get("on_match", "fill"))
             except Refusal as exc:
                 flash(str(exc), "error")
                 return redirect(self.get_url(".mapping", token=token))

@@ -27,7 +27,7 @@ class ImportBatch(db.Model):
     filename: Mapped[str] = mapped_column(String(255), nullable=False, default="")
     file_hash: Mapped[str] = mapped_column(String(64), nullable=False)
     status: Mapped[str] = mapped_column(String(10), nullable=False, default="running")
-    # {"mapping": [...], "headers": [...], "threshold": 90, "on_match": "update"}
+    # {"mapping": [...], "headers": [...], "threshold": 90, "on_match": "fill"}
     options: Mapped[dict | None] = mapped_column(JSON)
     total_rows: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     processed_rows: Mapped[int] = mapped_column(Integer, nullable=False, default=0)

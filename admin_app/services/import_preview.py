@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 from ..errors import Refusal
 from ..extensions import db
 from ..models import Company, User
-from ..normalize import normalize_legal_id
+from ..normalize import normalize_legal_id, normalize_phone
 from .import_files import SheetInfo, iter_rows
 from .import_matching import Match, Matcher, name_key
 from .import_rows import ParsedRow, RowReader
@@ -63,7 +63,7 @@ def _write_plan(workspace, state: dict) -> tuple[dict[str, int], int]:
                      state["headers"])
     reader = RowReader(info.headers, state["mapping"])
     planner = _Planner(Matcher(state.get("threshold", DEFAULT_THRESHOLD)),
-                       state.get("on_match", "update"), reader.column_of.get("name"))
+                       state.get("on_match", "fill"), reader.column_of.get("name"))
     limit, total = max_rows(), 0
     counts = dict.fromkeys(FATES, 0)
     rows = iter_rows(workspace.upload_path, info)
@@ -146,25 +146,29 @@ class _Planner:
             self.seen.setdefault(key, row.number)
 
     def _changes(self, row: ParsedRow, company: Company) -> tuple[dict, dict]:
-        """What the row would change on the company ({label: [old, new]}) and the values to set."""
+        """What the row would change on the company ({label: [old, new]}) and the values to set.
+
+        "fill" (the default) only fills what is empty, as a merge does, and turns a lead into a
+        client but never the reverse; "overwrite" writes every non-empty cell."""
         changes, values = {}, {"company": {}, "custom": {}, "address": {}, "contact": {}}
         for name, new in row.company.items():
             old = getattr(company, name)
             if name == "comments" and old:
                 # Imported notes are added to the comments, never replace them.
                 new = old if new in old else old + new
-            if new != old:
-                values["company"][name] = new
-                changes[name] = [self._shown(name, old), self._shown(name, new)]
+            elif not self._replaces(name, old, new):
+                continue
+            values["company"][name] = new
+            changes[name] = [self._shown(name, old), self._shown(name, new)]
         stored = {v.definition.key: v.value for v in company.custom_values}
         for key, new in row.custom.items():
-            if new is not None and new != stored.get(key):
+            if new is not None and self._replaces("custom", stored.get(key), new):
                 values["custom"][key] = new
                 changes["custom." + key] = [stored.get(key), new]
         main = company.main_address
         for name, new in row.address.items():
             old = getattr(main, name) if main is not None else None
-            if new != old:
+            if self._replaces(name, old, new):
                 values["address"][name] = new
                 changes["address." + name] = [old, new]
         if values["address"] and main is None:
@@ -175,10 +179,28 @@ class _Planner:
                                                                row.contact.get("last_name"))))]
         return changes, values
 
+    def _replaces(self, name: str, old, new) -> bool:
+        if old in (None, ""):
+            return new not in (None, "")
+        if _same(name, old, new):
+            return False
+        if name == "status":
+            return self.on_match == "overwrite" or new == "client"
+        return self.on_match == "overwrite"
+
     def _shown(self, name: str, value):
         if name == "account_manager_id" and value is not None:
             return self.user_names.get(value, value)
         return value
+
+
+def _same(name: str, old, new) -> bool:
+    """Equal for a reader: emails whatever their case, phones whatever their spacing."""
+    if name in ("email", "contact_email"):
+        return str(old).strip().lower() == str(new).strip().lower()
+    if name == "phone":
+        return normalize_phone(old) == normalize_phone(new)
+    return old == new
 
 
 def _values(row: ParsedRow) -> dict:

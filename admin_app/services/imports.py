@@ -26,7 +26,7 @@ from .import_workspace import Workspace, discard, new_workspace, open_workspace,
 log = logging.getLogger(__name__)
 
 BATCH = 500
-ON_MATCH = ("update", "skip")
+ON_MATCH = ("fill", "overwrite", "skip")
 REPORT_HEADERS = ["Row", "Result", "Company ID", "Company", "Details"]
 
 
@@ -51,7 +51,7 @@ def receive_upload(stream: IO[bytes], filename: str, user: User, max_bytes: int)
         kind=info.kind, encoding=info.encoding, delimiter=info.delimiter, detected=info.describe(),
         headers=info.headers, mapping=mapping or guess_mapping(info.headers),
         mapping_source="remembered" if mapping else "guessed", threshold=DEFAULT_THRESHOLD,
-        on_match="update", file_hash=file_hash(workspace.upload_path), size=copied)
+        on_match="fill", file_hash=file_hash(workspace.upload_path), size=copied)
     return workspace
 
 
@@ -84,7 +84,7 @@ def change_options(workspace: Workspace, mapping: list, threshold, on_match: str
     if not any(mapping):
         raise Refusal(_("Map at least one column to a field."))
     workspace.write_state(mapping=mapping, mapping_source="edited", threshold=threshold,
-                          on_match=on_match if on_match in ON_MATCH else "update",
+                          on_match=on_match if on_match in ON_MATCH else "fill",
                           status="analysing", digest=None)
 
 
