@@ -57,7 +57,7 @@ def register_cli(app: Flask) -> None:
 
         from config import INSTANCE_DIR
 
-        from .services.import_sample import sample_csv
+        from .services.imports.sample import sample_csv
         target = Path(output) if output else INSTANCE_DIR / "sample-import.csv"
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(sample_csv(rows, seed))

@@ -65,7 +65,7 @@ def main() -> None:
 
     from admin_app import create_app
     from admin_app.extensions import db
-    from admin_app.services.import_files import write_csv
+    from admin_app.services.imports.files import write_csv
     from admin_app.services.users import create_user
 
     app = create_app({"WTF_CSRF_ENABLED": False, "RQ_REDIS_URL": None,
@@ -119,9 +119,9 @@ def insert_companies(db, start: int, stop: int) -> None:
 
 
 def run(db, user, content: bytes, rows: int, label: str, trace: bool) -> None:
-    from admin_app.services.import_preview import analyse
-    from admin_app.services.import_undo import undo_import
-    from admin_app.services.imports import apply_import, receive_upload, start_import
+    from admin_app.services.imports.preview import analyse
+    from admin_app.services.imports.undo import undo_import
+    from admin_app.services.imports.runs import apply_import, receive_upload, start_import
     from admin_app.models import ImportBatch
     from admin_app.unit_of_work import unit_of_work
 

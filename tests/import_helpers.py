@@ -6,9 +6,11 @@ from sqlalchemy import func, select
 
 from admin_app.extensions import db
 from admin_app.models import ImportBatch
-from admin_app.services.import_files import write_csv
-from admin_app.services.import_preview import analyse
-from admin_app.services.imports import apply_import, change_options, receive_upload, start_import
+from admin_app.services.imports.files import write_csv
+from admin_app.services.imports.preview import analyse
+from admin_app.services.imports.runs import (
+    apply_import, change_options, receive_upload, start_import,
+)
 from admin_app.unit_of_work import unit_of_work
 
 HEADERS = ["Name", "Email", "Phone", "Legal ID", "Website", "Status", "City"]

@@ -8,9 +8,9 @@ from sqlalchemy import func, select
 from admin_app.extensions import db
 from admin_app.models import Company, ImportBatch
 from admin_app.services.demo import seed_demo
-from admin_app.services.import_preview import analyse
-from admin_app.services.import_sample import sample_csv
-from admin_app.services.imports import apply_import, receive_upload, start_import
+from admin_app.services.imports.preview import analyse
+from admin_app.services.imports.runs import apply_import, receive_upload, start_import
+from admin_app.services.imports.sample import sample_csv
 from admin_app.services.jobs import enqueue, queue
 from admin_app.unit_of_work import unit_of_work
 from tests.conftest import browser_login

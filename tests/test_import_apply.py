@@ -10,8 +10,8 @@ from admin_app.models import (
     Address, AuditLog, Company, Contact, CustomFieldDefinition, CustomFieldValue, ImportBatch,
     ImportChange,
 )
-from admin_app.services import imports as import_service
-from admin_app.services.import_undo import undo_import
+from admin_app.services.imports import runs as import_service
+from admin_app.services.imports.undo import undo_import
 from admin_app.unit_of_work import unit_of_work
 from tests.import_helpers import csv_bytes, lines, preview, run_import, table_counts
 

@@ -4,7 +4,7 @@ import zipfile
 
 import pytest
 
-from admin_app.services.import_files import FileRefused, inspect_file, iter_rows
+from admin_app.services.imports.files import FileRefused, inspect_file, iter_rows
 from tests.import_helpers import csv_bytes, xlsx_bytes
 
 ROWS = [["Café Nuñez", "hola@cafe.example", "+34 912 345 678", "B64717838", "", "lead", "Málaga"],

@@ -3,7 +3,7 @@ import pytest
 
 from admin_app.extensions import db
 from admin_app.models import CustomFieldDefinition
-from admin_app.services.import_mapping import field_labels, guess_mapping, remembered_mapping
+from admin_app.services.imports.mapping import field_labels, guess_mapping, remembered_mapping
 from tests.import_helpers import csv_bytes, preview, run_import
 
 

@@ -14,15 +14,17 @@ from ..errors import Refusal
 from ..extensions import db
 from ..ids import parse_id
 from ..models import ImportBatch
-from ..services.import_files import FileRefused
-from ..services.import_mapping import ADDRESS_FIELDS, COMPANY_FIELDS, CONTACT_FIELDS, field_labels
-from ..services.import_preview import FATES, analyse, max_rows
-from ..services.import_sample import sample_csv
-from ..services.import_undo import summarise, undo_import
-from ..services.imports import (
+from ..services.imports.files import FileRefused, SheetInfo, iter_rows
+from ..services.imports.mapping import (
+    ADDRESS_FIELDS, COMPANY_FIELDS, CONTACT_FIELDS, field_labels,
+)
+from ..services.imports.preview import FATES, analyse, max_rows
+from ..services.imports.runs import (
     apply_import, change_options, receive_upload, report_file, start_import,
 )
-from ..services.import_workspace import open_workspace
+from ..services.imports.sample import sample_csv
+from ..services.imports.undo import summarise, undo_import
+from ..services.imports.workspace import open_workspace
 from ..services.jobs import background_enabled, enqueue
 from ..services.settings import get_setting
 from ..unit_of_work import unit_of_work
@@ -234,7 +236,6 @@ def _column_of(state: dict, field: str) -> int | None:
 
 def _samples(workspace, width: int) -> list[str]:
     """The first value of each column, to help choose its field."""
-    from ..services.import_files import SheetInfo, iter_rows
     state = workspace.read_state()
     info = SheetInfo(state["kind"], state.get("encoding"), state.get("delimiter"),
                      state["headers"])

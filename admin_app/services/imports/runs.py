@@ -10,18 +10,18 @@ from typing import IO
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from ..errors import Refusal
-from ..extensions import db
-from ..models import ImportBatch, User
-from ..models.base import utcnow
-from ..unit_of_work import unit_of_work
-from .import_apply import Applier, Outcome
-from .import_files import FileRefused, file_hash, inspect_file
-from .import_mapping import (
+from ...errors import Refusal
+from ...extensions import db
+from ...models import ImportBatch, User
+from ...models.base import utcnow
+from ...unit_of_work import unit_of_work
+from .apply import Applier, Outcome
+from .files import FileRefused, file_hash, inspect_file
+from .mapping import (
     clean_mapping, field_labels, guess_mapping, remember_mapping, remembered_mapping,
 )
-from .import_preview import DEFAULT_THRESHOLD
-from .import_workspace import Workspace, discard, new_workspace, open_workspace, remove_abandoned
+from .preview import DEFAULT_THRESHOLD
+from .workspace import Workspace, discard, new_workspace, open_workspace, remove_abandoned
 
 log = logging.getLogger(__name__)
 

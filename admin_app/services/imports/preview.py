@@ -10,15 +10,15 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from ..errors import Refusal
-from ..extensions import db
-from ..models import Company, User
-from ..normalize import normalize_legal_id, normalize_phone
-from .import_files import SheetInfo, iter_rows
-from .import_matching import Match, Matcher, name_key
-from .import_rows import ParsedRow, RowReader
-from .import_workspace import open_workspace
-from .settings import get_setting
+from ...errors import Refusal
+from ...extensions import db
+from ...models import Company, User
+from ...normalize import normalize_legal_id, normalize_phone
+from ..settings import get_setting
+from .files import SheetInfo, iter_rows
+from .matching import Match, Matcher, name_key
+from .rows import ParsedRow, RowReader
+from .workspace import open_workspace
 
 log = logging.getLogger(__name__)
 

@@ -8,12 +8,12 @@ from flask_babel import ngettext
 from markupsafe import Markup
 from sqlalchemy import delete, func, insert, select
 
-from ..errors import Refusal
-from ..extensions import db
-from ..models import Address, AuditLog, Company, Contact, ImportBatch, ImportChange, User
-from ..models.base import utcnow
-from . import audit
-from .companies import deletion_blockers, deletion_consequences, describe_counts
+from ...errors import Refusal
+from ...extensions import db
+from ...models import Address, AuditLog, Company, Contact, ImportBatch, ImportChange, User
+from ...models.base import utcnow
+from .. import audit
+from ..companies import deletion_blockers, deletion_consequences, describe_counts
 
 CHUNK = 500
 SHOWN_BLOCKERS = 10

@@ -8,11 +8,11 @@ from functools import lru_cache
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from ..extensions import db
-from ..models import Company
-from ..normalize import email_domain, normalize_legal_id, normalize_name, normalize_phone
-from .duplicates import MIN_PHONE_DIGITS, REASON_LABELS, Row, compare
-from .import_rows import ParsedRow
+from ...extensions import db
+from ...models import Company
+from ...normalize import email_domain, normalize_legal_id, normalize_name, normalize_phone
+from ..duplicates import MIN_PHONE_DIGITS, REASON_LABELS, Row, compare
+from .rows import ParsedRow
 
 PREFIX_LENGTH = 6
 CHUNK = 500  # values per IN (...), well under SQLite's limit on bound parameters

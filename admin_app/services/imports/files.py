@@ -19,7 +19,7 @@ from xml.etree.ElementTree import ParseError
 from flask_babel import gettext as _
 from openpyxl.utils.exceptions import InvalidFileException
 
-from ..errors import Refusal
+from ...errors import Refusal
 
 SAMPLE_BYTES = 64 * 1024
 MAX_COLUMNS = 200

@@ -6,14 +6,14 @@ from flask_babel import gettext as _
 from sqlalchemy import insert, select
 from sqlalchemy.orm import selectinload
 
-from ..extensions import db
-from ..models import (
+from ...extensions import db
+from ...models import (
     Address, AuditLog, Company, Contact, CustomFieldDefinition, CustomFieldValue, ImportBatch,
     ImportChange,
 )
-from ..models.companies import derived_keys
+from ...models.companies import derived_keys
 
-# What a row may set on a company (import_rows); every bulk row names all of them.
+# What a row may set on a company (imports.rows); every bulk row names all of them.
 COMPANY_COLUMNS = ("name", "status", "email", "phone", "website", "legal_id",
                    "account_manager_id", "comments")
 

@@ -6,10 +6,10 @@ import re
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from ..extensions import db
-from ..models import CustomFieldDefinition, ImportMapping, User
-from ..normalize import strip_accents
-from .custom_fields import active_definitions
+from ...extensions import db
+from ...models import CustomFieldDefinition, ImportMapping, User
+from ...normalize import strip_accents
+from ..custom_fields import active_definitions
 
 CUSTOM_PREFIX = "custom:"
 

@@ -9,10 +9,10 @@ from flask_babel import gettext as _
 from markupsafe import escape
 from sqlalchemy import select
 
-from ..extensions import db
-from ..models import CustomFieldDefinition, User
-from .custom_fields import CustomFieldError, parse_value
-from .import_mapping import CUSTOM_PREFIX
+from ...extensions import db
+from ...models import CustomFieldDefinition, User
+from ..custom_fields import CustomFieldError, parse_value
+from .mapping import CUSTOM_PREFIX
 
 STATUS_WORDS = {
     "lead": "lead", "prospect": "lead", "prospecto": "lead", "potencial": "lead",

@@ -6,9 +6,9 @@ import random
 from sqlalchemy import select
 from stdnum.es import cif
 
-from ..extensions import db
-from ..models import Company
-from .import_files import write_csv
+from ...extensions import db
+from ...models import Company
+from .files import write_csv
 
 HEADERS = ["Razón social", "NIF", "Email", "Teléfono", "Sitio web", "Estado", "Dirección",
            "Código postal", "Ciudad", "País", "Nombre", "Apellidos", "Email contacto", "Cargo",
