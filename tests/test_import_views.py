@@ -160,3 +160,17 @@ def test_with_rq_the_import_runs_on_a_worker_and_the_page_follows_it(admin_clien
     finally:
         app.config.update(RQ_REDIS_URL=None)
         q.delete(delete_jobs=True)
+
+
+def test_the_import_pages_speak_spanish(admin_client):
+    upload = admin_client.get("/admin/import/?lang=es").get_data(as_text=True)
+    assert "Subir y previsualizar" in upload
+    response = _upload(admin_client, csv_bytes(ROWS))
+    preview = admin_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Simulación: todavía no se ha escrito nada." in preview
+    assert "«nope» no es una dirección de email válida." in preview
+
+
+def test_the_data_quality_page_speaks_french(admin_client):
+    page = admin_client.get("/admin/data-quality/?lang=fr").get_data(as_text=True)
+    assert "Entreprises sans email" in page
