@@ -1,6 +1,7 @@
 """Confirmed imports: exactly the previewed rows are written, in batches, recorded and undoable."""
 import csv
 import io
+import tracemalloc
 
 import pytest
 from sqlalchemy import event, func, select
@@ -195,3 +196,39 @@ def test_formula_payloads_are_stored_as_text_and_neutralised_on_export(admin_cli
     report = admin_client.get(f"/admin/import/result/{batch.id}/report.csv").get_data(as_text=True)
     row = list(csv.reader(io.StringIO(report.lstrip("\ufeff"))))[1]
     assert row[3] == "'" + payload and row[5] == "'" + payload
+
+
+def _peak_mib(fn) -> float:
+    tracemalloc.start()
+    try:
+        fn()
+        return tracemalloc.get_traced_memory()[1] / 2**20
+    finally:
+        tracemalloc.stop()
+
+
+def test_memory_stays_flat_as_the_file_grows(admin_user, monkeypatch):
+    """Five times the rows (and batches) must not take five times the memory."""
+    monkeypatch.setattr(import_service, "BATCH", 100)
+    peaks = {}
+    for rows in (300, 1500):
+        content = csv_bytes([[f"Firm {rows}-{i}", f"x{i}@firm{rows}-{i}.example", "", "lead",
+                              f"City {i}", "Ana", f"Ruiz {i}", ""] for i in range(rows)],
+                            headers=HEADERS)
+        workspace = None
+
+        def read():
+            nonlocal workspace
+            workspace, _state = preview(content, admin_user)
+
+        preview_peak = _peak_mib(read)
+        with unit_of_work(flash_errors=False):
+            batch_id = import_service.start_import(workspace, workspace.read_state()["digest"],
+                                                   admin_user).id
+        import_peak = _peak_mib(lambda: import_service.apply_import(batch_id))
+        peaks[rows] = (preview_peak, import_peak)
+        db.session.expire_all()
+        assert db.session.get(ImportBatch, batch_id).created_count == rows
+    small, large = peaks[300], peaks[1500]
+    assert large[0] < small[0] * 1.6 + 1, peaks
+    assert large[1] < small[1] * 1.6 + 1, peaks
