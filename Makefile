@@ -23,6 +23,7 @@ install: $(STAMP)
 demo: install
 	$(BIN)/flask --app wsgi db upgrade
 	$(BIN)/flask --app wsgi seed-demo
+	$(BIN)/flask --app wsgi import-sample
 	@echo "Open http://127.0.0.1:$(PORT)/login"
 	$(BIN)/flask --app wsgi run --host 127.0.0.1 --port $(PORT)
 

@@ -36,6 +36,9 @@ class Config:
     MAX_PHOTO_BYTES = 2 * 1024 * 1024
     REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
     RATELIMIT_PREFIX = "backoffice"
+    # Background work (imports) runs on RQ when this is set, inline in the request otherwise.
+    RQ_REDIS_URL = os.environ.get("RQ_REDIS_URL") or None
+    RQ_QUEUE = os.environ.get("RQ_QUEUE", "backoffice")
     # Failed logins allowed per email and per client address in a window of seconds.
     LOGIN_FAILURE_LIMIT = 10
     LOGIN_FAILURE_WINDOW = 15 * 60
@@ -66,6 +69,7 @@ class TestingConfig(Config):
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", "sqlite://")
     MAIL_SUPPRESS_SEND = False
     PASSWORD_HASH_FAST = True
+    RQ_REDIS_URL = None  # a test that wants RQ sets it; the rest run background work inline
     # Each test run counts in its own namespace, so runs never lock each other out.
     RATELIMIT_PREFIX = f"backoffice-test-{secrets.token_hex(4)}"
 

@@ -1,4 +1,4 @@
-"""Flask CLI commands: create-user and seed-demo."""
+"""Flask CLI commands: create-user, seed-demo, import-sample and worker."""
 import click
 from flask import Flask
 
@@ -44,3 +44,31 @@ def register_cli(app: Flask) -> None:
         refresh_statistics()
         click.echo(", ".join(f"{v} {k}" for k, v in summary.items()))
         click.echo(f"Log in with {admin_email} / {admin_password}")
+
+    @app.cli.command("import-sample")
+    @click.option("--rows", default=500, show_default=True, help="How many data rows.")
+    @click.option("--seed", default=17, show_default=True, help="Random seed, for a repeatable file.")
+    @click.option("--output", type=click.Path(dir_okay=False, writable=True),
+                  default=None, help="Where to write it [default: instance/sample-import.csv].")
+    def import_sample_command(rows: int, seed: int, output: str | None) -> None:
+        """Write a sample import file: prospects, near-duplicates of the companies in the
+        database and a few bad rows (upload it at /admin/import/)."""
+        from pathlib import Path
+
+        from config import INSTANCE_DIR
+
+        from .services.imports.sample import sample_csv
+        target = Path(output) if output else INSTANCE_DIR / "sample-import.csv"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(sample_csv(rows, seed))
+        click.echo(f"Wrote {rows} rows to {target}")
+
+    @app.cli.command("worker")
+    @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+    def worker_command(burst: bool) -> None:
+        """Run background jobs (imports) from the RQ queue at RQ_REDIS_URL."""
+        from .services.jobs import background_enabled, work
+        if not background_enabled():
+            raise click.ClickException("RQ_REDIS_URL is not set: jobs run inline, no worker "
+                                       "is needed.")
+        work(burst=burst)

@@ -181,7 +181,7 @@ def test_views_commit_only_through_the_unit_of_work():
 
 
 def test_services_never_commit():
-    offenders = [hit for path in APP.glob("services/*.py") if path.name != "demo.py"
+    offenders = [hit for path in APP.glob("services/**/*.py") if path.name != "demo.py"
                  for hit in _calls(path, {"commit"})]
     assert offenders == [], "services flush; the unit of work commits"
 

@@ -13,12 +13,14 @@ from ..services.companies import default_comments
 from . import validators as v
 from .base import SecureModelView
 from ..services.card import comment_templates
+from .company_bulk import CompanyBulkEditMixin
 from .company_delete import CompanyDeleteMixin
 from .company_pages import company_or_none, follow_merge_message, live_company_or_redirect
 from .custom_fields import CustomFieldsMixin
 from .duplicates import DuplicateWarningMixin
 from .formatting import LazyOptions
 from .links import company_url
+from .quality_filters import CompanyQualityFilter
 
 STATUS_CHOICES = [(s, s.title()) for s in COMPANY_STATUSES]
 
@@ -69,7 +71,8 @@ def _email_formatter(_view, _context, model, name):
     return Markup('<a href="mailto:{0}">{0}</a>').format(value) if value else ""
 
 
-class CompanyView(DuplicateWarningMixin, CompanyDeleteMixin, CustomFieldsMixin, SecureModelView):
+class CompanyView(DuplicateWarningMixin, CompanyBulkEditMixin, CompanyDeleteMixin, CustomFieldsMixin,
+                  SecureModelView):
     """Leads and clients: a fast list, an ajax-friendly form with addresses and contacts inline."""
 
     html_fields = ("comments",)
@@ -87,7 +90,7 @@ class CompanyView(DuplicateWarningMixin, CompanyDeleteMixin, CustomFieldsMixin, 
     column_filters = [
         FilterEqual(Company.status, "Status", options=STATUS_CHOICES),
         IntEqualFilter(Company.account_manager_id, "Account manager", options=USER_OPTIONS),
-        "created_at", "updated_at", "converted_at",
+        "created_at", "updated_at", "converted_at", CompanyQualityFilter(),
     ]
     column_details_list = ["name", "status", "email", "phone", "website", "legal_id",
                            "account_manager", "comments", "converted_at", "created_at",

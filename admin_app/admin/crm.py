@@ -11,6 +11,7 @@ from ..services.exchanges import save_exchange
 from . import validators as v
 from .base import SecureModelView
 from .company import USER_OPTIONS
+from .quality_filters import ContactQualityFilter
 
 COMPANY_REF = {"fields": ["name"], "page_size": 10, "placeholder": "Type a company name"}
 KIND_CHOICES = [("call", "Phone call"), ("meeting", "Meeting"), ("email", "Email"),
@@ -30,7 +31,7 @@ class ContactView(SecureModelView):
                             ("company", "company.name")]
     column_default_sort = [("last_name", False), ("first_name", False)]
     column_searchable_list = ["first_name", "last_name", "email", "phone", "job_title"]
-    column_filters = ["is_billing_contact", "job_title", "created_at"]
+    column_filters = ["is_billing_contact", "job_title", "created_at", ContactQualityFilter()]
     column_formatters = {"email": _mailto}
     column_export_list = ["id", "first_name", "last_name", "company", "job_title", "email",
                           "phone", "is_billing_contact"]

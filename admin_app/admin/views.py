@@ -11,8 +11,10 @@ from .card import CardView
 from .company import CompanyView
 from .configuration import CommentTemplateView, CustomFieldDefinitionView, EmailTemplateView
 from .crm import AddressView, ContactView, ExchangeView
+from .data_quality import DataQualityView
 from .document_list import DocumentView
 from .duplicates import DuplicatesView
+from .imports import ImportView
 from .merge import CompanyMergeView
 from .my_documents import MyDocumentsView
 from .sales import add_sales_configuration_views, add_sales_views
@@ -50,3 +52,7 @@ def add_model_views(admin: Admin) -> None:
     admin.add_view(MergeView(Merge, db, name="Merges", category=adm))
     admin.add_view(DuplicatesView(name="Possible duplicates", endpoint="duplicates",
                                   url="/admin/duplicates", category=crm))
+    admin.add_view(ImportView(name="Import companies", endpoint="import", url="/admin/import",
+                              category=crm))
+    admin.add_view(DataQualityView(name="Data quality", endpoint="data_quality",
+                                   url="/admin/data-quality", category=crm))

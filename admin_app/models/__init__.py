@@ -4,6 +4,7 @@ from .companies import Address, Company, Contact, CustomFieldDefinition, CustomF
 from .configuration import CommentTemplate, DocumentText, EmailTemplate, Setting
 from .documents import Document
 from .exchanges import Exchange, exchange_attachments, exchange_recipients
+from .imports import ImportBatch, ImportChange, ImportMapping
 from .sales import (
     Invoice, InvoiceLine, NumberCounter, Opportunity, Order, OrderLine, Payment, PipelineStage,
     Quote, QuoteLine,
@@ -12,8 +13,9 @@ from .users import User
 
 __all__ = [
     "Address", "AuditLog", "CommentTemplate", "Company", "Contact", "CustomFieldDefinition",
-    "CustomFieldValue", "Document", "DocumentText", "DuplicateIgnore", "EmailTemplate", "Exchange", "Invoice",
-    "InvoiceLine", "Merge", "NumberCounter", "Opportunity", "Order", "OrderLine", "Payment",
+    "CustomFieldValue", "Document", "DocumentText", "DuplicateIgnore", "EmailTemplate",
+    "Exchange", "ImportBatch", "ImportChange", "ImportMapping", "Invoice", "InvoiceLine", "Merge",
+    "NumberCounter", "Opportunity", "Order", "OrderLine", "Payment",
     "PipelineStage", "Quote", "QuoteLine", "Setting", "User", "exchange_attachments",
     "exchange_recipients",
 ]

@@ -10,7 +10,7 @@ from ..extensions import db
 from ..models import AuditLog, User
 
 IGNORED_FIELDS = {"password_hash", "updated_at", "name_key", "phone_key", "email_domain",
-                  "legal_id_key"}
+                  "legal_id_key", "legal_id_check"}
 
 
 def _jsonable(value: Any) -> Any:
@@ -21,7 +21,8 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def _acting_user_id(user: User | None) -> int | None:
+def acting_user_id(user: User | None) -> int | None:
+    """The id of `user`, else of the logged-in user, else None (a command or a job)."""
     if user is not None:
         return user.id
     try:
@@ -40,7 +41,7 @@ def record(action: str, entity: Any = None, *, entity_type: str | None = None,
         entity_id=entity_id if entity_id is not None else getattr(entity, "id", None),
         summary=summary[:300] or (str(entity)[:300] if entity is not None else ""),
         changes=changes,
-        user_id=_acting_user_id(user),
+        user_id=acting_user_id(user),
     )
     db.session.add(entry)
     return entry

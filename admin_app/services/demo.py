@@ -4,9 +4,11 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, insert, select
+from stdnum.es import cif
 
 from .. import clock
 from ..extensions import db
+from ..legal_ids import legal_id_check
 from ..models import (
     Address, CommentTemplate, Company, Contact, CustomFieldDefinition, CustomFieldValue,
     DocumentText,
@@ -136,7 +138,7 @@ def _company_batch(rng, start, size, users, today) -> list[dict]:
         slug = normalize_name(name).replace(" ", "-") or f"company-{i}"
         email = f"contact@{slug}.example"
         phone = f"+34 9{rng.randint(10, 99)} {rng.randint(100, 999)} {rng.randint(100, 999)}"
-        legal_id = f"B{rng.randint(10000000, 99999999)}"
+        legal_id = _cif(rng.randint(10000000, 99999999), wrong_check_digit=i % 40 == 7)
         created = datetime.combine(today - timedelta(days=rng.randint(30, 1500)), datetime.min.time())
         rows.append({
             "name": name, "status": "client" if rng.random() < 0.6 else "lead", "email": email,
@@ -146,8 +148,17 @@ def _company_batch(rng, start, size, users, today) -> list[dict]:
             "created_at": created, "updated_at": created,
             "name_key": normalize_name(name), "phone_key": normalize_phone(phone),
             "email_domain": email_domain(email), "legal_id_key": normalize_legal_id(legal_id),
+            "legal_id_check": legal_id_check(legal_id),
         })
     return rows
+
+
+def _cif(number: int, wrong_check_digit: bool) -> str:
+    """A Spanish company CIF (B + 7 digits + control digit); one in forty has a wrong control,
+    as real data has, for the data-quality page to find."""
+    body = "B" + str(number)[:7]
+    control = int(cif.calc_check_digits(body)[0])
+    return body + str((control + 1) % 10 if wrong_check_digit else control)
 
 
 def _children(rng, ids, batch, users, stages, today, numbers, counts) -> None:

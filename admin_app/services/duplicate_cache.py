@@ -209,6 +209,18 @@ def cached_scan(force: bool = False) -> CachedScan:
     return _scan_now(client, version, generation)
 
 
+def fresh_cached_scan() -> CachedScan | None:
+    """The cached scan if it is still valid for the data, else None; never scans."""
+    try:
+        generation, entry = _read(redis_client())
+    except redis.RedisError as exc:
+        log.warning("duplicates scan cache unavailable: %s", exc)
+        return None
+    if entry is None or entry["generation"] != generation or entry["version"] != data_version():
+        return None
+    return CachedScan(entry, from_cache=True)
+
+
 def _scan_now(client: redis.Redis | None, version: list[str] | None,
               generation: int | None) -> CachedScan:
     computed_at, started = utcnow(), time.perf_counter()

@@ -87,6 +87,10 @@ DEFINITIONS: dict[str, Definition] = {d.key: d for d in (
     # Regional
     Definition("time_zone", "regional", "Europe/Madrid", time_zone),
     Definition("default_language", "regional", "en", choice(*LANGUAGES)),
+    # Imports (/admin/import/): the largest file accepted, in rows and in megabytes. Not on the
+    # settings page yet (no section shows them); set with `set_setting` or the database.
+    Definition("import_max_rows", "imports", 50000, integer(1, 1_000_000)),
+    Definition("import_max_mb", "imports", 20, integer(1, 1000)),
 )}
 
 # Kept for callers that imported it: every key with its default.
