@@ -7,8 +7,9 @@
         flash(_("Address saved."), "success")
 
 A `Refusal` (a business rule said no), a WTForms `ValidationError` raised by a service, or an
-error of the database rolls everything back and is flashed; any other exception is a bug: it is
-rolled back and raised, so it is seen instead of hidden behind a vague message.
+error of the database rolls everything back and is flashed; a database that does not answer at
+all is rolled back and raised, for the 503 page of `error_pages`; any other exception is a bug:
+it is rolled back and raised, so it is seen instead of hidden behind a vague message.
 """
 import logging
 import re
@@ -21,6 +22,7 @@ from markupsafe import Markup, escape
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from wtforms.validators import ValidationError
 
+from .error_pages import DATABASE_UNAVAILABLE
 from .errors import Refusal
 from .extensions import db
 
@@ -52,12 +54,18 @@ class UnitOfWork:
         if exc is None:
             try:
                 db.session.commit()
+            except DATABASE_UNAVAILABLE:
+                self._roll_back()
+                raise
             except SQLAlchemyError as commit_error:
                 return self._fail(commit_error)
             self.committed = True
             for callback, args in self._after_commit:
                 callback(*args)
             return False
+        if isinstance(exc, DATABASE_UNAVAILABLE):
+            self._roll_back()
+            return False  # not a refusal to flash: the error page says the database is away
         if isinstance(exc, (Refusal, ValidationError, SQLAlchemyError)):
             return self._fail(exc)
         self._roll_back()
@@ -73,7 +81,10 @@ class UnitOfWork:
         return True
 
     def _roll_back(self) -> None:
-        db.session.rollback()
+        try:
+            db.session.rollback()
+        except DATABASE_UNAVAILABLE:  # a lost connection rolled back with it; files still go
+            log.warning("Rollback on a lost database connection failed", exc_info=True)
         for callback, args in self._on_rollback:
             callback(*args)
 
