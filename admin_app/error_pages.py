@@ -31,11 +31,11 @@ def database_unavailable(exc: SQLAlchemyError):
         db.session.rollback()
     except SQLAlchemyError:  # the connection is gone: the pool replaces it on the next request
         log.warning("Rollback after the database error failed too", exc_info=True)
-    back = _same_site(request.referrer) if request.method != "GET" else None
+    reading = request.method in ("GET", "HEAD")
     html = render_template("errors/database_unavailable.html",
-                           retry_url=request.full_path.rstrip("?") if request.method == "GET" else None,
-                           back_url=back, home_url=url_for("admin.index"),
-                           was_saving=request.method != "GET")
+                           retry_url=request.full_path.rstrip("?") if reading else None,
+                           back_url=None if reading else _same_site(request.referrer),
+                           home_url=url_for("admin.index"), was_saving=not reading)
     return html, 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}
 
 

@@ -58,7 +58,8 @@ def init_security_headers(app: Flask) -> None:
     @app.after_request
     def add_security_headers(response):
         headers = response.headers
-        headers.setdefault("Content-Security-Policy", content_security_policy(request.environ.get(NONCE_KEY)))
+        nonce = request.environ.get(NONCE_KEY)
+        headers.setdefault("Content-Security-Policy", content_security_policy(nonce))
         headers.setdefault("X-Content-Type-Options", "nosniff")
         # The same as frame-ancestors 'none', for browsers that only know this one.
         headers.setdefault("X-Frame-Options", "DENY")
