@@ -44,6 +44,7 @@ def _same_site(url: str | None) -> str | None:
     if not url:
         return None
     parts = urlsplit(url)
-    if parts.netloc and parts.netloc != request.host:
+    if parts.scheme not in ("", "http", "https") or parts.netloc not in ("", request.host) \
+            or not parts.path.startswith("/"):
         return None
     return parts.path + (f"?{parts.query}" if parts.query else "")

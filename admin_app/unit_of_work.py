@@ -55,7 +55,9 @@ class UnitOfWork:
             try:
                 db.session.commit()
             except DATABASE_UNAVAILABLE:
-                self._roll_back()
+                # The commit may have reached the database before the connection broke: keep
+                # the files (an orphan file is harmless, a saved row without its file is not).
+                self._roll_back(undo_outside=False)
                 raise
             except SQLAlchemyError as commit_error:
                 return self._fail(commit_error)
@@ -80,13 +82,14 @@ class UnitOfWork:
             flash(self.error, "error")
         return True
 
-    def _roll_back(self) -> None:
+    def _roll_back(self, undo_outside: bool = True) -> None:
         try:
             db.session.rollback()
-        except DATABASE_UNAVAILABLE:  # a lost connection rolled back with it; files still go
+        except DATABASE_UNAVAILABLE:  # the server already dropped the transaction with the line
             log.warning("Rollback on a lost database connection failed", exc_info=True)
-        for callback, args in self._on_rollback:
-            callback(*args)
+        if undo_outside:
+            for callback, args in self._on_rollback:
+                callback(*args)
 
 
 def unit_of_work(flash_errors: bool = True) -> UnitOfWork:

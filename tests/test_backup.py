@@ -119,6 +119,9 @@ def test_backup_and_restore_round_trip_every_row_and_file(app, seeded, database_
             assert client.post("/login", data={"email": "admin@example.com",
                                                "password": TEST_PASSWORD}).status_code == 302
             assert name in client.get(card_url).get_data(as_text=True)
+            # ...and takes new rows: the id sequences came back with the data.
+            assert client.post("/admin/company/new/", data={
+                "name": "Signed after the restore", "status": "lead"}).status_code == 302
             db.session.remove()
             db.engine.dispose()
 

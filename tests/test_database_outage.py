@@ -3,10 +3,13 @@ half-written, and the next request served again."""
 import sqlite3
 from contextlib import contextmanager
 
+import pytest
 from sqlalchemy import event, func, select, text
+from sqlalchemy.exc import OperationalError
 
 from admin_app.extensions import db
 from admin_app.models import Address, AuditLog, Company
+from admin_app.unit_of_work import unit_of_work
 
 
 @contextmanager
@@ -74,3 +77,25 @@ def test_a_page_whose_database_is_gone_offers_to_try_again(admin_client, make_co
     assert "saved whole" not in page
     assert "Readable SA" in admin_client.get("/admin/company/?search=Readable").get_data(
         as_text=True)
+
+
+def _lost(*_args, **_kwargs):
+    raise OperationalError("COMMIT", {}, Exception("server closed the connection unexpectedly"))
+
+
+def test_an_outage_before_the_commit_undoes_the_files_and_reaches_the_error_page():
+    undone = []
+    with pytest.raises(OperationalError):
+        with unit_of_work() as work:
+            work.on_rollback(undone.append, "documents/new-file")
+            _lost()
+    assert undone == ["documents/new-file"] and not work.committed
+
+
+def test_a_commit_cut_off_keeps_the_files_as_it_may_have_landed(monkeypatch):
+    undone = []
+    monkeypatch.setattr(db.session, "commit", _lost)
+    with pytest.raises(OperationalError):
+        with unit_of_work() as work:
+            work.on_rollback(undone.append, "documents/new-file")
+    assert undone == [] and not work.committed
