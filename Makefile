@@ -46,4 +46,4 @@ translations: install
 	$(BIN)/pybabel compile -d admin_app/translations
 
 clean:
-	rm -rf $(VENV) instance/*.sqlite3
+	rm -rf $(VENV) instance/*.sqlite3 instance/*.sqlite3-wal instance/*.sqlite3-shm

@@ -7,8 +7,10 @@ from sqlalchemy.engine import Engine, make_url
 
 from config import Config, ProductionConfig, config_from_env, development_secret_key
 
+from .error_pages import register_error_pages
 from .extensions import babel, csrf, db, login_manager, mail, migrate
 from .models.base import only_this_dialect
+from .security_headers import init_security_headers
 
 
 def create_app(config: type[Config] | dict | None = None) -> Flask:
@@ -43,10 +45,11 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     register_cli(app)
     formats.init_app(app)
     _register_session_rules()
-    _register_security_headers(app)
     # Settings are read once per request; a test's app context outlives its requests.
     from .services.settings import forget_cached
     app.before_request(forget_cached)
+    init_security_headers(app)
+    register_error_pages(app)
 
     @app.context_processor
     def inject_locale():
@@ -86,20 +89,20 @@ def _select_locale() -> str | None:
     return session.get("lang") or request.accept_languages.best_match(languages)
 
 
-def _register_security_headers(app: Flask) -> None:
-    @app.after_request
-    def add_headers(response):
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        return response
+# How long a SQLite writer waits for another one's lock before giving up ("database is locked").
+SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 
 @event.listens_for(Engine, "connect")
-def _sqlite_foreign_keys(dbapi_connection, _record) -> None:
-    # SQLite ignores foreign keys unless every connection turns them on.
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
     import sqlite3
     if isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()
+        # SQLite ignores foreign keys unless every connection turns them on.
         cursor.execute("PRAGMA foreign_keys=ON")
+        # Several server processes share the file: writers queue for the lock instead of
+        # failing, and with the write-ahead log readers never wait for a writer (the mode is
+        # stored in the file; an in-memory database answers "memory" and stays as it is).
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()

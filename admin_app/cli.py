@@ -1,4 +1,6 @@
-"""Flask CLI commands: create-user, seed-demo, import-sample and worker."""
+"""Flask CLI commands: create-user, seed-demo, import-sample, worker, backup and restore."""
+from pathlib import Path
+
 import click
 from flask import Flask
 
@@ -72,3 +74,38 @@ def register_cli(app: Flask) -> None:
             raise click.ClickException("RQ_REDIS_URL is not set: jobs run inline, no worker "
                                        "is needed.")
         work(burst=burst)
+
+    @app.cli.command("backup")
+    @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+    @click.option("--force", is_flag=True, help="Replace PATH if it exists.")
+    def backup_command(path: Path, force: bool) -> None:
+        """Back up the database and the uploaded files into one .tar.gz archive, online."""
+        from .services.backup import BackupError, create_backup
+        if path.exists() and not force:
+            raise click.ClickException(f"{path} exists: choose another name, or --force.")
+        try:
+            manifest = create_backup(path)
+        except BackupError as exc:
+            raise click.ClickException(str(exc)) from exc
+        database = manifest["database"]
+        click.echo(f"Backed up {database['kind']} (schema {database['alembic_revision']}, "
+                   f"{sum(database['tables'].values())} rows in {len(database['tables'])} "
+                   f"tables) and {len(manifest['files'])} files into {path}.")
+
+    @app.cli.command("restore")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    def restore_command(path: Path) -> None:
+        """Restore a backup archive into an empty database and UPLOAD_DIR."""
+        from .services.backup import BackupError, restore_backup, schema_is_current
+        try:
+            manifest = restore_backup(path)
+        except BackupError as exc:
+            raise click.ClickException(str(exc)) from exc
+        database = manifest["database"]
+        click.echo(f"Restored {sum(database['tables'].values())} rows in "
+                   f"{len(database['tables'])} tables and {len(manifest['files'])} files "
+                   f"from the backup of {manifest['created_at']}; every count and checksum "
+                   "matches.")
+        if not schema_is_current(manifest):
+            click.echo("The backup's schema is older than this code: run "
+                       "`flask --app wsgi db upgrade` before starting the app.")

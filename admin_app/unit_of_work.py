@@ -7,8 +7,9 @@
         flash(_("Address saved."), "success")
 
 A `Refusal` (a business rule said no), a WTForms `ValidationError` raised by a service, or an
-error of the database rolls everything back and is flashed; any other exception is a bug: it is
-rolled back and raised, so it is seen instead of hidden behind a vague message.
+error of the database rolls everything back and is flashed; a database that does not answer at
+all is rolled back and raised, for the 503 page of `error_pages`; any other exception is a bug:
+it is rolled back and raised, so it is seen instead of hidden behind a vague message.
 """
 import logging
 import re
@@ -21,6 +22,7 @@ from markupsafe import Markup, escape
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from wtforms.validators import ValidationError
 
+from .error_pages import DATABASE_UNAVAILABLE
 from .errors import Refusal
 from .extensions import db
 
@@ -52,12 +54,20 @@ class UnitOfWork:
         if exc is None:
             try:
                 db.session.commit()
+            except DATABASE_UNAVAILABLE:
+                # The commit may have reached the database before the connection broke: keep
+                # the files (an orphan file is harmless, a saved row without its file is not).
+                self._roll_back(undo_outside=False)
+                raise
             except SQLAlchemyError as commit_error:
                 return self._fail(commit_error)
             self.committed = True
             for callback, args in self._after_commit:
                 callback(*args)
             return False
+        if isinstance(exc, DATABASE_UNAVAILABLE):
+            self._roll_back()
+            return False  # not a refusal to flash: the error page says the database is away
         if isinstance(exc, (Refusal, ValidationError, SQLAlchemyError)):
             return self._fail(exc)
         self._roll_back()
@@ -72,10 +82,14 @@ class UnitOfWork:
             flash(self.error, "error")
         return True
 
-    def _roll_back(self) -> None:
-        db.session.rollback()
-        for callback, args in self._on_rollback:
-            callback(*args)
+    def _roll_back(self, undo_outside: bool = True) -> None:
+        try:
+            db.session.rollback()
+        except DATABASE_UNAVAILABLE:  # the server already dropped the transaction with the line
+            log.warning("Rollback on a lost database connection failed", exc_info=True)
+        if undo_outside:
+            for callback, args in self._on_rollback:
+                callback(*args)
 
 
 def unit_of_work(flash_errors: bool = True) -> UnitOfWork:

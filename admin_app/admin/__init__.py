@@ -4,6 +4,7 @@ from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 
 from .dashboard import DashboardView
+from ..security_headers import csp_nonce
 from ..services.html import safe_html
 from .links import company_link, company_url
 from .views import add_model_views
@@ -15,6 +16,7 @@ def init_admin(app: Flask) -> Admin:
         name="Client back office",
         theme=Bootstrap4Theme(base_template="admin/app_base.html", fluid=True),
         index_view=DashboardView(name="Dashboard", url="/admin"),
+        csp_nonce_generator=csp_nonce,
     )
     add_model_views(admin)
     app.jinja_env.globals.update(company_url=company_url, company_link=company_link,

@@ -22,7 +22,8 @@ from .links import company_url
 from .merge import undo_formatter
 
 ROLE_CHOICES = [("user", "User"), ("admin", "Administrator")]
-PASSWORD_HELP = "At least 8 characters. Stored as an argon2 hash; nobody can read it back."
+# Reviewed (bandit B105): help text shown under the field, not a password.
+PASSWORD_HELP = "At least 8 characters. Stored as an argon2 hash; nobody can read it back."  # nosec B105
 
 
 def _password_fields(required: bool) -> dict:

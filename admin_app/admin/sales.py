@@ -15,6 +15,7 @@ from wtforms.validators import InputRequired, NumberRange
 from .. import clock
 from ..extensions import db
 from ..formats import money
+from ..ids import parse_id
 from ..unit_of_work import unit_of_work
 from ..models import Invoice, InvoiceLine, Order, OrderLine, Payment, Quote, QuoteLine
 from ..models.sales import PAYMENT_METHODS
@@ -84,7 +85,8 @@ class SalesDocumentView(SecureModelView):
 
     @expose("/edit/", methods=("GET", "POST"))
     def edit_view(self):
-        model = self.get_one(request.args.get("id", ""))
+        document_id = parse_id(request.args.get("id"))
+        model = self.get_one(str(document_id)) if document_id is not None else None
         if model is not None:
             try:
                 lifecycle.ensure_editable(model)
@@ -162,7 +164,8 @@ class PdfMixin:
 
     @expose("/pdf/")
     def pdf_view(self):
-        document = self.get_one(request.args.get("id", ""))
+        document_id = parse_id(request.args.get("id"))
+        document = self.get_one(str(document_id)) if document_id is not None else None
         if document is None:
             flash(f"That {self.model.__name__.lower()} does not exist.", "error")
             return redirect(self.get_url(".index_view"))

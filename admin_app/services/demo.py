@@ -50,12 +50,14 @@ class DemoAlreadyLoaded(RuntimeError):
     pass
 
 
-def seed_demo(companies: int = 50, seed: int = 42, admin_email: str = "admin@example.com",
+# Reviewed (bandit B107): the documented demo login, printed by `seed-demo`; B311 below: seeded
+# pseudo-randomness makes the demo data repeatable, it protects nothing.
+def seed_demo(companies: int = 50, seed: int = 42, admin_email: str = "admin@example.com",  # nosec B107
               admin_password: str = "demo-admin-pass", today: date | None = None) -> dict[str, int]:
     """Insert demo users, configuration and `companies` companies with their history."""
     if db.session.scalar(select(func.count()).select_from(Company)):
         raise DemoAlreadyLoaded("Demo data not loaded: the database already holds companies.")
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # nosec B311
     today = today or clock.today()
     admin = find_user_by_email(admin_email) or create_user(
         admin_email, admin_password, role="admin", full_name="Demo Admin")

@@ -1,0 +1,50 @@
+"""Pages for errors the app answers itself: a database that does not answer is a 503 page with a
+way back, not a stack trace or a bare 500."""
+import logging
+from urllib.parse import urlsplit
+
+from flask import Flask, render_template, request, url_for
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+
+from .extensions import db
+
+log = logging.getLogger(__name__)
+
+# The database is unreachable or busy, not refusing a change: the server went away or the
+# connection broke (OperationalError, InterfaceError), SQLite stayed locked past its busy
+# timeout (OperationalError), or no pooled connection came free in time (TimeoutError).
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeoutError)
+RETRY_AFTER_SECONDS = 30
+
+
+def register_error_pages(app: Flask) -> None:
+    for error in DATABASE_UNAVAILABLE:
+        app.register_error_handler(error, database_unavailable)
+
+
+def database_unavailable(exc: SQLAlchemyError):
+    """503: nothing of the request's transaction was committed by the app; say so, offer a way
+    back. The page reads nothing from the database (not even the logged-in user)."""
+    log.error("Database unavailable during %s %s", request.method, request.path, exc_info=exc)
+    try:
+        db.session.rollback()
+    except SQLAlchemyError:  # the connection is gone: the pool replaces it on the next request
+        log.warning("Rollback after the database error failed too", exc_info=True)
+    reading = request.method in ("GET", "HEAD")
+    html = render_template("errors/database_unavailable.html",
+                           retry_url=request.full_path.rstrip("?") if reading else None,
+                           back_url=None if reading else _same_site(request.referrer),
+                           home_url=url_for("admin.index"), was_saving=not reading)
+    return html, 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}
+
+
+def _same_site(url: str | None) -> str | None:
+    """The path of `url` when it points at this site, for a "back" link; else None."""
+    if not url:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in ("", "http", "https") or parts.netloc not in ("", request.host) \
+            or not parts.path.startswith("/"):
+        return None
+    return parts.path + (f"?{parts.query}" if parts.query else "")

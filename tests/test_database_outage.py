@@ -1,0 +1,101 @@
+"""The database going away in the middle of a request: a clean 503 page with a way back, nothing
+half-written, and the next request served again."""
+import sqlite3
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event, func, select, text
+from sqlalchemy.exc import OperationalError
+
+from admin_app.extensions import db
+from admin_app.models import Address, AuditLog, Company
+from admin_app.unit_of_work import unit_of_work
+
+
+@contextmanager
+def database_drops_at(statement_start: str):
+    """The connection dies when a statement starting with `statement_start` runs, once: on
+    PostgreSQL its server process is terminated; SQLite's driver fails with an I/O error."""
+    state = {"dropped": False}
+
+    def do_execute(cursor, statement, _parameters, _context):
+        if state["dropped"] or not statement.lstrip().upper().startswith(statement_start):
+            return False
+        state["dropped"] = True
+        if db.engine.dialect.name == "postgresql":
+            pid = cursor.connection.info.backend_pid
+            with db.engine.connect() as other:
+                other.execute(text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": pid})
+            return False  # the statement now runs on a dead connection and fails by itself
+        raise sqlite3.OperationalError("disk I/O error")
+
+    event.listen(db.engine, "do_execute", do_execute)
+    try:
+        yield state
+    finally:
+        event.remove(db.engine, "do_execute", do_execute)
+
+
+def _count(model, *where) -> int:
+    return db.session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def test_a_save_cut_off_by_the_database_answers_503_and_writes_nothing(admin_client):
+    audit_before = _count(AuditLog)
+    form = {"name": "Half Written SA", "status": "lead",
+            "addresses-0-label": "Head office", "addresses-0-line1": "1 Calle Mayor",
+            "addresses-0-city": "Madrid", "addresses-0-country": "Spain"}
+    with database_drops_at("INSERT INTO ADDRESSES") as drop:
+        response = admin_client.post("/admin/company/new/", data=form,
+                                     headers={"Referer": "http://localhost/admin/company/new/"})
+    assert drop["dropped"], "the company form no longer inserts its addresses this way"
+    assert response.status_code == 503
+    assert response.headers["Retry-After"].isdigit()
+    assert "Content-Security-Policy" in response.headers
+    page = response.get_data(as_text=True)
+    assert 'data-error="database-unavailable"' in page
+    assert 'href="/admin/company/new/" data-action="back"' in page
+    assert 'href="/admin/" data-action="home"' in page
+    assert "saved whole or not at all" in page
+    db.session.expire_all()
+    assert _count(Company, Company.name == "Half Written SA") == 0
+    assert _count(Address, Address.line1 == "1 Calle Mayor") == 0
+    assert _count(AuditLog) == audit_before
+    # The pool replaces the lost connection: the next request is served, and the save works.
+    assert admin_client.get("/admin/company/").status_code == 200
+    assert admin_client.post("/admin/company/new/", data=form).status_code == 302
+    assert _count(Address, Address.line1 == "1 Calle Mayor") == 1
+
+
+def test_a_page_whose_database_is_gone_offers_to_try_again(admin_client, make_company):
+    make_company("Readable SA")
+    with database_drops_at("SELECT"):
+        response = admin_client.get("/admin/company/?search=Readable")
+    assert response.status_code == 503
+    page = response.get_data(as_text=True)
+    assert 'href="/admin/company/?search=Readable" data-action="retry"' in page
+    assert "saved whole" not in page
+    assert "Readable SA" in admin_client.get("/admin/company/?search=Readable").get_data(
+        as_text=True)
+
+
+def _lost(*_args, **_kwargs):
+    raise OperationalError("COMMIT", {}, Exception("server closed the connection unexpectedly"))
+
+
+def test_an_outage_before_the_commit_undoes_the_files_and_reaches_the_error_page():
+    undone = []
+    with pytest.raises(OperationalError):
+        with unit_of_work() as work:
+            work.on_rollback(undone.append, "documents/new-file")
+            _lost()
+    assert undone == ["documents/new-file"] and not work.committed
+
+
+def test_a_commit_cut_off_keeps_the_files_as_it_may_have_landed(monkeypatch):
+    undone = []
+    monkeypatch.setattr(db.session, "commit", _lost)
+    with pytest.raises(OperationalError):
+        with unit_of_work() as work:
+            work.on_rollback(undone.append, "documents/new-file")
+    assert undone == [] and not work.committed
