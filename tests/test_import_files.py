@@ -95,3 +95,9 @@ def test_a_zip_that_is_not_a_workbook_is_refused(tmp_path):
 def test_a_stray_nul_byte_in_text_is_dropped_from_its_cell(tmp_path):
     info, rows = _read(tmp_path, "Name,City\r\nAc\x00me,Lyon\r\n".encode("utf-8-sig"))
     assert rows == [["Acme", "Lyon"]]
+
+
+def test_workbooks_are_parsed_through_defusedxml():
+    # An upload is untrusted XML: openpyxl must refuse entity expansion (billion laughs).
+    import openpyxl.xml
+    assert openpyxl.xml.DEFUSEDXML

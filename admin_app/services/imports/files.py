@@ -14,7 +14,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
-from xml.etree.ElementTree import ParseError
+# Reviewed (bandit B405): only the exception class, to catch a broken workbook; openpyxl parses
+# through defusedxml (pinned in requirements.txt), which it uses whenever it is installed.
+from xml.etree.ElementTree import ParseError  # nosec B405
 
 from flask_babel import gettext as _
 from openpyxl.utils.exceptions import InvalidFileException
