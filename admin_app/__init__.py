@@ -41,6 +41,8 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     app.register_blueprint(auth_bp)
     init_admin(app)
     register_cli(app)
+    from .outbox_cli import register_outbox_cli
+    register_outbox_cli(app)
     formats.init_app(app)
     _register_session_rules()
     _register_security_headers(app)

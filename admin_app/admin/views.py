@@ -15,6 +15,7 @@ from .document_list import DocumentView
 from .duplicates import DuplicatesView
 from .merge import CompanyMergeView
 from .my_documents import MyDocumentsView
+from .outbox import OutboxView
 from .sales import add_sales_configuration_views, add_sales_views
 from .settings import SettingsView
 from .templates import TemplatesView
@@ -48,5 +49,7 @@ def add_model_views(admin: Admin) -> None:
     admin.add_view(UserView(User, db, name="Users", category=adm))
     admin.add_view(AuditLogView(AuditLog, db, name="Audit log", category=adm))
     admin.add_view(MergeView(Merge, db, name="Merges", category=adm))
+    admin.add_view(OutboxView(name="Outbox", endpoint="outbox", url="/admin/outbox",
+                              category=adm))
     admin.add_view(DuplicatesView(name="Possible duplicates", endpoint="duplicates",
                                   url="/admin/duplicates", category=crm))
