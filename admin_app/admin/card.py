@@ -14,11 +14,12 @@ from ..services.custom_fields import display_value
 from ..services.html import safe_html
 from .card_editing import CardForms
 from .card_mail import CardMail
+from .card_meeting import CardMeeting
 from .card_forms import KIND_LABELS, AccountManagerForm, CommentsForm
 from .company_pages import card_url, company_or_404, follow_merge_message, live_company_or_redirect
 
 
-class CardView(CardForms, CardMail):
+class CardView(CardForms, CardMail, CardMeeting):
     """Everything about one company on one page, and its form pages (`CardForms`)."""
 
     def is_visible(self) -> bool:

@@ -167,7 +167,8 @@ class CardMail(SecureBaseView):
             statuses = [deliver(row.id, manual=True) for row in rows]
             db.session.refresh(exchange)
             if all(s == "sent" for s in statuses):
-                flash(_("Email sent to %(to)s.", to=exchange.email_to), "success")
+                flash(_("Invitation sent.") if exchange.kind == "meeting"
+                      else _("Email sent to %(to)s.", to=exchange.email_to), "success")
             else:
                 flash(_("Sending failed again: %(error)s", error=exchange.send_error
                         or _("see the Outbox")), "error")

@@ -102,7 +102,7 @@ class ExchangeView(SecureModelView):
     column_export_list = ["id", "occurred_at", "company", "kind", "title", "body", "contact",
                           "author", "callback_at", "callback_done_at", "starts_at", "ends_at"]
     form_columns = ["company", "kind", "title", "body", "contact", "occurred_at", "callback_at",
-                    "callback_done_at", "starts_at", "ends_at", "location", "send_invitation"]
+                    "callback_done_at", "starts_at", "ends_at", "location"]
     form_choices = {"kind": KIND_CHOICES}
     form_ajax_refs = {"company": COMPANY_REF,
                       "contact": {"fields": ["first_name", "last_name", "email"],
