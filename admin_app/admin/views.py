@@ -7,6 +7,7 @@ from ..models import (
     EmailTemplate, Exchange, Merge, User,
 )
 from .administration import AuditLogView, MergeView, UserView
+from .agenda import AgendaView
 from .card import CardView
 from .company import CompanyView
 from .configuration import CommentTemplateView, CustomFieldDefinitionView, EmailTemplateView
@@ -32,6 +33,8 @@ def add_model_views(admin: Admin) -> None:
     admin.add_view(ContactView(Contact, db, name="Contacts", category=crm))
     admin.add_view(AddressView(Address, db, name="Addresses", category=crm))
     admin.add_view(ExchangeView(Exchange, db, name="Exchanges", category=crm))
+    admin.add_view(AgendaView(name="Agenda", endpoint="agenda", url="/admin/agenda",
+                              category=crm))
     add_sales_views(admin, category=sales)
     admin.add_view(DocumentView(Document, db, name="Documents", category=docs))
     add_sales_configuration_views(admin, category=conf)

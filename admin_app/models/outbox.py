@@ -1,4 +1,5 @@
-"""Outgoing mail, kept as the exact bytes to send so that nothing written is ever lost."""
+"""Outgoing mail, kept as the exact bytes to send so that nothing written is ever lost, and the
+private calendar feeds that publish meetings and reminders."""
 from datetime import datetime
 
 from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Index, Integer, LargeBinary
@@ -40,3 +41,18 @@ class OutboxMessage(db.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} → {self.recipients}"
+
+
+class CalendarFeed(db.Model):
+    """A user's private calendar feed: only the SHA-256 of its random token is kept."""
+
+    __tablename__ = "calendar_feeds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                         unique=True, nullable=False)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    created_at: Mapped[datetime] = created_at_column()
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    user = relationship("User")

@@ -85,3 +85,9 @@ def _calendar(method: str | None = None, name: str | None = None) -> Calendar:
     if name:
         calendar.add("x-wr-calname", name)
     return calendar
+
+
+def local_now() -> datetime:
+    """Now as a wall-clock time of the organisation, comparable with stored meeting and
+    call-back times (they are kept as entered in the forms)."""
+    return datetime.now(organisation_zone()).replace(tzinfo=None, microsecond=0)

@@ -49,6 +49,8 @@ def save_meeting(company: Company, author: User, values: MeetingValues,
                            ics_uid=f"{uuid.uuid4()}@{_domain()}", ics_sequence=0)
     else:
         meeting.ics_sequence = (meeting.ics_sequence or 0) + 1  # every change is a new version
+        # A meeting recorded with the plain exchange form (or before invitations) gets its UID.
+        meeting.ics_uid = meeting.ics_uid or f"{uuid.uuid4()}@{_domain()}"
     meeting.title = values.title.strip()[:200]
     meeting.starts_at, meeting.ends_at = values.starts_at, values.ends_at
     meeting.occurred_at = values.starts_at or meeting.occurred_at

@@ -1,4 +1,4 @@
-"""outbox of outgoing mail, meeting attendees and invitations
+"""outbox of outgoing mail, meeting attendees and invitations, calendar feeds
 
 Every email written in the application is first a row here, committed with the exchange it
 belongs to; delivery reads it after the commit. Meetings get attendees (contacts and users), the
@@ -82,8 +82,24 @@ def upgrade():
     )
     op.create_index(op.f('ix_meeting_users_user_id'), 'meeting_users', ['user_id'])
 
+    op.create_table('calendar_feeds',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('last_used_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'],
+                            name=op.f('fk_calendar_feeds_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_calendar_feeds')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_calendar_feeds_token_hash')),
+    sa.UniqueConstraint('user_id', name=op.f('uq_calendar_feeds_user_id'))
+    )
+    op.create_index(op.f('ix_calendar_feeds_created_at'), 'calendar_feeds', ['created_at'])
+
 
 def downgrade():
+    op.drop_index(op.f('ix_calendar_feeds_created_at'), table_name='calendar_feeds')
+    op.drop_table('calendar_feeds')
     op.drop_index(op.f('ix_meeting_users_user_id'), table_name='meeting_users')
     op.drop_table('meeting_users')
     op.drop_index(op.f('ix_meeting_contacts_contact_id'), table_name='meeting_contacts')
