@@ -1,6 +1,8 @@
 """Delivering the outbox: the jobs that run after a request's commit (inline or on the RQ
 worker) and from `flask --app wsgi outbox`. Each step commits through its own unit of work, so
 a message is claimed before it is sent and its result is kept even if the next step fails."""
+from datetime import UTC
+
 from flask import current_app
 
 from .extensions import db
@@ -28,9 +30,15 @@ def deliver(outbox_id: int, manual: bool = False) -> str:
 
 
 def deliver_job(outbox_id: int) -> str:
-    """The RQ job: one delivery, then the session is given back."""
+    """The RQ job: one delivery; a failure that may be retried is scheduled for its time (the
+    worker runs RQ's scheduler); then the session is given back."""
     try:
-        return deliver(outbox_id)
+        status = deliver(outbox_id)
+        row = db.session.get(OutboxMessage, outbox_id)
+        queue = jobs.rq_queue()
+        if status == "failed" and row.next_attempt_at is not None and queue is not None:
+            queue.enqueue_at(row.next_attempt_at.replace(tzinfo=UTC), deliver_job, outbox_id)
+        return status
     finally:
         db.session.remove()
 
@@ -41,9 +49,13 @@ def deliver_after_commit(outbox_ids: list[int]) -> None:
     for outbox_id in outbox_ids:
         jobs.enqueue(deliver_job if jobs.rq_queue() else deliver, outbox_id)
     if jobs.rq_queue() is None:
-        retry_due()
+        retry_due(limit=INLINE_RETRIES)
 
 
-def retry_due() -> dict[int, str]:
-    """Deliver every message whose retry is due; {id: status}."""
-    return {outbox_id: deliver(outbox_id) for outbox_id in due_ids()}
+# A request retries only a few due messages, so a server that is down costs it a few timeouts.
+INLINE_RETRIES = 3
+
+
+def retry_due(limit: int | None = None) -> dict[int, str]:
+    """Deliver the messages whose retry is due (all, or the `limit` oldest); {id: status}."""
+    return {outbox_id: deliver(outbox_id) for outbox_id in due_ids(limit=limit)}

@@ -48,4 +48,4 @@ def register_outbox_cli(app: Flask) -> None:
         # SimpleWorker runs jobs in this process, inside the app context the command pushed
         # (a forking worker would share the database connections with its children).
         click.echo(f"Worker on {current_app.config['RQ_REDIS_URL']} queue {queue.name}")
-        SimpleWorker([queue], connection=queue.connection).work(burst=burst)
+        SimpleWorker([queue], connection=queue.connection).work(burst=burst, with_scheduler=True)

@@ -4,7 +4,6 @@ from datetime import timedelta
 from email import message_from_bytes, policy
 from pathlib import Path
 
-import pytest
 
 from admin_app.delivery import deliver, retry_due
 from admin_app.extensions import db
@@ -185,3 +184,30 @@ def test_with_rq_the_request_only_queues_and_the_worker_delivers(
 def test_the_worker_command_says_when_rq_is_not_configured(app):
     result = app.test_cli_runner().invoke(args=["worker", "--burst"])
     assert result.exit_code != 0 and "RQ_REDIS_URL is not set" in result.output
+
+
+def test_on_rq_a_failed_delivery_is_scheduled_for_its_retry(
+        app, admin_client, make_company, smtp_server, redis_url):
+    from rq import SimpleWorker
+    from rq.registry import ScheduledJobRegistry
+    from admin_app.services.jobs import rq_queue
+    app.config["RQ_REDIS_URL"] = redis_url
+    try:
+        queue = rq_queue()
+        queue.empty()
+        registry = ScheduledJobRegistry(queue=queue)
+        for job_id in registry.get_job_ids():
+            registry.remove(job_id, delete_job=True)
+        company = make_company()
+        billing, _o, _s = add_contacts(company)
+        smtp_server.refuse = "451 Try later"
+        _send(admin_client, company, billing, title="Retry on RQ")
+        SimpleWorker([queue], connection=queue.connection).work(burst=True)
+        row = db.session.query(OutboxMessage).one()
+        assert row.status == "failed" and row.last_error == "451 Try later"
+        [job_id] = registry.get_job_ids()
+        scheduled = registry.get_scheduled_time(job_id)
+        assert abs((scheduled.replace(tzinfo=None) - row.next_attempt_at).total_seconds()) < 2
+        registry.remove(job_id, delete_job=True)
+    finally:
+        app.config["RQ_REDIS_URL"] = None

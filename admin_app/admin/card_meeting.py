@@ -63,7 +63,7 @@ class CardMeeting(SecureBaseView):
         form.attendees.choices = (
             [(f"c{c.id}", f"{c.full_name}" + (f" <{c.email}>" if c.email else _(" (no email)")))
              for c in company.contacts]
-            + [(f"u{u.id}", f"{u} ({_('user')})") for u in db.session.query(User)
+            + [(f"u{u.id}", _("%(name)s (user)", name=u)) for u in db.session.query(User)
                .filter(User.is_active.is_(True)).order_by(User.full_name, User.email)])
         if meeting is not None:
             form.send_invitation.label.text = _("Send the change to the attendees")

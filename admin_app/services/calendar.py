@@ -69,14 +69,15 @@ def meeting_attendees(meeting: Exchange) -> list[tuple[str, str]]:
 
 def invitation(meeting: Exchange, method: str, attendees=None) -> bytes:
     """The .ics of an invitation: METHOD:REQUEST (new or moved) or METHOD:CANCEL."""
-    calendar = _calendar(method)
+    calendar = new_calendar(method)
     calendar.add_component(meeting_event(meeting, cancelled=method == "CANCEL",
                                          attendees=attendees))
     calendar.add_missing_timezones()
     return calendar.to_ical()
 
 
-def _calendar(method: str | None = None, name: str | None = None) -> Calendar:
+def new_calendar(method: str | None = None, name: str | None = None) -> Calendar:
+    """An empty VCALENDAR with its product id, version and optional METHOD and name."""
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")

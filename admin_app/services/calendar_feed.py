@@ -11,7 +11,7 @@ from ..extensions import db
 from ..models import CalendarFeed, User
 from ..models.base import utcnow
 from . import audit
-from .calendar import _calendar, meeting_event, zoned
+from .calendar import meeting_event, new_calendar, zoned
 from .reminders import agenda_items
 
 PAST, FUTURE = timedelta(days=60), timedelta(days=365)
@@ -67,7 +67,7 @@ def feed_ics(user: User) -> bytes:
     """The .ics of the user's meetings and call-back reminders, from two months ago to a year
     ahead: titles, times, places and company names only."""
     today = datetime.now(UTC).date()
-    calendar = _calendar(name=f"Back office — {user}")
+    calendar = new_calendar(name=f"Back office — {user}")
     for item in agenda_items(user.id, today - PAST, today + FUTURE):
         exchange = item.exchange
         if item.kind == "meeting":

@@ -5,13 +5,14 @@ internal addresses."""
 from dataclasses import dataclass, field
 
 from flask import current_app
+from flask_babel import gettext as _
 from markupsafe import Markup
 from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Company, Contact, Document, EmailTemplate, Exchange, User
-from ..models.base import utcnow
 from . import audit
+from .calendar import local_now
 from .card_edit import human_size, upload_root
 from .exchanges import ExchangeError, check_exchange
 from .html import looks_like_html, sanitize_html, text_to_html
@@ -69,18 +70,18 @@ def render_template(template: EmailTemplate, company: Company, contact: Contact 
 def send_email(company: Company, author: User, values: EmailValues,
                uploaded: Document | None = None) -> tuple[Exchange, list[int]]:
     """Record the email and queue its messages; (exchange, outbox ids to deliver after commit)."""
-    contact = _own_contact(company, values.contact_id, "The recipient")
+    contact = _own_contact(company, values.contact_id, _("The recipient"))
     if contact is None or not contact.email:
-        raise ExchangeError("Choose a recipient with an email address among the company's "
-                            "contacts.")
-    cc = [c for c in (_own_contact(company, i, "A contact in copy") for i in values.cc_ids)
+        raise ExchangeError(_("Choose a recipient with an email address among the company's "
+                              "contacts."))
+    cc = [c for c in (_own_contact(company, i, _("A contact in copy")) for i in values.cc_ids)
           if c is not None and c.email and c.id != contact.id]
     template = _template(values.template_id)
     title, html = (values.title or "").strip(), (values.body or "").strip()
     if template is not None and (not title or not html):
         rendered = render_template(template, company, contact, author)
         title, html = title or rendered["subject"], html or rendered["html"]
-    check_header("The subject", title)
+    check_header(_("The subject"), title)
     html = sanitize_html(html) if looks_like_html(html) else str(text_to_html(html))
     documents = _documents(company, values.attachment_ids) + ([uploaded] if uploaded else [])
     attachments = _attachments(documents)
@@ -88,7 +89,7 @@ def send_email(company: Company, author: User, values: EmailValues,
 
     exchange = Exchange(company_id=company.id, company=company, contact=contact,
                         author_id=author.id, kind="email", title=title[:200], body=html,
-                        occurred_at=utcnow(), email_status="draft", email_to=contact.email,
+                        occurred_at=local_now(), email_status="draft", email_to=contact.email,
                         email_template_id=template.id if template else None)
     check_exchange(exchange)
     exchange.attachments = documents
@@ -116,7 +117,7 @@ def _own_contact(company: Company, contact_id: int | None, label: str) -> Contac
         return None
     contact = db.session.get(Contact, contact_id)
     if contact is None or contact.company_id != company.id:
-        raise ExchangeError(f"{label} must be one of this company's contacts.")
+        raise ExchangeError(_("%(who)s must be one of this company's contacts.", who=label))
     return contact
 
 
@@ -125,7 +126,7 @@ def _template(template_id: int | None) -> EmailTemplate | None:
         return None
     template = db.session.get(EmailTemplate, template_id)
     if template is None or template.purpose != EXCHANGE_PURPOSE:
-        raise ExchangeError("Choose an email template made for exchanges.")
+        raise ExchangeError(_("Choose an email template made for exchanges."))
     return template
 
 
@@ -134,8 +135,8 @@ def _documents(company: Company, ids: list[int]) -> list[Document]:
     for document_id in dict.fromkeys(ids):
         document = db.session.get(Document, document_id)
         if document is None or document.company_id not in (None, company.id):
-            raise ExchangeError("An attachment must be one of the card's documents or a shared "
-                                "document.")
+            raise ExchangeError(_("An attachment must be one of the card's documents or a "
+                                  "shared document."))
         documents.append(document)
     return documents
 
@@ -144,16 +145,17 @@ def _attachments(documents: list[Document]) -> list[Attachment]:
     limit = upload_limit_bytes()
     total = sum(d.size_bytes or 0 for d in documents)
     if total > limit:
-        raise ExchangeError(f"The attachments weigh {human_size(total)}; an email may carry up "
-                            f"to {human_size(limit)} (Settings).")
+        raise ExchangeError(_("The attachments weigh %(total)s; an email may carry up to "
+                              "%(limit)s (Settings).", total=human_size(total),
+                              limit=human_size(limit)))
     found = []
     for document in documents:
         path = upload_root() / document.file
         try:
             content = path.read_bytes()
         except OSError:
-            raise ExchangeError(f"The file of “{document.original_name}” is missing; it cannot "
-                                "be attached.") from None
+            raise ExchangeError(_("The file of “%(name)s” is missing; it cannot be attached.",
+                                  name=document.original_name)) from None
         found.append(Attachment(document.original_name, content, document.content_type))
     return found
 
@@ -162,11 +164,11 @@ def _internal_recipients(ids: list[int]) -> list[User]:
     if not ids:
         return []
     if not get_setting("send_exchange_internally"):
-        raise ExchangeError("Internal copies are turned off (Settings > Exchanges).")
+        raise ExchangeError(_("Internal copies are turned off (Settings > Exchanges)."))
     users = []
     for user_id in dict.fromkeys(ids):
         user = db.session.get(User, user_id)
         if user is None or not user.is_active or not user.email:
-            raise ExchangeError("An internal recipient must be an active user.")
+            raise ExchangeError(_("An internal recipient must be an active user."))
         users.append(user)
     return users

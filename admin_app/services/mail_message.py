@@ -7,6 +7,8 @@ from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import formatdate, make_msgid
 
+from flask_babel import gettext as _
+
 from ..errors import Refusal
 from .html import html_to_text
 from .settings import get_setting
@@ -46,43 +48,45 @@ class Draft:
 def check_header(label: str, value: str) -> str:
     """Refuse a header value holding a line break (header injection) or too long to send."""
     if any(ch in value for ch in "\r\n\x00"):
-        raise MailRefusal(f"{label} cannot contain a line break.")
+        raise MailRefusal(_("%(field)s cannot contain a line break.", field=label))
     if len(value) > MAX_HEADER_CHARS:
-        raise MailRefusal(f"{label} is too long.")
+        raise MailRefusal(_("%(field)s is too long.", field=label))
     return value
 
 
 def sender_address(default: str) -> Address:
     """The From address: Settings > Exchanges sender name and email, else the configured one."""
-    name = check_header("The sender name", get_setting("mail_sender_name") or "")
-    email = check_header("The sender email", get_setting("mail_sender_email") or default)
-    return _address("The sender email", email, name)
+    name = check_header(_("The sender name"), get_setting("mail_sender_name") or "")
+    email = check_header(_("The sender email"), get_setting("mail_sender_email") or default)
+    return _address(_("The sender email"), email, name)
 
 
 def _address(label: str, email: str, name: str = "") -> Address:
     check_header(label, email)
     check_header(label, name)
     if email.count("@") != 1:
-        raise MailRefusal(f"{label} is not an email address: {email!r}.")
+        raise MailRefusal(_("%(field)s is not an email address: %(value)s.", field=label,
+                            value=repr(email)))
     username, domain = email.rsplit("@", 1)
     try:
         return Address(display_name=name, username=username, domain=domain)
     except (ValueError, IndexError):
-        raise MailRefusal(f"{label} is not an email address: {email!r}.") from None
+        raise MailRefusal(_("%(field)s is not an email address: %(value)s.", field=label,
+                            value=repr(email))) from None
 
 
 def build(draft: Draft, sender: Address) -> EmailMessage:
     """The message to send, with its own Message-ID; MailRefusal for a bad header or address."""
     if not draft.to:
-        raise MailRefusal("The email needs a recipient with an email address.")
+        raise MailRefusal(_("The email needs a recipient with an email address."))
     message = EmailMessage(policy=SMTP)
     message["From"] = sender
-    message["To"] = [_address("The recipient", a) for a in draft.to]
+    message["To"] = [_address(_("The recipient"), a) for a in draft.to]
     if draft.cc:
-        message["Cc"] = [_address("A recipient in copy", a) for a in draft.cc]
+        message["Cc"] = [_address(_("A recipient in copy"), a) for a in draft.cc]
     if draft.reply_to:
-        message["Reply-To"] = _address("The reply address", draft.reply_to)
-    message["Subject"] = check_header("The subject", draft.subject.strip())
+        message["Reply-To"] = _address(_("The reply address"), draft.reply_to)
+    message["Subject"] = check_header(_("The subject"), draft.subject.strip())
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(domain=sender.domain)
     message.set_content(html_to_text(draft.html) + "\n")
@@ -93,7 +97,7 @@ def build(draft: Draft, sender: Address) -> EmailMessage:
         message.add_alternative(draft.calendar.ics, maintype="text", subtype="calendar",
                                 params={"method": draft.calendar.method})
     for item in draft.attachments:
-        name = check_header("An attachment name", item.filename)
+        name = check_header(_("An attachment name"), item.filename)
         kind = item.content_type or mimetypes.guess_type(name)[0] or "application/octet-stream"
         maintype, _sep, subtype = kind.partition("/")
         message.add_attachment(item.content, maintype=maintype, subtype=subtype or "octet-stream",

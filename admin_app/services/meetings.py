@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import current_app
+from flask_babel import gettext as _
 from markupsafe import Markup
 
 from ..extensions import db
@@ -36,11 +37,11 @@ def save_meeting(company: Company, author: User, values: MeetingValues,
     """Plan or change a meeting; with `send_invitation`, queue the invitation (and a
     cancellation for removed attendees). Returns the meeting and the outbox ids to deliver."""
     if meeting is not None and meeting.cancelled_at is not None:
-        raise ExchangeError("This meeting is cancelled; plan a new one instead.")
+        raise ExchangeError(_("This meeting is cancelled; plan a new one instead."))
     contacts = [_own_contact(company, i) for i in dict.fromkeys(values.contact_ids)]
     users = [_active_user(i) for i in dict.fromkeys(values.user_ids)]
-    check_header("The title", values.title)
-    check_header("The location", values.location or "")
+    check_header(_("The title"), values.title)
+    check_header(_("The location"), values.location or "")
     before = set(meeting_attendees(meeting)) if meeting is not None else set()
     created = meeting is None
     if created:
@@ -68,7 +69,7 @@ def save_meeting(company: Company, author: User, values: MeetingValues,
         return meeting, []
     now = set(meeting_attendees(meeting))
     if not now:
-        raise ExchangeError("To send an invitation, choose attendees who have an email address.")
+        raise ExchangeError(_("To send an invitation, choose attendees who have an email address."))
     rows = [_queue_invitation(meeting, "REQUEST", sorted(now))]
     removed = sorted(before - now)
     if removed:
@@ -80,9 +81,9 @@ def save_meeting(company: Company, author: User, values: MeetingValues,
 def cancel_meeting(meeting: Exchange) -> list[int]:
     """Cancel a meeting; attendees who were invited get a METHOD:CANCEL."""
     if meeting.kind != "meeting":
-        raise ExchangeError("Only a meeting can be cancelled.")
+        raise ExchangeError(_("Only a meeting can be cancelled."))
     if meeting.cancelled_at is not None:
-        raise ExchangeError("This meeting is already cancelled.")
+        raise ExchangeError(_("This meeting is already cancelled."))
     meeting.cancelled_at = utcnow()
     meeting.ics_sequence = (meeting.ics_sequence or 0) + 1
     audit.record("update", meeting, summary=f"Meeting cancelled: {meeting.title}"[:300])
@@ -127,12 +128,12 @@ def _domain() -> str:
 def _own_contact(company: Company, contact_id: int) -> Contact:
     contact = db.session.get(Contact, contact_id)
     if contact is None or contact.company_id != company.id:
-        raise ExchangeError("An attendee must be one of this company's contacts or a user.")
+        raise ExchangeError(_("An attendee must be one of this company's contacts or a user."))
     return contact
 
 
 def _active_user(user_id: int) -> User:
     user = db.session.get(User, user_id)
     if user is None or not user.is_active:
-        raise ExchangeError("An attendee must be one of this company's contacts or a user.")
+        raise ExchangeError(_("An attendee must be one of this company's contacts or a user."))
     return user

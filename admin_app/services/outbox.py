@@ -9,6 +9,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import select, update
 
 from ..errors import Refusal
@@ -130,24 +131,24 @@ def record_result(row: OutboxMessage, error: str | None, now: datetime | None = 
     db.session.flush()
 
 
-def due_ids(now: datetime | None = None) -> list[int]:
-    """Messages whose automatic retry (or delayed first delivery) is due."""
+def due_ids(now: datetime | None = None, limit: int | None = None) -> list[int]:
+    """Messages whose automatic retry (or delayed first delivery) is due, oldest first."""
     now = now or utcnow()
     return list(db.session.scalars(
         select(OutboxMessage.id).where(OutboxMessage.status.in_(("queued", "failed")),
                                        OutboxMessage.next_attempt_at <= now,
                                        OutboxMessage.attempts
                                        < current_app.config["OUTBOX_MAX_ATTEMPTS"])
-        .order_by(OutboxMessage.id)))
+        .order_by(OutboxMessage.id).limit(limit)))
 
 
 def retryable(row: OutboxMessage) -> None:
     """Refuse a manual retry of a message that is sent or being sent."""
     if row.status == "sent":
-        raise OutboxError(f"This message was already sent ({row.message_id}); it is not sent "
-                          "twice.")
+        raise OutboxError(_("This message was already sent (%(id)s); it is not sent twice.",
+                            id=row.message_id))
     if row.status == "sending":
-        raise OutboxError("This message is being sent right now.")
+        raise OutboxError(_("This message is being sent right now."))
 
 
 def messages_of(exchange: Exchange) -> list[OutboxMessage]:

@@ -5,6 +5,8 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import or_, select
 
+from flask_babel import gettext as _, lazy_gettext as _l
+
 from ..extensions import db
 from ..models import Company, Exchange, User
 from ..models.base import utcnow
@@ -13,7 +15,7 @@ from . import audit
 from .calendar import local_now
 from .exchanges import ExchangeError
 
-SNOOZES = {"1h": "In an hour", "tomorrow": "Tomorrow 9:00", "week": "In a week"}
+SNOOZES = {"1h": _l("In an hour"), "tomorrow": _l("Tomorrow 9:00"), "week": _l("In a week")}
 
 
 @dataclass
@@ -54,10 +56,10 @@ def open_reminders(user_id: int, limit: int = 20) -> dict[str, list[Item]]:
 
 def _own_reminder(exchange: Exchange | None, user: User) -> Exchange:
     if exchange is None or exchange.callback_at is None:
-        raise ExchangeError("No such reminder.")
+        raise ExchangeError(_("No such reminder."))
     manager = exchange.company.account_manager_id if exchange.company else None
     if not user.is_admin and user.id not in (exchange.author_id, manager):
-        raise ExchangeError("This reminder is not yours.")
+        raise ExchangeError(_("This reminder is not yours."))
     return exchange
 
 
@@ -75,7 +77,7 @@ def snooze(exchange: Exchange | None, user: User, choice: str) -> datetime:
     """Move a call-back later: in an hour, tomorrow at 9:00 or in a week; its new time."""
     exchange = _own_reminder(exchange, user)
     if choice not in SNOOZES:
-        raise ExchangeError("Choose when to be reminded again.")
+        raise ExchangeError(_("Choose when to be reminded again."))
     now = local_now()
     later = {"1h": now + timedelta(hours=1),
              "tomorrow": datetime.combine(now.date() + timedelta(days=1), time(9)),
