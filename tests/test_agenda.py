@@ -153,6 +153,7 @@ def test_the_feed_serves_my_meetings_and_reminders_and_stops_when_revoked(
     event = next(e for e in calendar.walk("VEVENT") if str(e["SUMMARY"]) == "Feed meeting")
     assert str(event["UID"]) == meeting.ics_uid and event["DTSTART"].params["TZID"]
     assert b"secret notes" not in answer.data and b"Someone else" not in answer.data
+    assert "ATTENDEE" not in event and "ORGANIZER" not in event and b"mailto:" not in answer.data
 
     # Renewing gives a new address and kills the old one; revoking kills the feed.
     admin_client.post("/admin/agenda/feed/renew/")
@@ -162,3 +163,19 @@ def test_the_feed_serves_my_meetings_and_reminders_and_stops_when_revoked(
     assert db.session.query(CalendarFeed).count() == 0
     for junk in ("nope", "x" * 500, token):
         assert anonymous.get(f"/calendar/{junk}.ics").status_code == 404
+
+
+def test_a_meeting_recorded_without_invitation_still_has_a_uid_in_the_feed(
+        app, admin_client, admin_user, make_company):
+    company = make_company("Plainco")
+    soon = datetime.combine(local_now().date() + timedelta(days=1), time(10))
+    plain = Exchange(company=company, author_id=admin_user.id, kind="meeting",
+                     title="Plain meeting", occurred_at=soon, starts_at=soon)
+    db.session.add(plain)
+    db.session.commit()
+    html = admin_client.post("/admin/agenda/feed/renew/", follow_redirects=True).get_data(
+        as_text=True)
+    url = html.split('data-ics-feed')[0].rsplit('href="', 1)[1].split('"')[0]
+    answer = app.test_client().get(url.split("localhost", 1)[-1])
+    [event] = Calendar.from_ical(answer.data).walk("VEVENT")
+    assert str(event["UID"]) == f"meeting-{plain.id}@backoffice"

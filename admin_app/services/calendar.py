@@ -32,10 +32,13 @@ def _address(email: str, name: str = "", **params) -> vCalAddress:
     return address
 
 
-def meeting_event(meeting: Exchange, cancelled: bool = False, attendees=None) -> Event:
-    """The VEVENT of a meeting: stable UID, its SEQUENCE, organiser, attendees, zoned times."""
+def meeting_event(meeting: Exchange, cancelled: bool = False, attendees=None,
+                  people: bool = True) -> Event:
+    """The VEVENT of a meeting: stable UID, its SEQUENCE, zoned times, and with `people` its
+    organiser and attendees (a feed leaves them out: it publishes no addresses)."""
     event = Event()
-    event.add("uid", meeting.ics_uid)
+    # A meeting recorded with the plain exchange form has no invitation UID yet.
+    event.add("uid", meeting.ics_uid or f"meeting-{meeting.id}@backoffice")
     event.add("sequence", meeting.ics_sequence or 0)
     event.add("dtstamp", datetime.now(UTC))
     event.add("summary", meeting.title)
@@ -47,9 +50,10 @@ def meeting_event(meeting: Exchange, cancelled: bool = False, attendees=None) ->
     if meeting.company is not None:
         event.add("description", f"{meeting.company.name}")
     author = meeting.author
-    if author is not None:
+    if author is not None and people:
         event.add("organizer", _address(author.email, author.full_name or author.email))
-    for email, name in attendees if attendees is not None else meeting_attendees(meeting):
+    for email, name in (attendees if attendees is not None else meeting_attendees(meeting)) \
+            if people else ():
         event.add("attendee", _address(email, name, role="REQ-PARTICIPANT",
                                        partstat="NEEDS-ACTION", rsvp="TRUE"))
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")

@@ -71,7 +71,8 @@ def feed_ics(user: User) -> bytes:
     for item in agenda_items(user.id, today - PAST, today + FUTURE):
         exchange = item.exchange
         if item.kind == "meeting":
-            event = meeting_event(exchange, cancelled=exchange.cancelled_at is not None)
+            event = meeting_event(exchange, cancelled=exchange.cancelled_at is not None,
+                                  people=False)
         else:
             event = Event()
             event.add("uid", f"callback-{exchange.id}@backoffice")

@@ -84,6 +84,9 @@ def transmit(row: OutboxMessage) -> str | None:
         return f"{exc.smtp_code} {_text(exc.smtp_error)}"[:MAX_ERROR_CHARS]
     except (smtplib.SMTPException, OSError, socket.timeout) as exc:
         return (f"{type(exc).__name__}: {exc}" or type(exc).__name__)[:MAX_ERROR_CHARS]
+    except Exception as exc:  # noqa: BLE001 - a claimed row must end failed, never stuck sending
+        current_app.logger.exception("Outbox %s: unexpected error while sending", row.id)
+        return f"{type(exc).__name__}: {exc}"[:MAX_ERROR_CHARS]
     if refused:  # accepted for some recipients only: say who was refused
         return "; ".join(f"{rcpt}: {code} {_text(msg)}" for rcpt, (code, msg)
                          in refused.items())[:MAX_ERROR_CHARS]
