@@ -182,3 +182,15 @@ def test_the_email_form_needs_a_login(client, make_company):
     company = make_company()
     response = client.get(email_url(company))
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_the_exchanges_list_leads_to_the_email_form_of_each_company(admin_client,
+                                                                    make_company, admin_user):
+    from admin_app.models.base import utcnow
+    company = make_company("Listed Co")
+    db.session.add(Exchange(company=company, author_id=admin_user.id, kind="call",
+                            title="A call", occurred_at=utcnow()))
+    db.session.commit()
+    html = admin_client.get("/admin/exchange/").get_data(as_text=True)
+    assert f'href="{email_url(company)}"' in html.replace("&amp;", "&")
+    assert "Send an email to this company" in html
