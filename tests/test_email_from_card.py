@@ -194,3 +194,17 @@ def test_the_exchanges_list_leads_to_the_email_form_of_each_company(admin_client
     html = admin_client.get("/admin/exchange/").get_data(as_text=True)
     assert f'href="{email_url(company)}"' in html.replace("&amp;", "&")
     assert "Send an email to this company" in html
+
+
+def test_hostile_subjects_and_ids_send_nothing(admin_client, make_company, smtp_server):
+    company = make_company()
+    billing, _o, _s = add_contacts(company)
+    for fields in ({"title": "x" * 300, "body": "b"}, {"title": "nul\x00byte", "body": "b"},
+                   {"title": "=HYPERLINK(\"http://evil\")", "body": "b", "contact": "abc"},
+                   {"title": "t", "body": "b", "email_template": "9" * 30},
+                   {"title": "t", "body": "b", "cc": ["1\x00"]}):
+        response = post_email(admin_client, company, **{"contact": str(billing.id), **fields})
+        assert response.status_code in (200, 400, 404)
+        assert "Email sent" not in response.get_data(as_text=True), fields
+    assert smtp_server.messages == [] and db.session.query(Exchange).count() == 0
+    assert admin_client.get("/admin/company/card/email/?id=" + "9" * 40).status_code == 404

@@ -127,7 +127,7 @@ class CardMail(SecureBaseView):
             values = EmailValues(
                 contact_id=parse_id(form.contact.data), title=form.title.data or "",
                 body=form.body.data or "", cc_ids=_ids(form.cc.data),
-                template_id=parse_id(form.email_template.data) if form.email_template.data
+                template_id=_ids([form.email_template.data])[0] if form.email_template.data
                 else None, attachment_ids=_ids(form.attachments.data),
                 # Read from the request when the field is not offered, so the service refuses it.
                 internal_ids=_ids(form.internal_recipients.data if "internal_recipients" in form
