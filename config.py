@@ -49,13 +49,20 @@ class Config:
     BABEL_DEFAULT_LOCALE = "en"
     LANGUAGES = ("en", "es", "fr")
     FLASK_ADMIN_SWATCH = "default"
-    MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
+    # Unset: every message is written as an .eml file under OUTBOX_DIR instead of sent.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
     MAIL_USE_TLS = _env_bool("MAIL_USE_TLS")
     MAIL_USE_SSL = _env_bool("MAIL_USE_SSL")
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "backoffice@localhost")
+    MAIL_TIMEOUT = float(os.environ.get("MAIL_TIMEOUT", "15"))  # connect and each SMTP command
+    OUTBOX_DIR = str(INSTANCE_DIR / "outbox")
+    OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "5"))
+    OUTBOX_BACKOFF_SECONDS = int(os.environ.get("OUTBOX_BACKOFF_SECONDS", "60"))
+    # Set: delivery is queued to `flask --app wsgi worker` instead of run after the request.
+    RQ_REDIS_URL = os.environ.get("RQ_REDIS_URL") or None
 
 
 class DevelopmentConfig(Config):

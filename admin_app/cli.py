@@ -68,7 +68,7 @@ def register_cli(app: Flask) -> None:
     @app.cli.command("worker")
     @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
     def worker_command(burst: bool) -> None:
-        """Run background jobs (imports) from the RQ queue at RQ_REDIS_URL."""
+        """Run background jobs (imports, mail delivery) from the RQ queue at RQ_REDIS_URL."""
         from .services.jobs import background_enabled, work
         if not background_enabled():
             raise click.ClickException("RQ_REDIS_URL is not set: jobs run inline, no worker "

@@ -137,6 +137,7 @@ def app(database_url, redis_url, tmp_path_factory):
         SQLALCHEMY_DATABASE_URI = database_url
         REDIS_URL = redis_url
         UPLOAD_DIR = str(tmp_path_factory.mktemp("uploads"))
+        OUTBOX_DIR = str(tmp_path_factory.mktemp("outbox"))
 
     application = create_app(Config)
     application.test_client_class = CSRFClient
@@ -403,3 +404,55 @@ def make_document():
         db.session.commit()
         return document
     return make
+
+
+# --- mail (issue 11) ---------------------------------------------------------------------------
+
+class SmtpServer:
+    """A real SMTP server (aiosmtpd) on a free localhost port. `messages` holds what arrived,
+    parsed with the email package, each with its envelope in `.envelope_to`; set `refuse` to an
+    SMTP answer such as "451 4.3.0 Try later" to refuse every message."""
+
+    def __init__(self):
+        self.host, self.port = "127.0.0.1", _free_port()
+        self.messages: list = []
+        self.refuse: str | None = None
+        self._controller = None
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
+        if self.refuse:
+            return self.refuse
+        from email import message_from_bytes, policy
+        message = message_from_bytes(envelope.original_content or envelope.content,
+                                     policy=policy.default)
+        message.envelope_to = list(envelope.rcpt_tos)
+        message.envelope_from = envelope.mail_from
+        self.messages.append(message)
+        return "250 Message accepted for delivery"
+
+    def start(self):
+        from aiosmtpd.controller import Controller
+        self._controller = Controller(self, hostname=self.host, port=self.port)
+        self._controller.start()
+
+    def stop(self):
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+    def by_message_id(self, message_id: str) -> list:
+        return [m for m in self.messages if m["Message-ID"] == message_id]
+
+
+@pytest.fixture
+def smtp_server(app):
+    """The SMTP server above, started, and the app pointed at it for the test."""
+    server = SmtpServer()
+    server.start()
+    saved = {k: app.config.get(k) for k in ("MAIL_SERVER", "MAIL_PORT", "MAIL_TIMEOUT")}
+    app.config.update(MAIL_SERVER=server.host, MAIL_PORT=server.port, MAIL_TIMEOUT=5)
+    try:
+        yield server
+    finally:
+        server.stop()
+        app.config.update(saved)

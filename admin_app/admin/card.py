@@ -13,11 +13,13 @@ from ..services.card_edit import upload_root
 from ..services.custom_fields import display_value
 from ..services.html import safe_html
 from .card_editing import CardForms
+from .card_mail import CardMail
+from .card_meeting import CardMeeting
 from .card_forms import KIND_LABELS, AccountManagerForm, CommentsForm
 from .company_pages import card_url, company_or_404, follow_merge_message, live_company_or_redirect
 
 
-class CardView(CardForms):
+class CardView(CardForms, CardMail, CardMeeting):
     """Everything about one company on one page, and its form pages (`CardForms`)."""
 
     def is_visible(self) -> bool:
@@ -46,7 +48,7 @@ class CardView(CardForms):
         page = timeline((absorber or company).id, request.args.get("kind"),
                         request.args.get("before"))
         return self.render("admin/card/_timeline_items.html", company=absorber or company,
-                           timeline=page, kind_labels=KIND_LABELS)
+                           timeline=page, kind_labels=KIND_LABELS, safe_html=safe_html)
 
     @expose("/history/")
     def history(self):

@@ -67,7 +67,7 @@ class ExchangeForm(FlaskForm):
     body = TextAreaField("Description", [Optional(), Length(max=20000)], filters=[_strip],
                          render_kw={"rows": 6})
     callback_at = DateTimeLocalField("Call-back date", [Optional()], format=DATETIME_FORMATS,
-                                     description="Puts a reminder in your dashboard.")
+                                     description="Puts a reminder in your dashboard and agenda.")
     ends_at = DateTimeLocalField("Meeting ends", [Optional()], format=DATETIME_FORMATS)
     location = StringField("Location", filters=[_strip], **bounded(Exchange.location, Optional()))
 

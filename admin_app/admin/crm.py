@@ -1,5 +1,7 @@
 """CRM lists besides companies: contacts, addresses and exchanges."""
+from flask import url_for
 from flask_admin.contrib.sqla.filters import FilterEqual, IntEqualFilter
+from flask_admin.model.template import LinkRowAction
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -103,7 +105,7 @@ class ExchangeView(SecureModelView):
     column_export_list = ["id", "occurred_at", "company", "kind", "title", "body", "contact",
                           "author", "callback_at", "callback_done_at", "starts_at", "ends_at"]
     form_columns = ["company", "kind", "title", "body", "contact", "occurred_at", "callback_at",
-                    "callback_done_at", "starts_at", "ends_at", "location", "send_invitation"]
+                    "callback_done_at", "starts_at", "ends_at", "location"]
     form_choices = {"kind": KIND_CHOICES}
     form_ajax_refs = {"company": COMPANY_REF,
                       "contact": {"fields": ["first_name", "last_name", "email"],
@@ -121,6 +123,12 @@ class ExchangeView(SecureModelView):
         "ends_at": {"label": "Meeting ends"},
     }
     form_widget_args = {"body": {"rows": 5}}
+    # Emails are sent from the company's card, where the recipients and documents are: each row
+    # leads to that form for its company.
+    column_extra_row_actions = [LinkRowAction(
+        "fa fa-envelope glyphicon glyphicon-envelope",
+        lambda _action, _row_id, row: url_for("card.email", id=row.company_id),
+        title="Send an email to this company")]
 
     def on_model_change(self, form, model, is_created):
         save_exchange(model, current_user.id if is_created else None)

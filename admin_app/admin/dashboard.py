@@ -4,8 +4,8 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from ..extensions import db
-from ..models import Company, Exchange, Invoice, Opportunity, Quote
-from ..models.base import utcnow
+from ..models import Company, Invoice, Opportunity, Quote
+from ..services.reminders import SNOOZES, open_reminders
 from .base import SecureIndexView
 
 
@@ -28,12 +28,6 @@ def dashboard_data(user_id: int, limit: int = 20) -> dict:
     my_count = db.session.scalar(
         select(func.count()).select_from(Company).where(live, Company.account_manager_id == user_id)
     )
-    callbacks = db.session.execute(
-        select(Exchange, Company.name).join(Company, Company.id == Exchange.company_id)
-        .where(Exchange.author_id == user_id, Exchange.callback_at.is_not(None),
-               Exchange.callback_done_at.is_(None))
-        .order_by(Exchange.callback_at).limit(limit)
-    ).all()
     open_quotes = db.session.scalar(
         select(func.count()).select_from(Quote).where(Quote.status.in_(("draft", "sent")))
     )
@@ -48,9 +42,9 @@ def dashboard_data(user_id: int, limit: int = 20) -> dict:
         "leads_count": counts.get("lead", 0),
         "my_clients": my_clients,
         "my_clients_count": my_count,
-        "callbacks": callbacks,
+        "reminders": open_reminders(user_id, limit),
+        "snoozes": SNOOZES,
         "open_quotes": open_quotes,
         "open_opportunities": open_opportunities,
         "overdue_invoices": overdue,
-        "now": utcnow(),
     }

@@ -7,6 +7,7 @@ from ..models import (
     EmailTemplate, Exchange, Merge, User,
 )
 from .administration import AuditLogView, MergeView, UserView
+from .agenda import AgendaView
 from .card import CardView
 from .company import CompanyView
 from .configuration import CommentTemplateView, CustomFieldDefinitionView, EmailTemplateView
@@ -17,6 +18,7 @@ from .duplicates import DuplicatesView
 from .imports import ImportView
 from .merge import CompanyMergeView
 from .my_documents import MyDocumentsView
+from .outbox import OutboxView
 from .sales import add_sales_configuration_views, add_sales_views
 from .settings import SettingsView
 from .templates import TemplatesView
@@ -33,6 +35,8 @@ def add_model_views(admin: Admin) -> None:
     admin.add_view(ContactView(Contact, db, name="Contacts", category=crm))
     admin.add_view(AddressView(Address, db, name="Addresses", category=crm))
     admin.add_view(ExchangeView(Exchange, db, name="Exchanges", category=crm))
+    admin.add_view(AgendaView(name="Agenda", endpoint="agenda", url="/admin/agenda",
+                              category=crm))
     add_sales_views(admin, category=sales)
     admin.add_view(DocumentView(Document, db, name="Documents", category=docs))
     add_sales_configuration_views(admin, category=conf)
@@ -50,6 +54,8 @@ def add_model_views(admin: Admin) -> None:
     admin.add_view(UserView(User, db, name="Users", category=adm))
     admin.add_view(AuditLogView(AuditLog, db, name="Audit log", category=adm))
     admin.add_view(MergeView(Merge, db, name="Merges", category=adm))
+    admin.add_view(OutboxView(name="Outbox", endpoint="outbox", url="/admin/outbox",
+                              category=adm))
     admin.add_view(DuplicatesView(name="Possible duplicates", endpoint="duplicates",
                                   url="/admin/duplicates", category=crm))
     admin.add_view(ImportView(name="Import companies", endpoint="import", url="/admin/import",

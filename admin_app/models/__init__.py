@@ -9,13 +9,15 @@ from .sales import (
     Invoice, InvoiceLine, NumberCounter, Opportunity, Order, OrderLine, Payment, PipelineStage,
     Quote, QuoteLine,
 )
+from .outbox import CalendarFeed, OutboxMessage
 from .users import User
 
 __all__ = [
-    "Address", "AuditLog", "CommentTemplate", "Company", "Contact", "CustomFieldDefinition",
-    "CustomFieldValue", "Document", "DocumentText", "DuplicateIgnore", "EmailTemplate",
-    "Exchange", "ImportBatch", "ImportChange", "ImportMapping", "Invoice", "InvoiceLine", "Merge",
-    "NumberCounter", "Opportunity", "Order", "OrderLine", "Payment",
+    "Address", "AuditLog", "CalendarFeed", "CommentTemplate", "Company", "Contact",
+    "CustomFieldDefinition", "CustomFieldValue", "Document", "DocumentText", "DuplicateIgnore",
+    "EmailTemplate", "Exchange", "ImportBatch", "ImportChange", "ImportMapping", "Invoice",
+    "InvoiceLine", "Merge", "NumberCounter", "Opportunity", "Order", "OrderLine", "OutboxMessage",
+    "Payment",
     "PipelineStage", "Quote", "QuoteLine", "Setting", "User", "exchange_attachments",
     "exchange_recipients",
 ]

@@ -2,7 +2,8 @@
 from datetime import datetime
 
 from sqlalchemy import (
-    Boolean, CheckConstraint, Column, DateTime, ForeignKey, Index, String, Table, Text,
+    Boolean, CheckConstraint, Column, DateTime, ForeignKey, Index, Integer, String, Table, Text,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -27,6 +28,22 @@ exchange_recipients = Table(
     Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True),
 )
 
+# A meeting's attendees: the company's contacts and the users who take part.
+meeting_contacts = Table(
+    "meeting_contacts",
+    db.metadata,
+    Column("exchange_id", ForeignKey("exchanges.id", ondelete="CASCADE"), primary_key=True),
+    Column("contact_id", ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True,
+           index=True),
+)
+
+meeting_users = Table(
+    "meeting_users",
+    db.metadata,
+    Column("exchange_id", ForeignKey("exchanges.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
 
 class Exchange(db.Model):
     __tablename__ = "exchanges"
@@ -44,6 +61,7 @@ class Exchange(db.Model):
         # The timeline filtered by kind, and the per-kind counts read from the index alone.
         Index("ix_exchanges_company_id_kind_occurred_at", "company_id", "kind", "occurred_at"),
         Index("ix_exchanges_author_id_callback_at", "author_id", "callback_at"),
+        Index("uq_exchanges_ics_uid", "ics_uid", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -75,6 +93,11 @@ class Exchange(db.Model):
     sent_at: Mapped[datetime | None] = mapped_column(DateTime)
     send_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = created_at_column()
+    # The calendar invitation: a UID that never changes and a SEQUENCE raised on every change.
+    ics_uid: Mapped[str | None] = mapped_column(String(255))
+    ics_sequence: Mapped[int] = mapped_column(Integer, nullable=False, default=0,
+                                              server_default=text("0"))
+    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     company = relationship("Company")
     contact = relationship("Contact")
@@ -82,6 +105,8 @@ class Exchange(db.Model):
     email_template = relationship("EmailTemplate")
     attachments = relationship("Document", secondary=exchange_attachments)
     internal_recipients = relationship("User", secondary=exchange_recipients)
+    attendee_contacts = relationship("Contact", secondary=meeting_contacts)
+    attendee_users = relationship("User", secondary=meeting_users)
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.title}"

@@ -32,6 +32,11 @@ def queue():
     return Queue(current_app.config["RQ_QUEUE"], connection=connection)
 
 
+def rq_queue():
+    """The RQ queue when RQ_REDIS_URL is set, else None (work runs inline)."""
+    return queue() if background_enabled() else None
+
+
 def enqueue(fn: Callable, *args: Any) -> str | None:
     """Run `fn(*args)` on the RQ queue (returns the job id) or now, inline (returns None)."""
     if not background_enabled():
@@ -58,4 +63,5 @@ def work(burst: bool = False) -> None:
     """Process the queue in this process (no fork: the app's database pool stays its own)."""
     from rq import SimpleWorker
     q = queue()
-    SimpleWorker([q], connection=q.connection).work(burst=burst)
+    # The scheduler runs the retries that outbox delivery schedules for later (enqueue_at).
+    SimpleWorker([q], connection=q.connection).work(burst=burst, with_scheduler=True)
