@@ -15,7 +15,7 @@ from ..models.base import utcnow
 from . import audit
 from .calendar import invitation, meeting_attendees
 from .exchanges import ExchangeError, check_exchange
-from .html import sanitize_html
+from .html import safe_html
 from .mail_message import Calendar, Draft, build, check_header, sender_address
 from .outbox import queue
 
@@ -105,7 +105,7 @@ def _queue_invitation(meeting: Exchange, method: str, attendees) -> int:
         verb, meeting.title, when, str(_zone_name()),
         Markup(" — {}").format(meeting.location) if meeting.location else "")
     if meeting.body and method == "REQUEST":
-        html += Markup(sanitize_html(meeting.body))
+        html += safe_html(meeting.body)
     author = meeting.author
     message = build(Draft(to=[email for email, _name in attendees],
                           subject=f"{verb}: {meeting.title}", html=str(html),
