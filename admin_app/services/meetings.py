@@ -15,7 +15,7 @@ from ..models.base import utcnow
 from . import audit
 from .calendar import invitation, meeting_attendees
 from .exchanges import ExchangeError, check_exchange
-from .html import safe_html
+from .html import safe_html, sanitize_html
 from .mail_message import Calendar, Draft, build, check_header, sender_address
 from .outbox import queue
 
