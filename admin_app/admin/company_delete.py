@@ -2,6 +2,7 @@
 after a page that lists what goes with it."""
 from flask import abort, flash, redirect, request
 from flask_admin import expose
+from flask_babel import gettext as _
 from flask_admin.actions import action
 from flask_admin.helpers import get_redirect_target
 from flask_admin.model.template import DeleteRowAction, LinkRowAction
@@ -47,14 +48,14 @@ class CompanyDeleteMixin:
         return_url = get_redirect_target() or self.get_url(".index_view")
         companies = self.get_query().filter(Company.id.in_(ids)).order_by(Company.name).all()
         if not companies:
-            flash("That company no longer exists (it may have been deleted or merged).", "error")
+            flash(_("That company no longer exists (it may have been deleted or merged)."), "error")
             return redirect(self.get_url(".index_view"))
         found = [c.id for c in companies]
         blockers = deletion_blockers(found)
         if request.method == "POST":
             if self.delete_models(companies):
                 names = ", ".join(f"“{c.name}”" for c in companies)
-                flash(f"Deleted {names} and everything that went with it.", "success")
+                flash(_("Deleted %(names)s and everything that went with it.", names=names), "success")
                 return redirect(self.get_url(".index_view"))
             return redirect(self.get_url(".delete_confirm", id=found, url=return_url))
         consequences = deletion_consequences(found)

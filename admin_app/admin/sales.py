@@ -129,7 +129,7 @@ class SalesDocumentView(SecureModelView):
         document = lifecycle.lock(self.model, int_arg("id", request.form, default=0))
         action = request.form.get("action", "")
         if document is None:
-            flash("That document does not exist any more.", "error")
+            flash(_("That document does not exist any more."), "error")
             return redirect(self.get_url(".index_view"))
         handler = self.actions_map.get(action)
         with unit_of_work() as work:
@@ -167,7 +167,7 @@ class PdfMixin:
         document_id = parse_id(request.args.get("id"))
         document = self.get_one(str(document_id)) if document_id is not None else None
         if document is None:
-            flash(f"That {self.model.__name__.lower()} does not exist.", "error")
+            flash(_("That %(kind)s does not exist.", kind=self.model.__name__.lower()), "error")
             return redirect(self.get_url(".index_view"))
         return _pdf_response(document, type(self).pdf_builder(document))
 
@@ -233,7 +233,7 @@ class OrderView(SalesDocumentView):
         """Invoice an order: the whole rest, or a percentage of its total."""
         order = lifecycle.lock(Order, int_arg("id", request.form, default=0))
         if order is None:
-            flash("That order does not exist any more.", "error")
+            flash(_("That order does not exist any more."), "error")
             return redirect(self.get_url(".index_view"))
         raw = (request.form.get("percent") or "").strip().replace(",", ".")
         try:
@@ -247,7 +247,8 @@ class OrderView(SalesDocumentView):
             invoice = lifecycle.invoice_order(order, percent, user=current_user)
         if not work.committed:
             return redirect(self.get_url(".details_view", id=order.id))
-        flash(f"Draft invoice created for order {order.number}: check it, then issue it.",
+        flash(_("Draft invoice created for order %(number)s: check it, then issue it.",
+                number=order.number),
               "success")
         return redirect(url_for("invoice.details_view", id=invoice.id))
 
@@ -297,7 +298,7 @@ class InvoiceView(PdfMixin, SalesDocumentView):
         """Record a payment from the invoice page."""
         invoice = lifecycle.lock(Invoice, int_arg("id", request.form, default=0))
         if invoice is None:
-            flash("That invoice does not exist any more.", "error")
+            flash(_("That invoice does not exist any more."), "error")
             return redirect(self.get_url(".index_view"))
         try:
             amount = Decimal((request.form.get("amount") or "").replace(",", "."))

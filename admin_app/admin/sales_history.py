@@ -1,6 +1,7 @@
 """All quotes, orders and invoices of one company, with a "Pending only" switch and tabs."""
 from flask import abort, flash, redirect, request
 from flask_admin import expose
+from flask_babel import gettext as _
 
 from ..services.companies import live_company
 from ..services.sales_history import KINDS, history_page
@@ -25,7 +26,8 @@ class SalesHistoryView(SecureBaseView):
         if company is None:
             abort(404)
         if absorber is not None:
-            flash(f"“{company.name}” was merged into “{absorber.name}”: here are its documents.",
+            flash(_("“%(name)s” was merged into “%(absorber)s”: here are its documents.",
+                    name=company.name, absorber=absorber.name),
                   "info")
             return redirect(self.get_url(".index", **{**request.args.to_dict(),
                                                       "company_id": absorber.id}))
