@@ -21,6 +21,15 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     if isinstance(config, dict):
         app.config.update(config)
     _ensure_secret_key(app)
+    if app.config["APP_ENV"] == ProductionConfig.APP_ENV:
+        from .auth.deployment import check_production_config
+        check_production_config(app)
+    if app.config.get("TRUSTED_PROXIES"):
+        # Behind N reverse proxies: the client address, scheme and host are the ones the
+        # proxies saw (X-Forwarded-*); without it, every user shares the proxy's address.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        hops = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     Path(app.config["UPLOAD_DIR"]).mkdir(parents=True, exist_ok=True)
 
     db.init_app(app)
