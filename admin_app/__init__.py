@@ -49,6 +49,10 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     from .auth import bp as auth_bp
     from .cli import register_cli
 
+    # Settings are read once per request; a test's app context outlives its requests. First of
+    # the request hooks, so the login checks (auth.guards) read this request's values.
+    from .services.settings import forget_cached
+    app.before_request(forget_cached)
     app.register_blueprint(auth_bp)
     from .feed_views import bp as feed_bp
     app.register_blueprint(feed_bp)
@@ -58,9 +62,6 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     register_outbox_cli(app)
     formats.init_app(app)
     _register_session_rules()
-    # Settings are read once per request; a test's app context outlives its requests.
-    from .services.settings import forget_cached
-    app.before_request(forget_cached)
     init_security_headers(app)
     register_error_pages(app)
 

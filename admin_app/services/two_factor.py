@@ -54,7 +54,7 @@ def provisioning_uri(user: User, secret: str) -> str:
 def qr_svg(uri: str) -> Markup:
     """The QR code as inline SVG: no script, no external image, nothing the CSP must allow."""
     # Reviewed (bandit B704): segno writes the SVG from the QR matrix; no user text is copied
-    # into it as markup (the URI is encoded as black and white modules, not as text).
+    # into it (the URI is encoded as black and white modules, not as text).
     return Markup(segno.make(uri, error="m").svg_inline(scale=5, border=2))  # nosec B704
 
 
