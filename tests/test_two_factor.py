@@ -224,3 +224,39 @@ def test_the_setting_is_on_the_settings_page(admin_client):
     from admin_app.services.settings import forget_cached, get_setting
     forget_cached()
     assert get_setting("admin_two_factor_required") is True
+
+
+# --- lost phone ---------------------------------------------------------------------------------
+
+def test_an_admin_resets_the_two_factor_login_of_a_user_who_lost_the_phone(app, admin_client,
+                                                                            enrolled):
+    user, secret, _codes = enrolled
+    phone_session = _password_step(app, user.email)
+    phone_session.post("/login/two-factor", data={"code": next_code(secret)})
+    response = admin_client.post("/admin/user/action/", data={
+        "action": "reset_two_factor", "rowid": [str(user.id)]}, follow_redirects=True)
+    assert "Two-factor login reset for 1 of 1 users" in response.get_data(as_text=True)
+    assert not reaches_admin(phone_session)
+    assert db.session.scalars(select(RecoveryCode).where(RecoveryCode.user_id == user.id)
+                              ).all() == []
+    assert login(app.test_client(), user.email).location.endswith("/admin/")
+
+
+def test_the_reset_is_also_a_command(app, enrolled):
+    user, _secret, _codes = enrolled
+    result = app.test_cli_runner().invoke(args=["reset-two-factor", user.email.upper()])
+    assert result.exit_code == 0 and "reset" in result.output
+    db.session.expire_all()
+    assert not db.session.get(User, user.id).has_two_factor
+    missing = app.test_cli_runner().invoke(args=["reset-two-factor", "nobody@example.com"])
+    assert missing.exit_code != 0 and "No user has the email" in missing.output
+
+
+def test_the_user_list_shows_who_uses_two_factor_and_never_the_secret(admin_client, enrolled):
+    user, secret, _codes = enrolled
+    html = admin_client.get("/admin/user/").get_data(as_text=True)
+    assert "Two-factor since" in html and secret not in html
+    details = admin_client.get(f"/admin/user/details/?id={user.id}").get_data(as_text=True)
+    assert secret not in details
+    export = admin_client.get("/admin/user/export/csv/").get_data(as_text=True)
+    assert secret not in export

@@ -56,11 +56,14 @@ def user_for(cookie_id: str) -> User | None:
     user_id, _, token = (cookie_id or "").partition(":")
     if not user_id.isdigit() or not token or int(user_id) > MAX_ID:
         return None
-    row = db.session.scalar(select(LoginSession).where(LoginSession.token_hash == _hash(token)))
-    if row is None or row.user_id != int(user_id) or is_expired(row):
+    # One statement for the session and its user: every page pays it.
+    found = db.session.execute(
+        select(LoginSession, User).join(User, User.id == LoginSession.user_id)
+        .where(LoginSession.token_hash == _hash(token))).first()
+    if found is None:
         return None
-    user = db.session.get(User, row.user_id)
-    if user is None or not user.is_active:
+    row, user = found
+    if row.user_id != int(user_id) or is_expired(row) or not user.is_active:
         return None
     user.login_session_token = token
     if has_request_context() and utcnow() - row.last_seen_at > current_app.config[

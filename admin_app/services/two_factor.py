@@ -87,6 +87,22 @@ def disable(user: User, password: str) -> None:
     record("security", user, summary=f"{user.email}: two-factor login turned off")
 
 
+def reset_for(user: User) -> bool:
+    """An administrator turns a user's two-factor login off (lost phone and recovery codes);
+    the user's sessions end. False when it was not on."""
+    from .sessions import end_all_sessions
+    was_on = user.has_two_factor or bool(user.totp_secret)
+    user.totp_secret = None
+    user.totp_enabled_at = None
+    user.totp_last_step = None
+    db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    if was_on:
+        end_all_sessions(user)
+        record("security", user, summary=f"{user.email}: two-factor login reset by an "
+                                         "administrator; sessions ended")
+    return was_on
+
+
 def regenerate_recovery_codes(user: User, password: str) -> list[str]:
     """New recovery codes (the current password is asked); the old ones stop working."""
     check_own_password(user, password)
