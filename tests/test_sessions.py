@@ -197,3 +197,13 @@ def test_logins_and_session_endings_are_audited(app, admin_client, normal_user):
     actions = db.session.scalars(select(AuditLog.action).where(
         AuditLog.entity_type == "User", AuditLog.entity_id == normal_user.id)).all()
     assert {"login", "logout", "security"} <= set(actions)
+
+
+def test_guessing_the_current_password_on_my_account_is_throttled(app, user_client):
+    wrong = {"current_password": "not-it", "new_password": "another-pass-1",
+             "new_password_confirm": "another-pass-1"}
+    for _ in range(app.config["LOGIN_FAILURE_LIMIT"]):
+        assert user_client.post("/admin/account/password/", data=wrong).status_code == 400
+    right = dict(wrong, current_password=TEST_PASSWORD)
+    blocked = user_client.post("/admin/account/password/", data=right)
+    assert blocked.status_code == 429 and "Retry-After" in blocked.headers

@@ -10,6 +10,8 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from ..services import two_factor
+from ..services.login_attempts import own_password_limits, wait_text
+from ..services.ratelimit import attempt, succeeded
 from ..services.sessions import is_current, live_sessions, start_session
 from ..services.users import change_own_password, log_out_everywhere
 from ..unit_of_work import unit_of_work
@@ -76,6 +78,9 @@ class AccountView(SecureBaseView):
         form = PasswordChangeForm()
         if not form.validate():
             return self._page(password_form=form), 400
+        refused = self._too_many_tries()
+        if refused:
+            return refused
         user = self._user()
         with unit_of_work() as work:
             change_own_password(user, form.current_password.data, form.new_password.data)
@@ -83,6 +88,7 @@ class AccountView(SecureBaseView):
             start_session(user, remember=False)
         if not work.committed:
             return self._page(password_form=form), 400
+        self._tries_ok()
         login_user(user)
         flash(_("Password changed. Your other sessions were logged out."), "success")
         return self._back("#password")
@@ -110,10 +116,14 @@ class AccountView(SecureBaseView):
         form = PasswordCheckForm(prefix="disable")
         if not form.validate():
             return self._page(disable_form=form), 400
+        refused = self._too_many_tries()
+        if refused:
+            return refused
         with unit_of_work() as work:
             two_factor.disable(self._user(), form.password.data)
         if not work.committed:
             return self._page(disable_form=form), 400
+        self._tries_ok()
         flash(_("Two-factor login is off."), "success")
         return self._back("#two-factor")
 
@@ -122,10 +132,14 @@ class AccountView(SecureBaseView):
         form = PasswordCheckForm(prefix="codes")
         if not form.validate():
             return self._page(codes_form=form), 400
+        refused = self._too_many_tries()
+        if refused:
+            return refused
         with unit_of_work() as work:
             codes = two_factor.regenerate_recovery_codes(self._user(), form.password.data)
         if not work.committed:
             return self._page(codes_form=form), 400
+        self._tries_ok()
         flash(_("New recovery codes made; the old ones no longer work."), "success")
         return self._codes(codes)
 
@@ -138,6 +152,18 @@ class AccountView(SecureBaseView):
         logout_user()
         flash(_("You are logged out on every device, this one included."), "info")
         return redirect(url_for("auth.login"))
+
+    def _too_many_tries(self):
+        """Count one try of the current password; the 429 page when too many were wrong."""
+        verdict = attempt(own_password_limits(self._user()))
+        if verdict.allowed:
+            return None
+        flash(_("Too many failed attempts. Wait %(wait)s and try again.",
+                wait=wait_text(verdict.retry_after)), "danger")
+        return self._page(), 429, {"Retry-After": str(max(1, verdict.retry_after))}
+
+    def _tries_ok(self) -> None:
+        succeeded(own_password_limits(self._user())[0], forget=True)
 
     def _codes(self, codes: list[str]):
         """The recovery codes, shown once (the page is never cached: see security_headers)."""

@@ -1,12 +1,10 @@
 """The /login and /logout pages, and the second step of a login with two-factor on."""
 import time
-from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import (
     Blueprint, current_app, flash, redirect, render_template, request, session, url_for,
 )
-from flask_babel import format_timedelta
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
@@ -160,7 +158,7 @@ def _failed(email: str, user: User | None, verdict: Verdict, what: str) -> None:
 
 
 def _throttled(template: str, verdict: Verdict, **context):
-    wait = format_timedelta(timedelta(seconds=max(1, verdict.retry_after)), threshold=1.1)
-    flash(_("Too many failed attempts. Wait %(wait)s and try again.", wait=wait), "danger")
+    flash(_("Too many failed attempts. Wait %(wait)s and try again.",
+            wait=attempts.wait_text(verdict.retry_after)), "danger")
     return (render_template(template, **context), 429,
             {"Retry-After": str(max(1, verdict.retry_after))})

@@ -1,8 +1,10 @@
 """The rules of a login attempt: which limits it counts against, what is audited, and what a
 successful login records."""
 import logging
+from datetime import timedelta
 
 from flask import current_app, request
+from flask_babel import format_timedelta
 
 from ..models import User
 from ..models.base import utcnow
@@ -34,6 +36,16 @@ def second_factor_limits(user: User) -> list[Limit]:
     """Codes guessed for one account (whoever has its password), and the address."""
     return [Limit(f"2fa:user:{user.id}", current_app.config["TWO_FACTOR_FAILURE_LIMIT"]),
             address_limit()]
+
+
+def own_password_limits(user: User) -> list[Limit]:
+    """The current password typed on My account (a stolen session must not guess it)."""
+    return [Limit(f"account:user:{user.id}", current_app.config["LOGIN_FAILURE_LIMIT"])]
+
+
+def wait_text(seconds: int) -> str:
+    """"30 seconds", "2 minutes": how long a throttled user waits, in their language."""
+    return format_timedelta(timedelta(seconds=max(1, seconds)), threshold=1.1)
 
 
 def record_failure(email: str, user: User | None, verdict: Verdict, what: str) -> None:
