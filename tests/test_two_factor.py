@@ -260,3 +260,13 @@ def test_the_user_list_shows_who_uses_two_factor_and_never_the_secret(admin_clie
     assert secret not in details
     export = admin_client.get("/admin/user/export/csv/").get_data(as_text=True)
     assert secret not in export
+
+
+@pytest.mark.parametrize("hostile", ["１２３４５６", "12345\x00", "' OR 1=1 --", "x" * 40,
+                                     "٣٣٣٣٣٣", "=HYPERLINK(1)"])
+def test_hostile_codes_are_refused_cleanly(app, enrolled, hostile):
+    user, _secret, _codes = enrolled
+    client = _password_step(app, user.email)
+    response = client.post("/login/two-factor", data={"code": hostile})
+    assert response.status_code in (400, 401)
+    assert not reaches_admin(client)

@@ -129,7 +129,7 @@ def verify(user: User, code: str) -> bool:
     if not user.has_two_factor:
         return False
     cleaned = _clean(code)
-    if cleaned.isdigit() and len(cleaned) == 6:
+    if _six_digits(cleaned):
         step = _matching_step(user.totp_secret, cleaned, user.totp_last_step)
         if step is None:
             return False
@@ -149,7 +149,7 @@ def verify(user: User, code: str) -> bool:
 def _matching_step(secret: str, code: str, last_step: int | None) -> int | None:
     """The time step (now, or one either side for a slow phone clock) whose code is `code`."""
     code = _clean(code)
-    if not (code.isdigit() and len(code) == 6):
+    if not _six_digits(code):
         return None
     totp = pyotp.TOTP(secret)
     now_step = totp.timecode(time.time())
@@ -158,6 +158,11 @@ def _matching_step(secret: str, code: str, last_step: int | None) -> int | None:
                 totp.generate_otp(step), code):
             return step
     return None
+
+
+def _six_digits(code: str) -> bool:
+    # isascii: "１２３４５６" (full-width) counts as digits for isdigit().
+    return code.isascii() and code.isdigit() and len(code) == 6
 
 
 def _clean(code: str) -> str:
