@@ -63,8 +63,9 @@ def upgrade():
     op.execute(f"ALTER TABLE users ADD COLUMN totp_enabled_at {timestamp}")
     op.execute("ALTER TABLE users ADD COLUMN totp_last_step INTEGER")
 
-    # Nothing references audit_log, so SQLite may rebuild it to change its CHECK.
-    with op.batch_alter_table('audit_log', recreate='always') as batch_op:
+    # SQLite rebuilds audit_log to change its CHECK (nothing references the table);
+    # PostgreSQL alters the constraint in place.
+    with op.batch_alter_table('audit_log') as batch_op:
         batch_op.drop_constraint(op.f('ck_audit_log_action'), type_='check')
         batch_op.create_check_constraint(op.f('ck_audit_log_action'), _actions(NEW_ACTIONS))
 
@@ -72,7 +73,7 @@ def upgrade():
 def downgrade():
     op.execute("DELETE FROM audit_log WHERE action IN ('login_fail', 'lockout', 'logout', "
                "'security')")
-    with op.batch_alter_table('audit_log', recreate='always') as batch_op:
+    with op.batch_alter_table('audit_log') as batch_op:
         batch_op.drop_constraint(op.f('ck_audit_log_action'), type_='check')
         batch_op.create_check_constraint(op.f('ck_audit_log_action'), _actions(OLD_ACTIONS))
     for column in ('totp_last_step', 'totp_enabled_at', 'totp_secret'):
