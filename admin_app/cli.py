@@ -1,4 +1,5 @@
-"""Flask CLI commands: create-user, seed-demo, import-sample, worker, backup and restore."""
+"""Flask CLI commands: create-user, reset-two-factor, seed-demo, import-sample, worker, backup
+and restore."""
 from pathlib import Path
 
 import click
@@ -22,6 +23,20 @@ def register_cli(app: Flask) -> None:
             raise click.ClickException(str(exc)) from exc
         db.session.commit()
         click.echo(f"Created {user.role} {user.email}.")
+
+    @app.cli.command("reset-two-factor")
+    @click.argument("email")
+    def reset_two_factor_command(email: str) -> None:
+        """Turn a user's two-factor login off (lost phone and recovery codes); ends their
+        sessions."""
+        from .services.two_factor import reset_for
+        from .services.users import find_user_by_email
+        user = find_user_by_email(email)
+        if user is None:
+            raise click.ClickException(f"No user has the email {email}.")
+        was_on = reset_for(user)
+        db.session.commit()
+        click.echo(f"Two-factor login {'reset' if was_on else 'was not on'} for {user.email}.")
 
     @app.cli.command("seed-demo")
     @click.option("--companies", default=50, show_default=True, help="How many companies.")

@@ -162,6 +162,8 @@ def app_ctx(app):
 
 def _forget_rate_limits(app) -> None:
     import redis
+    from admin_app.services.ratelimit import forget_everything
+    forget_everything()
     client = redis.Redis.from_url(app.config["REDIS_URL"])
     keys = list(client.scan_iter(f"{app.config['RATELIMIT_PREFIX']}:*"))
     if keys:

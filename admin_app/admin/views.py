@@ -6,6 +6,9 @@ from ..models import (
     Address, AuditLog, CommentTemplate, Company, Contact, CustomFieldDefinition, Document,
     EmailTemplate, Exchange, Merge, User,
 )
+from flask_babel import lazy_gettext as _l
+
+from .account import AccountView
 from .administration import AuditLogView, MergeView, UserView
 from .agenda import AgendaView
 from .card import CardView
@@ -62,3 +65,5 @@ def add_model_views(admin: Admin) -> None:
                               category=crm))
     admin.add_view(DataQualityView(name="Data quality", endpoint="data_quality",
                                    url="/admin/data-quality", category=crm))
+    # Every logged-in user's own page; the name in the navigation bar links to it too.
+    admin.add_view(AccountView(name=_l("My account"), endpoint="account", url="/admin/account"))

@@ -10,14 +10,14 @@ from .sales import (
     Quote, QuoteLine,
 )
 from .outbox import CalendarFeed, OutboxMessage
-from .users import User
+from .users import LoginSession, RecoveryCode, User
 
 __all__ = [
     "Address", "AuditLog", "CalendarFeed", "CommentTemplate", "Company", "Contact",
     "CustomFieldDefinition", "CustomFieldValue", "Document", "DocumentText", "DuplicateIgnore",
     "EmailTemplate", "Exchange", "ImportBatch", "ImportChange", "ImportMapping", "Invoice",
-    "InvoiceLine", "Merge", "NumberCounter", "Opportunity", "Order", "OrderLine", "OutboxMessage",
+    "InvoiceLine", "LoginSession", "Merge", "NumberCounter", "Opportunity", "Order", "OrderLine", "OutboxMessage",
     "Payment",
-    "PipelineStage", "Quote", "QuoteLine", "Setting", "User", "exchange_attachments",
+    "PipelineStage", "Quote", "QuoteLine", "RecoveryCode", "Setting", "User", "exchange_attachments",
     "exchange_recipients",
 ]
