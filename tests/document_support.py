@@ -26,3 +26,28 @@ def upload(client, company_id: int, content: bytes, name: str, title: str = "", 
     return client.post(f"/admin/company/card/document/?id={company_id}",
                        data={"title": title, "file": (io.BytesIO(content), name)},
                        content_type="multipart/form-data", **kwargs)
+
+
+def add_signer(company, email="sam.signer@client.example"):
+    from admin_app.extensions import db
+    from admin_app.models import Contact
+    contact = Contact(company=company, first_name="Sam", last_name="Signer", email=email)
+    db.session.add(contact)
+    db.session.commit()
+    return contact
+
+
+def uploaded_document(client, company, content=None, name="contract.pdf"):
+    """Upload through the card form; the stored Document."""
+    from admin_app.extensions import db
+    from admin_app.models import Document
+    upload(client, company.id, content if content is not None else pdf_bytes(), name)
+    return db.session.query(Document).filter_by(original_name=name).one()
+
+
+def portal_link_of(message) -> str:
+    """The portal link in a received email's HTML part (path and query only)."""
+    import re
+    html = message.get_body(("html",)).get_content()
+    url = re.search(r'href="(https?://[^"]*/portal/[^"]+)"', html).group(1)
+    return "/" + url.split("/", 3)[3]

@@ -1,4 +1,5 @@
 """Files attached to a company (or shared when company is empty) and their e-signature state."""
+import json
 from datetime import datetime
 
 from sqlalchemy import (
@@ -57,6 +58,12 @@ class Document(db.Model):
     uploaded_by = relationship("User")
 
     @property
+    def latest_request(self) -> "SignatureRequest | None":
+        """The newest signature request (the one the card shows), if any."""
+        requests = self.signature_requests
+        return max(requests, key=lambda r: r.id) if requests else None
+
+    @property
     def is_shared(self) -> bool:
         return self.company_id is None
 
@@ -100,6 +107,10 @@ class SignatureRequest(db.Model):
     document = relationship("Document", backref="signature_requests")
     contact = relationship("Contact")
     requested_by = relationship("User")
+
+    @property
+    def evidence_data(self) -> dict:
+        return json.loads(self.evidence) if self.evidence else {}
 
     def __repr__(self) -> str:
         return f"<SignatureRequest {self.id} {self.status} doc={self.document_id}>"
