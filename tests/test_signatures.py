@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from flask import current_app
+from flask_babel import refresh
 from pypdf import PdfReader
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
@@ -198,9 +199,12 @@ def test_the_preview_may_be_framed_by_the_portal_only(sent, client):
 
 def test_the_portal_speaks_the_signers_language(sent, client):
     _document, _contact, link, _message = sent
+    refresh()  # the test's app context outlives requests: forget the locale chosen before
     html = client.get(link, headers={"Accept-Language": "es"}).get_data(as_text=True)
-    assert "Firmar" in html
-    assert "Signer" in client.get(f"{link}?lang=fr").get_data(as_text=True)
+    assert "Firmar" in html and 'lang="es"' in html
+    refresh()
+    html = client.get(f"{link}?lang=fr").get_data(as_text=True)
+    assert "Signer" in html and 'lang="fr"' in html
 
 
 def test_a_signed_document_cannot_be_removed_nor_its_company_deleted(sent, client,
