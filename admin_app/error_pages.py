@@ -29,12 +29,13 @@ def too_large(_exc: RequestEntityTooLarge):
     """413: our own page, saying the limit and leading back to the card (or the page) it came
     from; the request's body is never read."""
     from .services.uploads import human_size
-    back_url = None
+    back_url, to_card = None, False
     if (request.endpoint or "").startswith("card.") and str(request.args.get("id", "")).isdigit():
-        back_url = url_for("card.index", id=int(request.args["id"]), _anchor="documents")
+        back_url, to_card = url_for("card.index", id=int(request.args["id"]),
+                                    _anchor="documents"), True
     back_url = back_url or _same_site(request.referrer)
     limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
-    html = render_template("errors/too_large.html", back_url=back_url,
+    html = render_template("errors/too_large.html", back_url=back_url, to_card=to_card,
                            home_url=url_for("admin.index"), limit=human_size(limit))
     return html, 413
 

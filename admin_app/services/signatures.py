@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from flask import current_app, url_for
 from flask_babel import gettext as _
+from markupsafe import Markup
 from sqlalchemy import select
 
 from ..errors import Refusal
@@ -72,7 +73,7 @@ def request_signature(document: Document, contact_id: int | None,
     request = SignatureRequest(document=document, contact=contact,
                                requested_by_id=user.id if user else None,
                                signer_name=contact.full_name[:150], signer_email=contact.email,
-                               token_hash="", expires_at=utcnow())
+                               expires_at=utcnow())
     db.session.add(request)
     token = _rotate(request)
     document.signature_status = "pending"
@@ -159,7 +160,8 @@ def _send_request(request: SignatureRequest, token: str, user: User | None) -> l
     else:
         subject, html = _("Please sign: %(title)s", title=str(document)), ""
     if link not in html:
-        html += sanitize_html(f'<p><a href="{link}">{_("Open the document to sign it")}</a></p>')
+        html += sanitize_html(str(Markup('<p><a href="{}">{}</a></p>').format(
+            link, _("Open the document to sign it"))))
     exchange = Exchange(company_id=document.company_id, contact_id=request.contact_id,
                         author_id=user.id if user else None, kind="email", title=subject[:200],
                         body=html, occurred_at=local_now(), email_status="draft",
@@ -189,12 +191,7 @@ def notify_manager(request: SignatureRequest) -> list[int]:
                  "Reason: %(reason)s", name=request.signer_name, email=request.signer_email,
                  title=str(document), company=document.company.name,
                  reason=request.decline_reason or "—")
-    html = sanitize_html(f"<p>{_escape(text)}</p>")
+    html = sanitize_html(str(Markup("<p>{}</p>").format(text)))
     message = build(Draft(to=[manager.email], subject=subject, html=html),
                     sender_address(current_app.config["MAIL_DEFAULT_SENDER"]))
     return [queue(message, internal=True).id]
-
-
-def _escape(text: str) -> str:
-    from markupsafe import escape
-    return str(escape(text))
