@@ -64,6 +64,15 @@ class Document(db.Model):
         return max(requests, key=lambda r: r.id) if requests else None
 
     @property
+    def shown_signature_status(self) -> str:
+        """The status as the card shows it: a pending request past its expiry is expired even
+        before anyone opened its link (which records it)."""
+        request = self.latest_request
+        if self.signature_status == "pending" and request is not None and request.is_expired:
+            return "expired"
+        return self.signature_status
+
+    @property
     def is_shared(self) -> bool:
         return self.company_id is None
 
@@ -107,6 +116,11 @@ class SignatureRequest(db.Model):
     document = relationship("Document", backref="signature_requests")
     contact = relationship("Contact")
     requested_by = relationship("User")
+
+    @property
+    def is_expired(self) -> bool:
+        return self.status == "expired" or (self.status == "pending"
+                                             and self.expires_at <= utcnow())
 
     @property
     def evidence_data(self) -> dict:

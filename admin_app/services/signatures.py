@@ -12,7 +12,7 @@ from datetime import timedelta
 from flask import current_app, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
 from ..errors import Refusal
 from ..extensions import db
@@ -46,6 +46,18 @@ def can_request(document: Document) -> bool:
 def signers_of(document: Document) -> list[Contact]:
     """The company's contacts who can receive the request (those with an email)."""
     return [c for c in document.company.contacts if c.email] if document.company else []
+
+
+def refuse_locked_edit(document: Document) -> None:
+    """A signed document (or one out for signature) keeps its company and file: the evidence
+    names them. Called by every edit path before the flush."""
+    if document.signature_status not in ("pending", "signed"):
+        return
+    state = inspect(document)
+    if any(state.attrs[name].history.has_changes()
+           for name in ("company_id", "company", "file", "sha256", "original_name")):
+        raise SignatureRefusal(_("A signed document (or one out for signature) cannot be moved "
+                                 "or replaced."))
 
 
 def open_request(document: Document) -> SignatureRequest | None:
