@@ -59,10 +59,24 @@ def _page(template: str, status: int = 200, **context):
                            **context), status
 
 
+def _open(token: str):
+    """The token's request; an expiry found on the way is committed (the card and the lock on
+    the document then see it), and a dead link raises PortalGone after that commit."""
+    gone = None
+    with unit_of_work(flash_errors=False):
+        try:
+            current = find_request(token)
+        except PortalGone as exc:
+            gone = exc
+    if gone is not None:
+        raise gone
+    return current
+
+
 @bp.route("/<token>")
 def index(token: str):
     """The documents awaiting this signer, each with a preview, a download, sign and decline."""
-    current = find_request(token)
+    current = _open(token)
     return _page("portal/index.html", token=token, requests=awaiting(current),
                  inline_types=INLINE_TYPES)
 
@@ -70,7 +84,7 @@ def index(token: str):
 @bp.route("/<token>/file/<int:request_id>")
 def file(token: str, request_id: int):
     """The original document: inline for a PDF or an image (the preview), else a download."""
-    chosen = one_of(find_request(token), request_id)
+    chosen = one_of(_open(token), request_id)
     document = chosen.document
     inline = document.content_type in INLINE_TYPES and not request.args.get("download")
     response = send_file(upload_root() / document.file, mimetype=document.content_type,
@@ -88,7 +102,7 @@ def file(token: str, request_id: int):
 
 @bp.route("/<token>/sign/<int:request_id>", methods=("POST",))
 def sign_document(token: str, request_id: int):
-    current = find_request(token)
+    current = _open(token)
     chosen = one_of(current, request_id)
     with unit_of_work() as work:
         decision = sign(chosen, request.form.get("signer_name"),
@@ -104,7 +118,7 @@ def sign_document(token: str, request_id: int):
 
 @bp.route("/<token>/decline/<int:request_id>", methods=("POST",))
 def decline_document(token: str, request_id: int):
-    current = find_request(token)
+    current = _open(token)
     chosen = one_of(current, request_id)
     with unit_of_work() as work:
         decision = decline(chosen, request.form.get("reason"), request.remote_addr,

@@ -83,3 +83,31 @@ def test_signing_cert_imports_a_pkcs12_file(app, tmp_path, monkeypatch):
     wrong = app.test_cli_runner().invoke(args=["signing-cert", "--import", str(bundle),
                                                "--password", "nope"])
     assert wrong.exit_code != 0 and "Cannot read" in wrong.output
+
+
+def test_a_declined_document_can_be_removed_with_its_requests(admin_client, make_company,
+                                                              smtp_server, client):
+    from tests.document_support import portal_link_of
+    company, document = _pending(admin_client, make_company, smtp_server)
+    link = portal_link_of(smtp_server.messages[0])
+    request_id = db.session.query(SignatureRequest.id).scalar()
+    client.post(f"{link}/decline/{request_id}", data={"reason": "No"})
+    response = admin_client.post(f"/admin/company/card/remove/?id={company.id}&kind=document"
+                                 f"&row={document.id}", follow_redirects=True)
+    assert "Removed" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.query(Document).count() == 0
+    assert db.session.query(SignatureRequest).count() == 0
+
+
+def test_a_company_with_a_document_out_for_signature_is_not_deleted(admin_client, make_company,
+                                                                   smtp_server):
+    from admin_app.errors import Refusal
+    from admin_app.services.companies import delete_company
+    company, _document = _pending(admin_client, make_company, smtp_server)
+    try:
+        delete_company(company)
+    except Refusal as refusal:
+        assert "signed document" in str(refusal)
+    else:
+        raise AssertionError("the company was deleted")

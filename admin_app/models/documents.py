@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import (
     BigInteger, CheckConstraint, DateTime, ForeignKey, Index, Integer, String, Text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from ..extensions import db
 from .base import created_at_column, in_values, utcnow
@@ -113,7 +113,9 @@ class SignatureRequest(db.Model):
     signed_file: Mapped[str | None] = mapped_column(String(100), unique=True)
     signed_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
 
-    document = relationship("Document", backref="signature_requests")
+    # The database deletes a document's requests with it (ON DELETE CASCADE).
+    document = relationship("Document", backref=backref(
+        "signature_requests", cascade="all, delete-orphan", passive_deletes=True))
     contact = relationship("Contact")
     requested_by = relationship("User")
 
