@@ -20,7 +20,7 @@ from .exchanges import check_exchange
 from .html import sanitize_html
 from .settings import upload_limit_bytes
 from .uploads import (  # noqa: F401  (human_size: imported from here by the views)
-    UploadRefused, clean_name, detected_type, human_size, read_limited,
+    UploadRefused, clean_name, clean_text, detected_type, human_size, read_limited,
 )
 
 PHOTO_FORMATS = {"JPEG", "PNG", "GIF", "WEBP"}
@@ -138,7 +138,7 @@ def store_document(company: Company | None, user: User | None, upload: FileStora
     content_type = detected_type(data, original)
     relative = f"documents/{secrets.token_hex(16)}"
     document = Document(company_id=company.id if company else None,
-                        title=clean_name(title)[:200] or original[:200],
+                        title=clean_text(title, 200) or original[:200],
                         original_name=original, file=relative, content_type=content_type,
                         size_bytes=len(data), sha256=hashlib.sha256(data).hexdigest(),
                         uploaded_by_id=user.id if user else None)

@@ -3,7 +3,6 @@ its evidence and a signed copy) or decline it. Nothing here needs a logged-in us
 import hashlib
 import json
 import secrets
-import unicodedata
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
@@ -17,6 +16,7 @@ from . import audit
 from .card_edit import upload_root, write_file
 from .signatures import expire_if_due, hash_token, notify_manager
 from .signing import certificate_page, sign_pdf, with_certificate_page
+from .uploads import clean_text
 
 MAX_TOKEN = 100
 MAX_REASON = 2000
@@ -83,17 +83,17 @@ def read_original(request: SignatureRequest) -> bytes:
     return data
 
 
-def _clean(text: str | None, limit: int) -> str:
-    text = "".join(c for c in (text or "") if unicodedata.category(c) not in ("Cc", "Cf")
-                   or c in "\n")
-    return " ".join(text.split())[:limit] if limit <= 200 else text.strip()[:limit]
+def _reason(text: str | None) -> str:
+    """A decline reason: several lines allowed, other control and bidi characters dropped."""
+    lines = (clean_text(line, MAX_REASON) for line in (text or "").splitlines())
+    return "\n".join(line for line in lines if line)[:MAX_REASON]
 
 
 def _evidence(request: SignatureRequest, name: str, ip: str | None, agent: str | None,
               digest: str, decision: str) -> dict:
     return {"decision": decision, "signer_name": name, "signer_email": request.signer_email,
             "time_utc": utcnow().strftime("%Y-%m-%dT%H:%M:%SZ"), "ip": (ip or "")[:64],
-            "user_agent": _clean(agent, 200), "document_sha256": digest,
+            "user_agent": clean_text(agent, 200), "document_sha256": digest,
             "document": request.document.original_name, "request": request.id}
 
 
@@ -101,7 +101,7 @@ def sign(request: SignatureRequest, typed_name: str | None, consent: bool, ip: s
          agent: str | None) -> Decision:
     """Sign: the typed full name and the consent are required; the evidence is kept and a signed
     copy made (PDF: original + certificate page; other files: a certificate), both signed."""
-    name = _clean(typed_name, 150)
+    name = clean_text(typed_name, 150)
     if not name:
         raise Refusal(_("Type your full name to sign."))
     if not consent:
@@ -129,7 +129,7 @@ def sign(request: SignatureRequest, typed_name: str | None, consent: bool, ip: s
 def decline(request: SignatureRequest, reason: str | None, ip: str | None,
             agent: str | None) -> Decision:
     """Decline with a reason; the link stops working and the account manager is told."""
-    reason = _clean(reason, MAX_REASON)
+    reason = _reason(reason)
     if not reason:
         raise Refusal(_("Say in a few words why you decline."))
     digest = hashlib.sha256(read_original(request)).hexdigest()

@@ -30,15 +30,20 @@ class UploadTooLarge(UploadRefused):
     """An upload above the size limit of Settings."""
 
 
-def clean_name(raw: str | None) -> str:
-    """The file's own name without folders, control characters or bidirectional overrides
-    (U+202E makes "fdp.exe" read as "exe.pdf"); at most 255 characters, extension kept."""
-    name = PurePosixPath((raw or "").replace("\\", "/")).name
-    name = unicodedata.normalize("NFC", name)
+def clean_text(value: str | None, limit: int) -> str:
+    """One line of text without control characters nor bidirectional overrides (U+202E makes
+    "fdp.exe" read as "exe.pdf"), spaces collapsed, at most `limit` characters."""
+    text = unicodedata.normalize("NFC", value or "")
     # Cc: control characters (NUL included); Cf: format characters, bidi overrides and
-    # isolates, zero-width joiners and spaces.
-    name = "".join(c for c in name if unicodedata.category(c) not in ("Cc", "Cf", "Cs"))
-    name = " ".join(name.split()).strip(" .")
+    # isolates, zero-width joiners and spaces; Cs: lone surrogates.
+    text = "".join(c for c in text if unicodedata.category(c) not in ("Cc", "Cf", "Cs"))
+    return " ".join(text.split())[:limit]
+
+
+def clean_name(raw: str | None) -> str:
+    """The file's own name, without folders, cleaned as `clean_text`; at most 255 characters,
+    its extension kept."""
+    name = clean_text(PurePosixPath((raw or "").replace("\\", "/")).name, 10_000).strip(" .")
     if len(name) > MAX_NAME:
         stem, dot, ext = name.rpartition(".")
         keep = ext if dot and len(ext) <= 10 else ""
