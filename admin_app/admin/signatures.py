@@ -42,7 +42,7 @@ class SignatureView(SecureBaseView):
 
     @expose("/")
     def index(self):
-        return redirect(url_for("document.index_view", flt0_0="pending"))
+        return redirect(url_for("document.index_view"))
 
     @expose("/request/", methods=("GET", "POST"))
     def request_form(self):
