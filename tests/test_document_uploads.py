@@ -1,17 +1,18 @@
 """Uploads that can be trusted: the bytes decide the type, names lose control and bidi
 characters, an oversized body gets the app's 413 page, and no file outlives its row."""
+import io
 from pathlib import Path
 
+from werkzeug.datastructures import FileStorage
+
+from admin_app.errors import Refusal
 from admin_app.extensions import db
 from admin_app.models import Document
 from admin_app.services.card_edit import discard_file, store_document
 from admin_app.services.settings import set_setting
 from admin_app.services.uploads import UploadRefused, clean_name
 from admin_app.unit_of_work import unit_of_work
-from admin_app.errors import Refusal
 from tests.document_support import HTML_PAGE, pdf_bytes, png_bytes, upload
-from werkzeug.datastructures import FileStorage
-import io
 
 
 def _files(app) -> set[Path]:

@@ -18,7 +18,7 @@ from pyhanko.keys import load_cert_from_pemder
 from pyhanko_certvalidator import ValidationContext
 
 from admin_app.extensions import db
-from admin_app.models import Document, Exchange, SignatureRequest, User
+from admin_app.models import Document, Exchange, SignatureRequest
 from admin_app.services.signing import certificate_path
 from admin_app.services.signatures import hash_token
 from tests.document_support import (
@@ -69,7 +69,8 @@ def test_signing_records_the_evidence_and_makes_a_pades_signed_copy(sent, client
     document, contact, link, _message = sent
     response = client.post(f"{link}/sign/{_request_id()}",
                            data={"signer_name": "Samuel Signer", "consent": "y"},
-                           headers={"User-Agent": AGENT}, environ_base={"REMOTE_ADDR": "203.0.113.9"})
+                           headers={"User-Agent": AGENT},
+                           environ_base={"REMOTE_ADDR": "203.0.113.9"})
     assert response.status_code == 200 and 'data-portal="done"' in response.get_data(as_text=True)
     db.session.expire_all()
     row = db.session.get(SignatureRequest, _request_id())

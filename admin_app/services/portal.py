@@ -146,9 +146,12 @@ def decline(request: SignatureRequest, reason: str | None, ip: str | None,
 
 
 def evidence_lines(evidence: dict, title: str) -> list[tuple[str, str]]:
+    """The certificate page's lines: who, when, from where, and the original's fingerprint."""
     return [(_("Document"), title), (_("Signed by"), evidence["signer_name"]),
-            (_("Email"), evidence["signer_email"]), (_("Date and time (UTC)"), evidence["time_utc"]),
-            (_("IP address"), evidence["ip"] or "—"), (_("Browser"), evidence["user_agent"] or "—"),
+            (_("Email"), evidence["signer_email"]),
+            (_("Date and time (UTC)"), evidence["time_utc"]),
+            (_("IP address"), evidence["ip"] or "—"),
+            (_("Browser"), evidence["user_agent"] or "—"),
             (_("SHA-256 of the original document"), evidence["document_sha256"]),
             (_("Request"), f"#{evidence['request']}")]
 

@@ -112,8 +112,9 @@ def _replace_status_check(old, new):
     bind = op.get_bind()
     create = bind.execute(sa.text("SELECT sql FROM sqlite_master WHERE type = 'table' "
                                   "AND name = 'documents'")).scalar()
-    indexes = bind.execute(sa.text("SELECT sql FROM sqlite_master WHERE type = 'index' "
-                                   "AND tbl_name = 'documents' AND sql IS NOT NULL")).scalars().all()
+    indexes = bind.execute(sa.text(
+        "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'documents' "
+        "AND sql IS NOT NULL")).scalars().all()
     old_check, new_check = _in('signature_status', old), _in('signature_status', new)
     if old_check not in create:
         raise RuntimeError("documents: the signature_status CHECK is not the one expected")
