@@ -88,6 +88,11 @@ class Config:
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "backoffice@localhost")
     MAIL_TIMEOUT = float(os.environ.get("MAIL_TIMEOUT", "15"))  # connect and each SMTP command
     OUTBOX_DIR = str(INSTANCE_DIR / "outbox")
+    # The organisation's signing key and certificate (signed documents); never under static.
+    SIGNING_DIR = str(INSTANCE_DIR / "signing")
+    # Client portal: requests allowed per token and per client address in a window of seconds.
+    PORTAL_RATE_LIMIT = 60
+    PORTAL_RATE_WINDOW = 10 * 60
     OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "5"))
     OUTBOX_BACKOFF_SECONDS = int(os.environ.get("OUTBOX_BACKOFF_SECONDS", "60"))
     # Set: delivery is queued to `flask --app wsgi worker` instead of run after the request.

@@ -56,10 +56,14 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     app.register_blueprint(auth_bp)
     from .feed_views import bp as feed_bp
     app.register_blueprint(feed_bp)
+    from .portal import bp as portal_bp
+    app.register_blueprint(portal_bp)
     init_admin(app)
     register_cli(app)
     from .outbox_cli import register_outbox_cli
     register_outbox_cli(app)
+    from .signing_cli import register_signing_cli
+    register_signing_cli(app)
     formats.init_app(app)
     _register_session_rules()
     init_security_headers(app)

@@ -138,6 +138,7 @@ def app(database_url, redis_url, tmp_path_factory):
         REDIS_URL = redis_url
         UPLOAD_DIR = str(tmp_path_factory.mktemp("uploads"))
         OUTBOX_DIR = str(tmp_path_factory.mktemp("outbox"))
+        SIGNING_DIR = str(tmp_path_factory.mktemp("signing"))
 
     application = create_app(Config)
     application.test_client_class = CSRFClient

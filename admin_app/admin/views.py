@@ -24,6 +24,7 @@ from .my_documents import MyDocumentsView
 from .outbox import OutboxView
 from .sales import add_sales_configuration_views, add_sales_views
 from .settings import SettingsView
+from .signatures import SignatureView, VerifyView
 from .templates import TemplatesView
 
 
@@ -42,6 +43,10 @@ def add_model_views(admin: Admin) -> None:
                               category=crm))
     add_sales_views(admin, category=sales)
     admin.add_view(DocumentView(Document, db, name="Documents", category=docs))
+    admin.add_view(SignatureView(name="Signatures", endpoint="signatures",
+                                 url="/admin/signatures"))
+    admin.add_view(VerifyView(name="Verify a signed file", endpoint="verify",
+                              url="/admin/signatures/verify", category=docs))
     add_sales_configuration_views(admin, category=conf)
     admin.add_view(SettingsView(name="Settings", endpoint="settings", url="/admin/settings",
                                 category=conf))

@@ -2,7 +2,7 @@
 from .audit import AuditLog, DuplicateIgnore, Merge
 from .companies import Address, Company, Contact, CustomFieldDefinition, CustomFieldValue
 from .configuration import CommentTemplate, DocumentText, EmailTemplate, Setting
-from .documents import Document
+from .documents import Document, SignatureRequest
 from .exchanges import Exchange, exchange_attachments, exchange_recipients
 from .imports import ImportBatch, ImportChange, ImportMapping
 from .sales import (
@@ -14,7 +14,7 @@ from .users import LoginSession, RecoveryCode, User
 
 __all__ = [
     "Address", "AuditLog", "CalendarFeed", "CommentTemplate", "Company", "Contact",
-    "CustomFieldDefinition", "CustomFieldValue", "Document", "DocumentText", "DuplicateIgnore",
+    "CustomFieldDefinition", "CustomFieldValue", "Document", "DocumentText", "SignatureRequest", "DuplicateIgnore",
     "EmailTemplate", "Exchange", "ImportBatch", "ImportChange", "ImportMapping", "Invoice",
     "InvoiceLine", "LoginSession", "Merge", "NumberCounter", "Opportunity", "Order", "OrderLine", "OutboxMessage",
     "Payment",

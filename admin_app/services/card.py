@@ -3,7 +3,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from .. import clock
 from ..errors import Refusal
@@ -61,7 +61,8 @@ def load_card(company: Company, kind: str | None = None, cursor: str | None = No
     """Everything the card shows; the number of queries does not grow with the data."""
     cid, today = company.id, today or clock.today()
     documents = db.session.execute(
-        select(Document, func.count().over()).options(joinedload(Document.uploaded_by))
+        select(Document, func.count().over())
+        .options(joinedload(Document.uploaded_by), selectinload(Document.signature_requests))
         .where(Document.company_id == cid).order_by(Document.created_at.desc(), Document.id.desc())
         .limit(LIST_LIMIT)).all()
     return Card(

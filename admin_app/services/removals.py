@@ -23,7 +23,8 @@ def describe(row) -> str:
 def removal_refusal(row) -> str | None:
     """Why this row must stay, or None when it may be removed."""
     if isinstance(row, Document):
-        if row.signature_status in ("pending", "signed"):
+        # A request past its expiry no longer holds the document (shown_signature_status).
+        if row.shown_signature_status in ("pending", "signed"):
             return (f"“{row.original_name}” is {row.signature_status} for signature: it is kept "
                     "as evidence.")
         attached = db.session.scalar(select(func.count()).select_from(exchange_attachments)
