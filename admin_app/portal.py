@@ -4,8 +4,8 @@ show the organisation's name and these documents, nothing else of the back offic
 import hashlib
 
 from flask import (
-    Blueprint, Response, current_app, flash, redirect, render_template, request, send_file,
-    url_for,
+    Blueprint, Response, current_app, flash, make_response, redirect, render_template, request,
+    send_file, url_for,
 )
 from flask_babel import gettext as _
 
@@ -26,13 +26,18 @@ def limit_rate():
     limit = current_app.config["PORTAL_RATE_LIMIT"]
     window = current_app.config["PORTAL_RATE_WINDOW"]
     token = (request.view_args or {}).get("token") or ""
-    keys = [f"portal:ip:{request.remote_addr}",
-            f"portal:token:{hashlib.sha256(token.encode()).hexdigest()[:32]}"]
-    if any(ratelimit.too_many(key, limit, window) for key in keys):
-        return _page("portal/message.html", 429, title=_("Too many requests"),
-                     text=_("Please wait a few minutes before you try again."))
-    for key in keys:
-        ratelimit.hit(key, window)
+    limits = [ratelimit.Limit(f"portal:ip:{request.remote_addr}", limit),
+              ratelimit.Limit(f"portal:token:{hashlib.sha256(token.encode()).hexdigest()[:32]}",
+                              limit)]
+    # Past the limit a key is held for the rest of the window: the delay starts at a minute and
+    # doubles on further requests, up to the whole window.
+    verdict = ratelimit.attempt(limits, window=window, base=min(60, window), most=window)
+    if not verdict.allowed:
+        response = make_response(*_page(
+            "portal/message.html", 429, title=_("Too many requests"),
+            text=_("Please wait a few minutes before you try again.")))
+        response.headers["Retry-After"] = str(verdict.retry_after)
+        return response
     return None
 
 

@@ -128,11 +128,15 @@ def _keys(item: Limit) -> list[str]:
     return [app_key("rl", item.name), app_key("rl", item.name, "hold")]
 
 
-def attempt(limits: list[Limit]) -> Verdict:
-    """Count one attempt against every limit, or refuse it if any of them is holding."""
+def attempt(limits: list[Limit], window: int | None = None, base: float | None = None,
+            most: float | None = None) -> Verdict:
+    """Count one attempt against every limit, or refuse it if any of them is holding.
+
+    Window and delays default to the login's; another caller (the portal) passes its own."""
     config = current_app.config
-    window, base, most = (config["LOGIN_FAILURE_WINDOW"], config["LOGIN_DELAY_BASE"],
-                          config["LOGIN_DELAY_MAX"])
+    window = window or config["LOGIN_FAILURE_WINDOW"]
+    base = base or config["LOGIN_DELAY_BASE"]
+    most = most or config["LOGIN_DELAY_MAX"]
     client = _redis()
     if client is not None:
         try:
