@@ -17,6 +17,7 @@ from ..models import (
 )
 from ..normalize import email_domain, normalize_legal_id, normalize_name, normalize_phone
 from .pricing import document_totals, line_totals
+from .snapshots import freeze_unfrozen
 from .users import create_user, find_user_by_email, hash_password
 
 PREFIXES = ["Acme", "Nordic", "Atlas", "Blue", "Cobalt", "Delta", "Evergreen", "Falcon", "Granite",
@@ -73,6 +74,8 @@ def seed_demo(companies: int = 50, seed: int = 42, admin_email: str = "admin@exa
         counts["companies"] += len(ids)
     _save_counters(numbers)
     db.session.flush()
+    # Every issued document gets its snapshot and register record, as through the app.
+    freeze_unfrozen()
     return counts
 
 
