@@ -265,7 +265,9 @@ class InvoiceView(PdfMixin, SalesDocumentView):
     form_columns = ["company", "issue_date", "due_date", "order", "notes", "lines"]
 
     def get_query(self):
-        return super().get_query().options(selectinload(Invoice.payments))
+        return super().get_query().options(selectinload(Invoice.payments),
+                                           selectinload(Invoice.credit_notes),
+                                           selectinload(Invoice.credit_uses))
     form_ajax_refs = {"company": COMPANY_AJAX,
                       "order": {"fields": ["number"], "page_size": 10, "filters": ["status = 'open'"],
                                 "placeholder": "Search an open order by number (optional)"}}
@@ -288,8 +290,11 @@ class InvoiceView(PdfMixin, SalesDocumentView):
         return super().done_message(action, document, result)
 
     def render(self, template, **kwargs):
-        if template == self.details_template and kwargs.get("model") is not None:
-            kwargs.update(payment_methods=PAYMENT_METHODS, today=clock.today())
+        model = kwargs.get("model")
+        if template == self.details_template and model is not None:
+            kwargs.update(payment_methods=PAYMENT_METHODS, today=clock.today(),
+                          credit_url=(url_for("creditnote.credit_view", invoice_id=model.id)
+                                      if model.status == "issued" else None))
         return super().render(template, **kwargs)
 
 
@@ -323,7 +328,9 @@ class InvoiceView(PdfMixin, SalesDocumentView):
 def add_sales_views(admin: Admin, category: str = "Sales") -> None:
     """Register quotes, orders, invoices, payments, their lines, the board and the history."""
     from .opportunities import OpportunityView, PipelineBoardView
+    from .credit_notes import CreditNoteView
     from .payments import PaymentView
+    from ..models import CreditNote
     from .sales_lines import LineView
     from .sales_history import SalesHistoryView
     from ..models import Opportunity
@@ -334,6 +341,7 @@ def add_sales_views(admin: Admin, category: str = "Sales") -> None:
     admin.add_view(QuoteView(Quote, db, name="Quotes", category=category))
     admin.add_view(OrderView(Order, db, name="Orders", category=category))
     admin.add_view(InvoiceView(Invoice, db, name="Invoices", category=category))
+    admin.add_view(CreditNoteView(CreditNote, db, name="Credit notes", category=category))
     admin.add_view(PaymentView(Payment, db, name="Payments", category=category))
     admin.add_view(LineView(QuoteLine, db, "quote", name="Quote lines", category=category))
     admin.add_view(LineView(OrderLine, db, "order", name="Order lines", category=category))

@@ -134,7 +134,9 @@ def completed_on(paid, total):
     walked = (select(func.min(later.paid_on))
               .where(later.invoice_id == Invoice.id, running >= total)
               .scalar_subquery())
-    return case((paid == total, func.max(Payment.paid_on)), (paid > total, walked), else_=null())
+    # Nothing left for payments to cover (credited in full): not settled by a payment.
+    return case((total <= 0, null()), (paid == total, func.max(Payment.paid_on)),
+                (paid > total, walked), else_=null())
 
 
 def _days_between(later, earlier):

@@ -311,7 +311,7 @@ def issue_invoice(invoice: Invoice) -> None:
 def cancel_invoice(invoice: Invoice) -> None:
     """Refused: an issued invoice is corrected by a credit note, never cancelled (DESIGN.md)."""
     if invoice.status == "draft":
-        raise SalesError(_("A draft invoice is not cancelled: delete it instead."))
+        raise SalesError(_("A draft invoice cannot be cancelled: delete it instead."))
     raise SalesError(_("Invoice %(number)s is %(status)s: an issued invoice cannot be cancelled. "
                        "Issue a credit note to correct it.", number=invoice.number,
                        status=invoice.status))
