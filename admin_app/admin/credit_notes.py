@@ -65,7 +65,7 @@ class CreditNoteView(PdfMixin, SecureModelView):
             flash(_("That invoice does not exist."), "error")
         return invoice
 
-    @expose("/new/", methods=("GET", "POST"))
+    @expose("/credit/", methods=("GET", "POST"))
     def credit_view(self):
         """The credit form of an issued invoice: all of it, chosen lines, or an amount."""
         invoice = self._invoice(request.values)

@@ -2,7 +2,7 @@
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
-from flask import Response, flash, redirect, request, url_for
+from flask import Response, abort, flash, redirect, request, url_for
 from flask_admin import Admin, expose
 from flask_admin.actions import action
 from flask_admin.model.template import EndpointLinkRowAction
@@ -20,6 +20,7 @@ from ..unit_of_work import unit_of_work
 from ..models import Invoice, InvoiceLine, Order, OrderLine, Payment, Quote, QuoteLine
 from ..models.sales import PAYMENT_METHODS
 from ..services import pdf as pdf_service
+from ..services import register
 from ..services import sales as lifecycle
 from ..services.payments import record_payment
 from ..services.sales import SalesError
@@ -255,6 +256,7 @@ class OrderView(SalesDocumentView):
 
 class InvoiceView(PdfMixin, SalesDocumentView):
     pdf_builder = staticmethod(pdf_service.invoice_pdf)
+    list_template = "admin/sales/invoice_list.html"
     column_list = ["number", "company", "issue_date", "due_date", "status", "total_excl_tax",
                    "total_incl_tax", "balance", "paid_on"]
     column_filters = ["status", "issue_date", "due_date", "paid_on", "total_incl_tax",
@@ -291,12 +293,29 @@ class InvoiceView(PdfMixin, SalesDocumentView):
 
     def render(self, template, **kwargs):
         model = kwargs.get("model")
+        if template == self.list_template and current_user.is_admin:
+            kwargs.update(register_badge=register.badge())  # two queries, whatever the size
         if template == self.details_template and model is not None:
             kwargs.update(payment_methods=PAYMENT_METHODS, today=clock.today(),
                           credit_url=(url_for("creditnote.credit_view", invoice_id=model.id)
                                       if model.status == "issued" else None))
         return super().render(template, **kwargs)
 
+
+    @expose("/verify-register/", methods=("POST",))
+    def verify_register_view(self):
+        """Recompute the register's chain now (admins); the badge shows the verdict."""
+        if not current_user.is_admin:
+            abort(403)
+        with unit_of_work() as work:
+            verdict = register.verify()
+        if work.committed:
+            flash(_("Register intact: %(count)s records verified.", count=verdict.records)
+                  if verdict.intact else
+                  _("Register broken at record %(id)s (%(number)s): %(problem)s.",
+                    id=verdict.broken.id, number=verdict.broken.number,
+                    problem=verdict.problem), "success" if verdict.intact else "error")
+        return redirect(self.get_url(".index_view"))
 
     @expose("/pay/", methods=("POST",))
     def pay_view(self):
