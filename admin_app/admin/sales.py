@@ -2,7 +2,7 @@
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
-from flask import Response, abort, flash, redirect, request, url_for
+from flask import Response, flash, redirect, request, url_for
 from flask_admin import Admin, expose
 from flask_admin.actions import action
 from flask_admin.model.template import EndpointLinkRowAction
@@ -27,6 +27,7 @@ from ..services.sales import SalesError
 from ..services.settings import get_setting
 from .args import int_arg
 from .base import SecureModelView, company_from_args
+from .invoice_extras import InvoiceMailAndRegisterMixin
 from .sales_format import (
     EXPORT_FORMATTERS, FORMATTERS, balance_export_formatter, balance_formatter, document_link,
     related_formatter,
@@ -254,7 +255,7 @@ class OrderView(SalesDocumentView):
         return redirect(url_for("invoice.details_view", id=invoice.id))
 
 
-class InvoiceView(PdfMixin, SalesDocumentView):
+class InvoiceView(InvoiceMailAndRegisterMixin, PdfMixin, SalesDocumentView):
     pdf_builder = staticmethod(pdf_service.invoice_pdf)
     list_template = "admin/sales/invoice_list.html"
     column_list = ["number", "company", "issue_date", "due_date", "status", "total_excl_tax",
@@ -301,21 +302,6 @@ class InvoiceView(PdfMixin, SalesDocumentView):
                                       if model.status == "issued" else None))
         return super().render(template, **kwargs)
 
-
-    @expose("/verify-register/", methods=("POST",))
-    def verify_register_view(self):
-        """Recompute the register's chain now (admins); the badge shows the verdict."""
-        if not current_user.is_admin:
-            abort(403)
-        with unit_of_work() as work:
-            verdict = register.verify()
-        if work.committed:
-            flash(_("Register intact: %(count)s records verified.", count=verdict.records)
-                  if verdict.intact else
-                  _("Register broken at record %(id)s (%(number)s): %(problem)s.",
-                    id=verdict.broken.id, number=verdict.broken.number,
-                    problem=verdict.problem), "success" if verdict.intact else "error")
-        return redirect(self.get_url(".index_view"))
 
     @expose("/pay/", methods=("POST",))
     def pay_view(self):

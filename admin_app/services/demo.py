@@ -102,19 +102,20 @@ def _configuration() -> list[PipelineStage]:
                                  "<p><strong>Next steps:</strong> </p>"),
             CommentTemplate(name="Payment issue", body="<p>Payment reminder sent on: </p>"),
         ])
-    if not db.session.scalar(select(func.count()).select_from(EmailTemplate)):
-        db.session.add_all([
-            EmailTemplate(name="Follow-up after meeting", subject="Following our meeting",
-                          purpose="exchange", is_default=True,
-                          body="Hello {{ contact.first_name }},\n\nThank you for your time today. "
-                               "As discussed, ...\n\nBest regards,\n{{ user.full_name }}"),
-            EmailTemplate(name="Payment reminder", subject="Invoice reminder for {{ company.name }}",
-                          purpose="payment_reminder", is_default=True,
-                          body="Hello {{ contact.first_name }},\n\nOur records show "
-                               "{{ document.balance|money(document.currency) }} left to pay on "
-                               "{{ document.title }}, due on {{ document.due_date|date }}. Could "
-                               "you check on your side?\n\n{{ user.full_name }}"),
-        ])
+    # Per purpose: the migrations seed a default payment reminder of their own.
+    purposes = set(db.session.scalars(select(EmailTemplate.purpose)))
+    db.session.add_all([template for template in (
+        EmailTemplate(name="Follow-up after meeting", subject="Following our meeting",
+                      purpose="exchange", is_default=True,
+                      body="Hello {{ contact.first_name }},\n\nThank you for your time today. "
+                           "As discussed, ...\n\nBest regards,\n{{ user.full_name }}"),
+        EmailTemplate(name="Payment reminder", subject="Invoice reminder for {{ company.name }}",
+                      purpose="payment_reminder", is_default=True,
+                      body="Hello {{ contact.first_name }},\n\nOur records show "
+                           "{{ document.balance|money(document.currency) }} left to pay on "
+                           "{{ document.title }}, due on {{ document.due_date|date }}. Could "
+                           "you check on your side?\n\n{{ user.full_name }}"),
+    ) if template.purpose not in purposes])
     if not db.session.scalar(select(func.count()).select_from(DocumentText)):
         db.session.add(DocumentText(
             name="Bank transfer", purpose="invoice_footer", is_default=True,
