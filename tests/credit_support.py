@@ -28,6 +28,7 @@ def figures_from_rows(company_id: int) -> dict[str, object]:
         paid = sum((p.amount for p in payments), ZERO)
         balances[invoice.id] = invoice.total_incl_tax - paid - credited + used
         due, running = invoice.total_incl_tax - credited, ZERO
+        due = due if due > 0 else invoice.total_incl_tax  # credited in full: paid in full?
         for payment in payments:
             running += payment.amount
             if due > 0 and running >= due:

@@ -116,7 +116,8 @@ class SalesDocumentView(SecureModelView):
         model = kwargs.get("model")
         if template == self.details_template and model is not None:
             kwargs.update(available_actions=self.available_actions(model), doc_link=document_link,
-                          pdf_url=self.pdf_url(model), plain=pdf_service.qty)
+                          pdf_url=self.pdf_url(model), plain=pdf_service.qty,
+                          editable=lifecycle.is_editable(model))
         return super().render(template, **kwargs)
 
     def available_actions(self, model) -> list[str]:

@@ -89,8 +89,10 @@ def company_kpis(company_id: int, today: date | None = None) -> Kpis:
     """
     today = today or clock.today()
     paid = paid_cents_sum()
-    # What payments had to cover: the total less the issued credit notes.
-    total = cents(Invoice.total_incl_tax) - credited_cents(Invoice.id)
+    # What payments had to cover: the total less the issued credit notes; the whole total when
+    # credit notes cover all of it (then only an invoice paid in full before counts as paid).
+    after_credit = cents(Invoice.total_incl_tax) - credited_cents(Invoice.id)
+    total = case((after_credit > 0, after_credit), else_=cents(Invoice.total_incl_tax))
     per_invoice = with_payments(
         select(cents(Invoice.total_excl_tax).label("excl"),
                grouped_balance_cents().label("balance"), Invoice.status, Invoice.due_date,
@@ -134,7 +136,6 @@ def completed_on(paid, total):
     walked = (select(func.min(later.paid_on))
               .where(later.invoice_id == Invoice.id, running >= total)
               .scalar_subquery())
-    # Nothing left for payments to cover (credited in full): not settled by a payment.
     return case((total <= 0, null()), (paid == total, func.max(Payment.paid_on)),
                 (paid > total, walked), else_=null())
 

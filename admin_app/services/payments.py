@@ -67,9 +67,10 @@ def refresh_paid_on(invoice: Invoice) -> None:
     rows = db.session.execute(select(Payment.amount, Payment.paid_on)
                               .where(Payment.invoice_id == invoice.id)
                               .order_by(Payment.paid_on, Payment.id)).all()
-    # Payments complete what the issued credit notes left to pay (DESIGN.md: an invoice settled
-    # by a credit note alone was never paid).
+    # Payments complete what the issued credit notes left to pay, or the whole total when credit
+    # notes cover all of it (DESIGN.md: an invoice settled by a credit note alone was never paid).
     due = invoice.total_incl_tax - credit_totals(invoice.id)[0]
+    due = due if due > 0 else invoice.total_incl_tax
     paid, completed_on = ZERO, None
     for amount, paid_on in rows:
         paid += amount

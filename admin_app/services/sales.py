@@ -121,6 +121,15 @@ def ensure_editable(document) -> None:
                          "cannot change.")
 
 
+def is_editable(document) -> bool:
+    """Whether `ensure_editable` lets the document change (the pages hide Edit otherwise)."""
+    try:
+        ensure_editable(document)
+    except SalesError:
+        return False
+    return True
+
+
 def ensure_deletable(document) -> None:
     """Numbered documents are never deleted: the numbering must stay without gaps."""
     if document.number:
