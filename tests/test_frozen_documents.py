@@ -97,3 +97,16 @@ def test_a_tampered_archive_is_not_served(make_company, make_document):
     (upload_root() / row.pdf_path).write_bytes(b"%PDF-1.4 forged")
     assert snapshots.archived_pdf(invoice) is None
     assert "Frozen Trading SL" in _text(document_pdf(invoice))  # re-rendered from the snapshot
+
+
+def test_a_rolled_back_issue_leaves_no_archived_pdf(make_company, make_document):
+    invoice = make_document("invoice", _client(make_company))
+    issue_invoice(invoice)
+    path = upload_root() / snapshots.snapshot_row(invoice).pdf_path
+    assert path.is_file()
+    db.session.rollback()
+    assert not path.exists()
+    again = db.session.get(type(invoice), invoice.id)
+    issue_invoice(again)
+    db.session.commit()
+    assert (upload_root() / snapshots.snapshot_row(again).pdf_path).is_file()

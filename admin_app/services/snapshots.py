@@ -10,7 +10,8 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
 from ..extensions import db
 from ..models import CreditNote, DocumentSnapshot, Invoice, Order, Quote
@@ -25,6 +26,7 @@ SELLER_KEYS = ("company_name", "company_address", "company_legal_id", "company_v
 ADDRESS_FIELDS = ("contact_name", "line1", "line2", "postal_code", "city", "country")
 LINE_FIELDS = ("description", "quantity", "unit_price", "tax_rate", "total_excl_tax", "total_tax")
 ARCHIVE_DIR = "issued"
+WRITTEN = "archived_pdfs"  # session.info key: files written in the current transaction
 
 
 def kind_of(document) -> str:
@@ -124,10 +126,21 @@ def _archive(row: DocumentSnapshot) -> None:
     relative = f"{ARCHIVE_DIR}/{row.kind}-{row.document_id}-{digest[:16]}.pdf"
     path = upload_root() / relative
     path.parent.mkdir(parents=True, exist_ok=True)
-    # Written before the commit: a rolled-back issue leaves an unreferenced file, never a
-    # snapshot that points at nothing.
+    # Written before the commit (never a snapshot pointing at nothing); a rollback removes it.
     path.write_bytes(data)
+    db.session.info.setdefault(WRITTEN, []).append(path)
     row.pdf_path, row.pdf_sha256 = relative, digest
+
+
+@event.listens_for(Session, "after_commit")
+def _keep_archives(session) -> None:
+    session.info.pop(WRITTEN, None)
+
+
+@event.listens_for(Session, "after_rollback")
+def _discard_archives(session) -> None:
+    for path in session.info.pop(WRITTEN, ()):
+        Path(path).unlink(missing_ok=True)
 
 
 def archived_pdf(document) -> bytes | None:
