@@ -1,5 +1,5 @@
-"""Flask CLI commands: create-user, reset-two-factor, seed-demo, import-sample, worker, backup
-and restore."""
+"""Flask CLI commands: create-user, reset-two-factor, seed-demo, verify-register, import-sample,
+worker, backup and restore."""
 from pathlib import Path
 
 import click
@@ -61,6 +61,21 @@ def register_cli(app: Flask) -> None:
         refresh_statistics()
         click.echo(", ".join(f"{v} {k}" for k, v in summary.items()))
         click.echo(f"Log in with {admin_email} / {admin_password}")
+
+    @app.cli.command("verify-register")
+    def verify_register_command() -> None:
+        """Recompute the chain of the invoice register; exit 1 at the first broken record."""
+        from .services.register import verify
+        verdict = verify()
+        db.session.commit()  # the verdict is what the Invoices list shows
+        if verdict.intact:
+            click.echo(f"Register intact: {verdict.records} records verified.")
+            return
+        broken = verdict.broken
+        click.echo(f"Register broken at record {broken.id} ({broken.kind} {broken.number}): "
+                   f"{verdict.problem}. {verdict.records - 1} records before it are intact.",
+                   err=True)
+        raise SystemExit(1)
 
     @app.cli.command("import-sample")
     @click.option("--rows", default=500, show_default=True, help="How many data rows.")

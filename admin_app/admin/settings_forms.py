@@ -105,7 +105,7 @@ class DocumentsForm(FlaskForm):
 
 class RegionalForm(FlaskForm):
     time_zone = SelectField(_l("Time zone"), description=_l(
-        "Stored now; dates are still computed on the server's clock until “today” follows it."))
+        "“Today” and “overdue” are computed in this zone on every page."))
     default_language = SelectField(
         _l("Default language"), choices=list(LANGUAGE_NAMES.items()),
         description=_l("Stored now; the interface follows each browser's language (or ?lang=) "

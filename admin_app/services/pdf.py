@@ -1,19 +1,22 @@
-"""PDFs of quotes and invoices (fpdf2): seller from Settings, client billing identity, lines, taxes."""
+"""PDFs of quotes, invoices and credit notes (fpdf2), rendered from a snapshot only (services.snapshots):
+seller, client billing identity, currency, lines, taxes. The same snapshot gives the same bytes."""
 import logging
+from datetime import UTC, datetime
+from datetime import date as Date
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from PIL import Image
 
-from ..formats import date, money
-from ..models import Contact, Invoice, Quote
+from ..formats import date as format_date
+from ..formats import money
+from .card_edit import upload_root
 from .pricing import ZERO
-from .seller_logo import logo_file
 from .setting_types import grouped_iban
-from .settings import get_setting
-from .templates import document_texts
+from .snapshots import archived_pdf, snapshot_of
 
 log = logging.getLogger(__name__)
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
@@ -29,8 +32,14 @@ def qty(value: Decimal) -> str:
 
 
 class _Document(FPDF):
-    def __init__(self) -> None:
+    def __init__(self, data: dict[str, Any]) -> None:
         super().__init__(format="A4")
+        self.data, self.seller = data, data["seller"]
+        # Fixed metadata: the same snapshot must give the same bytes (the /ID is a hash of the
+        # content and this date).
+        first = next((d for d in data["dates"].values() if d), "2000-01-01")
+        self.set_creation_date(datetime.combine(Date.fromisoformat(first), datetime.min.time(),
+                                                tzinfo=UTC))
         self.set_auto_page_break(True, margin=18)
         regular, bold = FONT_DIR / "DejaVuSans.ttf", FONT_DIR / "DejaVuSans-Bold.ttf"
         if regular.exists() and bold.exists():
@@ -45,10 +54,10 @@ class _Document(FPDF):
     def header(self) -> None:
         if self.footer_lines is None:  # the first page: wrapping the footer needs one
             self.footer_lines = []
-            if get_setting("company_footer"):
+            if self.seller.get("company_footer"):
                 self.set_font(self.family, "", 7)
                 self.footer_lines = self.multi_cell(
-                    0, 3.5, self.text(get_setting("company_footer")), dry_run=True,
+                    0, 3.5, self.text(self.seller["company_footer"]), dry_run=True,
                     output="LINES")[:FOOTER_MAX_LINES]
                 self.set_auto_page_break(True, margin=18 + 3.5 * len(self.footer_lines))
 
@@ -59,6 +68,10 @@ class _Document(FPDF):
             value = value.replace("€", "EUR").replace("\u202f", " ")
             return value.encode("latin-1", "replace").decode("latin-1")
         return value
+
+    def money(self, value) -> str:
+        """An amount of the snapshot, in the snapshot's currency."""
+        return money(Decimal(value), self.data.get("currency"))
 
     def line_of(self, value, size=10, style="", h=5, align="L", w=0) -> None:
         self.set_font(self.family, style, size)
@@ -75,25 +88,11 @@ class _Document(FPDF):
         self.cell(0, 5, self.text(f"Page {self.page_no()}/{{nb}}"), align="C")
 
 
-def _billing_address(company, prefer_quote: bool):
-    addresses = list(company.addresses)
-    order = (["is_quote_default"] if prefer_quote else []) + ["is_billing_default", "is_main"]
-    for flag in order:
-        found = next((a for a in addresses if getattr(a, flag)), None)
-        if found is not None:
-            return found
-    return addresses[0] if addresses else None
-
-
-def _billing_contact(company) -> Contact | None:
-    contacts = list(company.contacts)
-    return next((c for c in contacts if c.is_billing_contact), None)
-
-
 def _logo(pdf: _Document) -> float:
     """Draw the seller logo at the top right; the width it takes (0 without a logo)."""
-    path = logo_file()
-    if path is None:
+    relative = pdf.seller.get("company_logo")
+    path = upload_root() / relative if relative else None
+    if path is None or not path.is_file():
         return 0
     try:
         with Image.open(path) as image:
@@ -108,15 +107,15 @@ def _logo(pdf: _Document) -> float:
 
 
 def _header(pdf: _Document, title: str, facts: list[tuple[str, str]]) -> None:
-    top = pdf.get_y()
+    top, seller = pdf.get_y(), pdf.seller
     text_width = pdf.epw - _logo(pdf)
-    pdf.line_of(get_setting("company_name"), 15, "B", 7, w=text_width)
-    if get_setting("company_address"):
-        pdf.line_of(get_setting("company_address"), 9, h=4.5, w=text_width)
+    pdf.line_of(seller.get("company_name"), 15, "B", 7, w=text_width)
+    if seller.get("company_address"):
+        pdf.line_of(seller["company_address"], 9, h=4.5, w=text_width)
     for label, key in (("Legal ID", "company_legal_id"), ("VAT number", "company_vat_number"),
                        ("Email", "company_email")):
-        if get_setting(key):
-            pdf.line_of(f"{label}: {get_setting(key)}", 9, h=4.5, w=text_width)
+        if seller.get(key):
+            pdf.line_of(f"{label}: {seller[key]}", 9, h=4.5, w=text_width)
     if text_width < pdf.epw:  # below the logo, whatever the text's height
         pdf.set_y(max(pdf.get_y(), top + LOGO_HEIGHT))
     pdf.ln(6)
@@ -126,36 +125,40 @@ def _header(pdf: _Document, title: str, facts: list[tuple[str, str]]) -> None:
     pdf.ln(3)
 
 
-def _client(pdf: _Document, company, prefer_quote: bool) -> None:
-    pdf.line_of("Bill to" if not prefer_quote else "Prepared for", 9, "B")
-    pdf.line_of(company.name, 11, "B", 6)
-    address = _billing_address(company, prefer_quote)
+def _client(pdf: _Document) -> None:
+    buyer = pdf.data["buyer"]
+    pdf.line_of("Prepared for" if pdf.data["kind"] == "quote" else "Bill to", 9, "B")
+    pdf.line_of(buyer["name"], 11, "B", 6)
+    address = buyer.get("address")
     if address is not None:
-        if address.contact_name:
-            pdf.line_of(f"Attn. {address.contact_name}", 10)
-        for part in (address.line1, address.line2,
-                     " ".join(p for p in (address.postal_code, address.city) if p), address.country):
+        if address.get("contact_name"):
+            pdf.line_of(f"Attn. {address['contact_name']}", 10)
+        town = " ".join(p for p in (address.get("postal_code"), address.get("city")) if p)
+        for part in (address.get("line1"), address.get("line2"), town, address.get("country")):
             if part:
                 pdf.line_of(part, 10)
-    if company.legal_id:
-        pdf.line_of(f"Legal ID: {company.legal_id}", 9)
-    contact = _billing_contact(company)
+    if buyer.get("legal_id"):
+        pdf.line_of(f"Legal ID: {buyer['legal_id']}", 9)
+    if buyer.get("vat_number"):
+        pdf.line_of(f"VAT number: {buyer['vat_number']}", 9)
+    contact = buyer.get("contact")
     if contact is not None:
-        reach = ", ".join(p for p in (contact.email, contact.phone) if p)
-        pdf.line_of(f"Billing contact: {contact.full_name}" + (f" ({reach})" if reach else ""), 9)
+        reach = ", ".join(p for p in (contact.get("email"), contact.get("phone")) if p)
+        pdf.line_of(f"Billing contact: {contact['name']}" + (f" ({reach})" if reach else ""), 9)
     pdf.ln(5)
 
 
-def _lines(pdf: _Document, document) -> None:
+def _lines(pdf: _Document) -> None:
     pdf.set_font(pdf.family, "B", 9)
     pdf.set_fill_color(235, 238, 242)
     for label, width, align in COLUMNS:
         pdf.cell(width, 7, label, border="B", align=align, fill=True)
     pdf.ln()
     pdf.set_font(pdf.family, "", 9)
-    for line in document.lines:
-        values = (line.description, qty(line.quantity), money(line.unit_price),
-                  f"{qty(line.tax_rate)}%", money(line.total_excl_tax))
+    for line in pdf.data["lines"]:
+        values = (line["description"], qty(Decimal(line["quantity"])),
+                  pdf.money(line["unit_price"]), f"{qty(Decimal(line['tax_rate']))}%",
+                  pdf.money(line["total_excl_tax"]))
         text = pdf.text(values[0])
         height = 6 * len(pdf.multi_cell(COLUMNS[0][1], 6, text, dry_run=True, output="LINES"))
         if pdf.get_y() + height > pdf.page_break_trigger:
@@ -168,68 +171,102 @@ def _lines(pdf: _Document, document) -> None:
     pdf.ln(2)
 
 
-def _totals(pdf: _Document, document) -> None:
+def _totals(pdf: _Document) -> None:
     per_rate: dict[Decimal, list[Decimal]] = {}
-    for line in document.lines:
-        base, tax = per_rate.setdefault(line.tax_rate, [ZERO, ZERO])
-        per_rate[line.tax_rate] = [base + line.total_excl_tax, tax + line.total_tax]
-    rows = [("Total excl. tax", money(document.total_excl_tax), "")]
+    for line in pdf.data["lines"]:
+        rate = Decimal(line["tax_rate"])
+        base, tax = per_rate.setdefault(rate, [ZERO, ZERO])
+        per_rate[rate] = [base + Decimal(line["total_excl_tax"]), tax + Decimal(line["total_tax"])]
+    totals = pdf.data["totals"]
+    rows = [("Total excl. tax", pdf.money(totals["total_excl_tax"]), "")]
     for rate, (base, tax) in sorted(per_rate.items()):
-        rows.append((f"Tax {qty(rate)}% on {money(base)}", money(tax), ""))
-    rows.append(("Total incl. tax", money(document.total_incl_tax), "B"))
+        rows.append((f"Tax {qty(rate)}% on {pdf.money(base)}", pdf.money(tax), ""))
+    rows.append(("Total incl. tax", pdf.money(totals["total_incl_tax"]), "B"))
     for label, value, style in rows:
         pdf.set_font(pdf.family, style, 10)
         pdf.cell(130, 6, pdf.text(label), align="R")
         pdf.cell(50, 6, pdf.text(value), align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
 
-def _finish(pdf: _Document, document) -> bytes:
-    texts = document_texts(document)  # the default notes and footer (Templates > Document texts)
-    notes = "\n\n".join(text for text in (document.notes, texts["notes"]) if text)
+def _finish(pdf: _Document) -> bytes:
+    texts = pdf.data.get("texts") or {}  # default notes and footer (Templates > Document texts)
+    notes = "\n\n".join(text for text in (pdf.data.get("notes"), texts.get("notes")) if text)
     if notes:
         pdf.ln(4)
         pdf.line_of("Notes", 9, "B")
         pdf.line_of(notes, 9)
-    if texts["footer"]:
+    if texts.get("footer"):
         pdf.ln(6)
         pdf.line_of(texts["footer"], 8, h=4)
     return bytes(pdf.output())
 
 
-def invoice_pdf(invoice: Invoice) -> bytes:
-    """The invoice as a PDF: a draft or cancelled invoice says so in its title."""
-    pdf = _Document()
-    pdf.add_page()
+def _day(value: str | None) -> str:
+    return format_date(Date.fromisoformat(value)) if value else ""
+
+
+def _invoice(pdf: _Document) -> None:
+    data, dates = pdf.data, pdf.data["dates"]
     title = {"draft": "DRAFT INVOICE (not valid for payment)",
-             "cancelled": f"CANCELLED INVOICE {invoice.number}"}.get(
-        invoice.status, f"INVOICE {invoice.number}")
-    _header(pdf, title, [("Issue date", date(invoice.issue_date)),
-                         ("Due date", date(invoice.due_date))])
-    _client(pdf, invoice.company, prefer_quote=False)
-    _lines(pdf, invoice)
-    _totals(pdf, invoice)
-    if invoice.status == "issued" and invoice.payments:
-        pdf.ln(2)
-        pdf.line_of(f"Paid: {money(invoice.paid_total)} - Balance due: "
-                    f"{money(invoice.balance)}", 10, "B", align="R")
+             "cancelled": f"CANCELLED INVOICE {data['number']}"}.get(
+        data["status"], f"INVOICE {data['number']}")
+    _header(pdf, title, [("Issue date", _day(dates["issue_date"])),
+                         ("Due date", _day(dates["due_date"]))])
+    _client(pdf)
+    _lines(pdf)
+    _totals(pdf)
     pdf.ln(3)
-    pdf.line_of(f"Payment due by {date(invoice.due_date)}.", 10)
-    if get_setting("company_iban"):
-        pdf.line_of(f"Pay by bank transfer to IBAN {grouped_iban(get_setting('company_iban'))}.", 10)
-    return _finish(pdf, invoice)
+    pdf.line_of(f"Payment due by {_day(dates['due_date'])}.", 10)
+    if pdf.seller.get("company_iban"):
+        pdf.line_of(f"Pay by bank transfer to IBAN {grouped_iban(pdf.seller['company_iban'])}.",
+                    10)
 
 
-def quote_pdf(quote: Quote) -> bytes:
-    pdf = _Document()
+def _quote(pdf: _Document) -> None:
+    data, dates = pdf.data, pdf.data["dates"]
+    facts = [("Issue date", _day(dates["issue_date"]))]
+    if dates.get("valid_until"):
+        facts.append(("Valid until", _day(dates["valid_until"])))
+    _header(pdf, f"QUOTE {data['number']}" if data["number"] else "DRAFT QUOTE", facts)
+    _client(pdf)
+    _lines(pdf)
+    _totals(pdf)
+
+
+def _credit_note(pdf: _Document) -> None:
+    data = pdf.data
+    title = f"CREDIT NOTE {data['number']}" if data["number"] else "DRAFT CREDIT NOTE"
+    invoice = data["invoice"]
+    _header(pdf, title, [("Issue date", _day(data["dates"]["issue_date"])),
+                         ("Corrects invoice", f"{invoice['number']} of "
+                                              f"{_day(invoice['issue_date'])}")])
+    _client(pdf)
+    if data.get("reason"):
+        pdf.line_of(f"Reason: {data['reason']}", 10)
+        pdf.ln(2)
+    _lines(pdf)
+    _totals(pdf)
+    pdf.ln(3)
+    pdf.line_of("These amounts are credited to the client.", 10)
+
+
+RENDERERS = {"invoice": _invoice, "quote": _quote, "credit": _credit_note}
+
+
+def render(data: dict[str, Any]) -> bytes:
+    """The PDF of a snapshot (services.snapshots): nothing else is read."""
+    pdf = _Document(data)
     pdf.add_page()
-    facts = [("Issue date", date(quote.issue_date))]
-    if quote.valid_until:
-        facts.append(("Valid until", date(quote.valid_until)))
-    _header(pdf, f"QUOTE {quote.number}" if quote.number else "DRAFT QUOTE", facts)
-    _client(pdf, quote.company, prefer_quote=True)
-    _lines(pdf, quote)
-    _totals(pdf, quote)
-    return _finish(pdf, quote)
+    RENDERERS[data["kind"]](pdf)
+    return _finish(pdf)
+
+
+def document_pdf(document) -> bytes:
+    """The PDF archived at issue; else rendered from the snapshot (a draft: as it reads now)."""
+    return archived_pdf(document) or render(snapshot_of(document))
+
+
+invoice_pdf = quote_pdf = credit_note_pdf = document_pdf
 
 
 def pdf_filename(document) -> str:

@@ -180,13 +180,8 @@ def problems(values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
             errors[key] = str(exc)
     current = all_settings()
     errors.update(_prefix_problems(parsed, current, errors))
-    if "currency" in parsed and parsed["currency"] != current["currency"]:
-        from .numbering import issued_documents_exist
-        if issued_documents_exist():
-            errors["currency"] = _(
-                "Documents were already issued in %(currency)s, and documents do not record "
-                "their own currency yet: changing it would relabel them.",
-                currency=current["currency"])
+    # A new currency applies to documents issued from now on: an issued document keeps the one
+    # recorded in its snapshot (services.snapshots).
     return parsed, errors
 
 
