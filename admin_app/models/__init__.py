@@ -11,6 +11,7 @@ from .sales import (
 )
 from .outbox import CalendarFeed, OutboxMessage
 from .users import User
+from . import search_index  # noqa: F401  (pg_trgm and the FTS table on create_all)
 
 __all__ = [
     "Address", "AuditLog", "CalendarFeed", "CommentTemplate", "Company", "Contact",

@@ -1,0 +1,120 @@
+"""Company search: one meaning on both databases, served by an index on each.
+
+A search is words separated by spaces; a company matches when every word is found, in any of
+the searched columns (models.companies.SEARCHED_COLUMNS), case-insensitively. A word of three
+characters or more matches anywhere in a value; a shorter one matches the start of a value
+(a trigram index cannot serve it, and "ab" anywhere matches half the table). `%`, `_` and `\\`
+are plain characters.
+
+PostgreSQL answers through the trigram GIN index (migration 0002); SQLite through the FTS5
+trigram table `companies_search` kept by triggers (migration 0012s, models.search_index).
+Matching ids are found first and the caller sorts and pages them, so a word that sorts late
+never walks the name index.
+"""
+from sqlalchemy import (
+    ColumnElement, Integer, Select, and_, column, func, or_, select, text, true,
+)
+
+from ..extensions import db
+from ..models import Company
+from ..models.companies import SEARCHED_COLUMNS
+from ..models.search_index import FTS_TABLE
+
+MIN_SUBSTRING = 3  # the trigram length: shorter words cannot use either index
+MAX_WORDS = 8
+MAX_WORD = 100
+
+
+def search_words(search: str | None) -> list[str]:
+    """The words of a typed search, without NUL bytes, bounded in number and length."""
+    words = (search or "").replace("\x00", "").split()
+    return [word[:MAX_WORD] for word in words[:MAX_WORDS]]
+
+
+def _like_escape(word: str) -> str:
+    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _columns():
+    return [getattr(Company, name) for name in SEARCHED_COLUMNS]
+
+
+def _prefix_match(word: str) -> ColumnElement[bool]:
+    if db.engine.dialect.name == "postgresql":
+        pattern = _like_escape(word) + "%"
+        return or_(*(column.ilike(pattern, escape="\\") for column in _columns()))
+    return or_(*(func.substr(func.unicode_lower(column), 1, len(word)) == word.lower()
+                 for column in _columns()))
+
+
+def _sqlite_contains(word: str) -> ColumnElement[bool]:
+    """The exact test on the rows the FTS index found: the trigram tokenizer also folds
+    accents ("lumiere" finds "Lumière"), PostgreSQL's ILIKE does not."""
+    return or_(*(func.instr(func.unicode_lower(column), word.lower()) > 0
+                 for column in _columns()))
+
+
+def _postgres_ids(words: list[str]) -> Select:
+    conditions = []
+    for word in words:
+        if len(word) >= MIN_SUBSTRING:
+            pattern = "%" + _like_escape(word) + "%"
+            conditions.append(or_(*(column.ilike(pattern, escape="\\") for column in _columns())))
+        else:
+            conditions.append(_prefix_match(word))
+    return select(Company.id).where(and_(*conditions))
+
+
+def _fts_query(words: list[str]) -> str:
+    """An FTS5 query: each word a quoted phrase (a substring for the trigram tokenizer)."""
+    return " AND ".join('"' + word.replace('"', '""') + '"' for word in words)
+
+
+def _sqlite_ids(words: list[str]) -> Select:
+    long_words = [word for word in words if len(word) >= MIN_SUBSTRING]
+    short_words = [word for word in words if len(word) < MIN_SUBSTRING]
+    query = select(Company.id)
+    if long_words:
+        fts = text(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :fts_query"
+                   ).bindparams(fts_query=_fts_query(long_words)).columns(column("rowid", Integer))
+        query = query.where(Company.id.in_(fts))
+    for word in long_words:
+        query = query.where(_sqlite_contains(word))
+    for word in short_words:
+        query = query.where(_prefix_match(word))
+    return query
+
+
+def matching_ids(search: str | None) -> Select | None:
+    """A SELECT of the ids of the companies matching `search`; None when there is nothing to
+    search for (every company matches)."""
+    words = search_words(search)
+    if not words:
+        return None
+    if db.engine.dialect.name == "postgresql":
+        return _postgres_ids(words)
+    return _sqlite_ids(words)
+
+
+def search_clause(search: str | None) -> ColumnElement[bool]:
+    """A WHERE clause on Company: the companies matching `search` (all when it is empty)."""
+    ids = matching_ids(search)
+    if ids is None:
+        return true()
+    if db.engine.dialect.name == "postgresql":
+        # Materialised: the trigram match runs first, once, whatever the outer sort.
+        hits = ids.cte("search_hits").prefix_with("MATERIALIZED", dialect="postgresql")
+        return Company.id.in_(select(hits.c.id))
+    return Company.id.in_(ids)
+
+
+def search_companies(search: str | None, *, exclude_id: int | None = None, offset: int = 0,
+                     limit: int = 20, extra: ColumnElement[bool] | None = None) -> list[Company]:
+    """Live companies matching `search`, by name then id, one page (pickers, merge search)."""
+    query = select(Company).where(Company.merged_into_id.is_(None), search_clause(search))
+    if exclude_id is not None:
+        query = query.where(Company.id != exclude_id)
+    if extra is not None:
+        query = query.where(extra)
+    return list(db.session.scalars(
+        query.order_by(Company.name, Company.id).offset(max(offset, 0)).limit(max(limit, 1))))
