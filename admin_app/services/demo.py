@@ -44,6 +44,8 @@ TAX_RATES = [Decimal("20.00"), Decimal("21.00"), Decimal("10.00"), Decimal("5.50
 STAGES = [("Qualification", 10), ("Needs analysis", 25), ("Proposal", 50), ("Negotiation", 75),
           ("Closing", 90)]
 CHUNK = 500
+# Past this many companies each one gets fewer addresses, contacts, exchanges and documents.
+LIGHT_ABOVE = 200_000
 
 
 class DemoAlreadyLoaded(RuntimeError):
@@ -53,8 +55,12 @@ class DemoAlreadyLoaded(RuntimeError):
 # Reviewed (bandit B107): the documented demo login, printed by `seed-demo`; B311 below: seeded
 # pseudo-randomness makes the demo data repeatable, it protects nothing.
 def seed_demo(companies: int = 50, seed: int = 42, admin_email: str = "admin@example.com",  # nosec B107
-              admin_password: str = "demo-admin-pass", today: date | None = None) -> dict[str, int]:
-    """Insert demo users, configuration and `companies` companies with their history."""
+              admin_password: str = "demo-admin-pass", today: date | None = None,
+              whale: bool = False, progress=None) -> dict[str, int]:
+    """Insert demo users, configuration and `companies` companies with their history.
+
+    Above LIGHT_ABOVE companies each gets a lighter history; `whale` adds one client with
+    10,000 invoices and 50,000 exchanges; `progress(n)` is told of each batch of companies."""
     if db.session.scalar(select(func.count()).select_from(Company)):
         raise DemoAlreadyLoaded("Demo data not loaded: the database already holds companies.")
     rng = random.Random(seed)  # nosec B311
@@ -63,14 +69,20 @@ def seed_demo(companies: int = 50, seed: int = 42, admin_email: str = "admin@exa
         admin_email, admin_password, role="admin", full_name="Demo Admin")
     users = [admin] + [_demo_user(name) for name in ("Sara Ortega", "Paul Girard", "Lea Costa")]
     stages = _configuration()
-    counts = {"companies": 0, "invoices": 0, "payments": 0, "exchanges": 0}
+    counts = {"companies": 0, "invoices": 0, "payments": 0, "exchanges": 0, "open_orders": 0}
     numbers = {"quote": {}, "order": {}, "invoice": {}}
+    light = companies > LIGHT_ABOVE
     for start in range(0, companies, CHUNK):
         batch = _company_batch(rng, start, min(CHUNK, companies - start), users, today)
         ids = list(db.session.scalars(
             insert(Company).returning(Company.id, sort_by_parameter_order=True), batch))
-        _children(rng, ids, batch, users, stages, today, numbers, counts)
+        _children(rng, ids, batch, users, stages, today, numbers, counts, light)
         counts["companies"] += len(ids)
+        if progress is not None:
+            progress(len(ids))
+    if whale:
+        from .demo_scale import seed_whale
+        seed_whale(rng, users, today, numbers, counts, progress)
     _save_counters(numbers)
     db.session.flush()
     return counts
@@ -163,11 +175,11 @@ def _cif(number: int, wrong_check_digit: bool) -> str:
     return body + str((control + 1) % 10 if wrong_check_digit else control)
 
 
-def _children(rng, ids, batch, users, stages, today, numbers, counts) -> None:
+def _children(rng, ids, batch, users, stages, today, numbers, counts, light=False) -> None:
     addresses, contacts, exchanges, opportunities, custom = [], [], [], [], []
     definitions = list(db.session.scalars(select(CustomFieldDefinition)))
     for company_id, company in zip(ids, batch):
-        for n in range(rng.choice([1, 1, 2, 3])):
+        for n in range(1 if light else rng.choice([1, 1, 2, 3])):
             city, postal, country = rng.choice(CITIES)
             addresses.append({
                 "company_id": company_id, "label": ["Head office", "Warehouse", "Billing"][n],
@@ -176,14 +188,14 @@ def _children(rng, ids, batch, users, stages, today, numbers, counts) -> None:
                 "city": city, "country": country, "is_main": n == 0,
                 "is_billing_default": n == 0, "is_delivery_default": n == 1,
                 "is_quote_default": n == 0})
-        for n in range(rng.randint(1, 4)):
+        for n in range(1 if light else rng.randint(1, 4)):
             first, last = rng.choice(FIRST), rng.choice(LAST)
             contacts.append({
                 "company_id": company_id, "first_name": first, "last_name": last,
                 "email": f"{first}.{last}@{company['email'].split('@')[1]}".lower(),
                 "job_title": rng.choice(JOBS), "phone": f"+34 6{rng.randint(10000000, 99999999)}",
                 "is_billing_contact": n == 0, "created_at": company["created_at"]})
-        for n in range(rng.randint(0, 12)):
+        for n in range(rng.randint(0, 2) if light else rng.randint(0, 12)):
             when = datetime.combine(today - timedelta(days=rng.randint(0, 400)),
                                     datetime.min.time()) + timedelta(hours=rng.randint(8, 18))
             kind = rng.choice(["call", "call", "meeting", "email", "note"])
@@ -221,7 +233,7 @@ def _children(rng, ids, batch, users, stages, today, numbers, counts) -> None:
             db.session.execute(insert(model), rows)
     counts["exchanges"] += len(exchanges)
     clients = [(cid, c) for cid, c in zip(ids, batch) if c["status"] == "client"]
-    _sales(rng, clients, users, today, numbers, counts)
+    _sales(rng, clients, users, today, numbers, counts, light)
 
 
 def _custom_value(rng, definition, today) -> str:
@@ -260,7 +272,7 @@ def _next_number(numbers, kind: str, year: int) -> str:
     return f"{prefix}-{year}-{numbers[kind][year]:04d}"
 
 
-def _sales(rng, clients, users, today, numbers, counts) -> None:
+def _sales(rng, clients, users, today, numbers, counts, light=False) -> None:
     """Quotes, orders, invoices and payments of a batch of clients, a few statements in all."""
     quotes, accepted, invoices, payments = [], [], [], []
     for company_id, _company in clients:
@@ -280,13 +292,20 @@ def _sales(rng, clients, users, today, numbers, counts) -> None:
                     "company_id": company_id, "number": _next_number(numbers, "order", issued.year),
                     "status": rng.choice(["open", "invoiced"]), "order_date": issued,
                     "created_by_id": author, **_totals(lines)}, lines))
-        for _ in range(rng.randint(0, 8)):
+        for _ in range(rng.randint(0, 2) if light else rng.randint(0, 8)):
             row, lines, paid = _invoice(rng, company_id, author, today, numbers)
             invoices.append((row, lines))
             payments.append(paid)
     quote_ids = _insert_documents(Quote, QuoteLine, "quote_id", quotes)
-    _insert_documents(Order, OrderLine, "order_id",
-                      [(dict(row, quote_id=quote_ids[i]), lines) for i, row, lines in accepted])
+    orders = [(dict(row, quote_id=quote_ids[i]), lines) for i, row, lines in accepted]
+    order_ids = _insert_documents(Order, OrderLine, "order_id", orders)
+    from .demo_scale import partly_invoiced
+    for order_id, (order, lines) in zip(order_ids, orders):
+        if order["status"] == "open":
+            counts["open_orders"] += 1
+            if len(lines) > 1 and rng.random() < 0.5:  # invoiced in part: still pending
+                invoices.append(partly_invoiced(order_id, order, lines, today, numbers))
+                payments.append([])
     invoice_ids = _insert_documents(Invoice, InvoiceLine, "invoice_id", invoices)
     payment_rows = [dict(p, invoice_id=invoice_id)
                     for invoice_id, paid in zip(invoice_ids, payments) for p in paid]
