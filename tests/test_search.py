@@ -27,6 +27,7 @@ EXPECTED = {
     "acme store": set(),
     "ab": {"AB Holdings"},  # short: a prefix of a value, not "Nabla"
     "a": {"Acme Logistics", "AB Holdings"},
+    "éC": {"École Lumière"},  # short and not ASCII: still case-insensitive
     "50%": {"50% Discount Store"},
     "%": set(),  # short, literal: no value starts with "%"
     "0% d": set(),  # "d" is short: it must begin a value, and none begins with "d"

@@ -156,8 +156,11 @@ class CompanyView(DuplicateWarningMixin, CompanyBulkEditMixin, CompanyDeleteMixi
         return live_company_or_redirect(f"company.{name}", follow_merge_message(page))[1]
 
     def get_query(self):
+        # The list and the export show the main address's city only: loading whole addresses
+        # was half of a 100,000-row export's time.
         return (super().get_query().filter(_live_companies())
-                .options(selectinload(Company.addresses)))
+                .options(selectinload(Company.addresses).load_only(
+                    Address.company_id, Address.city, Address.is_main)))
 
     def get_count_query(self):
         return super().get_count_query().filter(_live_companies())

@@ -11,17 +11,22 @@ import logging
 import time
 
 import redis
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..extensions import db
+from ..models import Company
 from ..models.base import utcnow
 from .duplicate_cache import (
     CACHE_TTL_SECONDS, CachedScan, _encode, _read, _scan_key, _scan_now, _with_groups,
     cached_scan, data_version,
 )
-from .duplicates import BLOCK_LIMIT, Row, block_keys, compare, ignored_pairs, live_rows
+from .duplicates import BLOCK_LIMIT, Row, block_keys, compare, ignored_pairs
 from .jobs import background_enabled, enqueue
 from .redis_store import app_key, redis_client
+
+LIVE_ROWS = select(Company.id, Company.name, Company.name_key, Company.legal_id_key,
+                   Company.email_domain, Company.phone_key).where(Company.merged_into_id.is_(None))
 
 log = logging.getLogger(__name__)
 
@@ -80,14 +85,19 @@ def _patch(client: redis.Redis, session: Session, changed: set[int]) -> bool:
     if entry is None or entry["generation"] != generation:
         return False
     version = data_version(session)
-    rows = live_rows(session)
-    by_id = {row.id: row for row in rows}
-    targets = [by_id[i] for i in sorted(changed) if i in by_id]
-    wanted = {key: [] for target in targets for key in block_keys(target)}
+    targets = [Row(*r) for r in session.execute(LIVE_ROWS.where(Company.id.in_(changed)))]
+    wanted: dict[str, list[Row]] = {key: [] for target in targets for key in block_keys(target)}
+    lengths = {len(key) - 1 for key in wanted if key.startswith("d:")}
+    companies = 0
     if wanted:
-        for row in rows:
-            for key in block_keys(row) & wanted.keys():
+        # Plain tuples straight from the driver: this pass reads every live company.
+        for values in session.connection().execute(LIVE_ROWS):
+            companies += 1
+            row = Row(*values)
+            for key in block_keys(row, lengths) & wanted.keys():
                 wanted[key].append(row)
+    else:
+        companies = session.scalar(select(func.count()).where(Company.merged_into_id.is_(None)))
     found = _pairs_of(targets, wanted, ignored_pairs(session))
     known = {r[0]: r for r in entry["rows"] if r[0] not in changed}
     pairs = [p for p in entry["pairs"] if p[0] not in changed and p[1] not in changed]
@@ -98,7 +108,7 @@ def _patch(client: redis.Redis, session: Session, changed: set[int]) -> bool:
         pairs.append([pair.low.id, pair.high.id, pair.score, pair.reasons])
     pairs.sort(key=lambda p: (-p[2], known[p[0]][2], p[0], p[1]))
     used = {i for p in pairs for i in p[:2]}
-    entry.update(version=version, pairs=pairs, companies=len(rows),
+    entry.update(version=version, pairs=pairs, companies=companies,
                  rows=[r for i, r in known.items() if i in used],
                  patched_at=utcnow().isoformat())
     client.set(_scan_key(), _encode(_with_groups(entry)), ex=CACHE_TTL_SECONDS)

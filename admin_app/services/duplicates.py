@@ -108,8 +108,11 @@ def compare(a: Row, b: Row) -> Pair | None:
     return Pair(low, high, min(100, max(strengths) + 5 * (len(reasons) - 1)), reasons)
 
 
-def block_keys(row: Row) -> set[str]:
-    """The keys a company is compared under; the first letter is the kind (see BLOCK_LIMIT)."""
+def block_keys(row: Row, variant_lengths: set[int] | None = None) -> set[str]:
+    """The keys a company is compared under; the first letter is the kind (see BLOCK_LIMIT).
+
+    `variant_lengths`: one-letter-deletion keys only for words of these lengths (two words share
+    such a key only when equally long), to look for one company's blocks cheaply."""
     keys = set()
     if row.legal_id_key:
         keys.add("l:" + row.legal_id_key)
@@ -122,7 +125,7 @@ def block_keys(row: Row) -> set[str]:
     for token in set(row.name_key.split()):
         if len(token) >= 3:
             keys.add("t:" + token)
-        if 5 <= len(token) <= 20:
+        if 5 <= len(token) <= 20 and (variant_lengths is None or len(token) in variant_lengths):
             # One deleted letter on both sides catches a typo, a missing or a swapped letter.
             keys.update("d:" + token[:i] + token[i + 1:] for i in range(len(token)))
     return keys

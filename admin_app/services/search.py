@@ -40,9 +40,12 @@ def _columns():
 
 
 def _prefix_match(word: str) -> ColumnElement[bool]:
+    pattern = _like_escape(word) + "%"
     if db.engine.dialect.name == "postgresql":
-        pattern = _like_escape(word) + "%"
         return or_(*(column.ilike(pattern, escape="\\") for column in _columns()))
+    if word.isascii():
+        # SQLite's own LIKE folds ASCII case, in C: four times quicker than a Python function.
+        return or_(*(column.like(pattern, escape="\\") for column in _columns()))
     return or_(*(func.substr(func.unicode_lower(column), 1, len(word)) == word.lower()
                  for column in _columns()))
 
