@@ -123,3 +123,13 @@ def test_postgres_search_uses_the_trigram_index_for_a_late_word(companies, is_po
         plan = "\n".join(row[0] for row in conn.execute(text("EXPLAIN " + sql)))
     assert "Bitmap Index Scan on ix_companies_search_trgm" in plan
     assert "ix_companies_name" not in plan
+
+
+@pytest.mark.parametrize("term", ['"', '""x"', "***", "NEAR(a b)", "a OR b", "x\x00yz", "é" * 300,
+                                  "-acme", "^acme", "=acme", "acme*"])
+def test_hostile_searches_answer_the_list_without_an_error(admin_client, companies, term):
+    response = admin_client.get("/admin/company/", query_string={"search": term})
+    assert response.status_code == 200
+    lookup = admin_client.get("/admin/invoice/ajax/lookup/",
+                              query_string={"name": "company", "query": term})
+    assert lookup.status_code == 200
