@@ -214,6 +214,8 @@ def main() -> None:
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="sqlite")
     parser.add_argument("--postgres", default=PG_DEFAULT, help="PostgreSQL server URL")
     parser.add_argument("--repeat", type=int, default=7, help="runs per figure")
+    parser.add_argument("--build-only", action="store_true",
+                        help="build the database if missing, measure nothing")
     args = parser.parse_args()
     kinds = ["sqlite", "postgresql"] if args.db == "both" else [
         "postgresql" if args.db == "postgres" else "sqlite"]
@@ -221,6 +223,8 @@ def main() -> None:
         url = database_url(kind, args.companies, args.postgres)
         app = build_app(url, stock_views)
         whale = ensure_loaded(app, args.companies, print)
+        if args.build_only:
+            continue
         results = measure(app, whale, args.repeat)
         print_table(kind, results)
         out = DATA_DIR / f"results-{kind}-{args.companies}.json"

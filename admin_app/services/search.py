@@ -12,8 +12,10 @@ Matching ids are found first and the caller sorts and pages them, so a word that
 never walks the name index.
 """
 from sqlalchemy import (
-    ColumnElement, Integer, Select, and_, column, func, or_, select, text, true,
+    ColumnElement, Integer, Select, and_, any_, column, func, literal_column, or_, select, text,
+    true,
 )
+from sqlalchemy.orm import aliased
 
 from ..extensions import db
 from ..models import Company
@@ -35,14 +37,14 @@ def _like_escape(word: str) -> str:
     return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _columns():
-    return [getattr(Company, name) for name in SEARCHED_COLUMNS]
+def _columns(entity=Company):
+    return [getattr(entity, name) for name in SEARCHED_COLUMNS]
 
 
-def _prefix_match(word: str) -> ColumnElement[bool]:
+def _prefix_match(word: str, entity=Company) -> ColumnElement[bool]:
     pattern = _like_escape(word) + "%"
     if db.engine.dialect.name == "postgresql":
-        return or_(*(column.ilike(pattern, escape="\\") for column in _columns()))
+        return or_(*(column.ilike(pattern, escape="\\") for column in _columns(entity)))
     if word.isascii():
         # SQLite's own LIKE folds ASCII case, in C: four times quicker than a Python function.
         return or_(*(column.like(pattern, escape="\\") for column in _columns()))
@@ -57,15 +59,16 @@ def _sqlite_contains(word: str) -> ColumnElement[bool]:
                  for column in _columns()))
 
 
-def _postgres_ids(words: list[str]) -> Select:
+def _postgres_conditions(words: list[str], entity) -> ColumnElement[bool]:
     conditions = []
     for word in words:
         if len(word) >= MIN_SUBSTRING:
             pattern = "%" + _like_escape(word) + "%"
-            conditions.append(or_(*(column.ilike(pattern, escape="\\") for column in _columns())))
+            conditions.append(or_(*(column.ilike(pattern, escape="\\")
+                                    for column in _columns(entity))))
         else:
-            conditions.append(_prefix_match(word))
-    return select(Company.id).where(and_(*conditions))
+            conditions.append(_prefix_match(word, entity))
+    return and_(*conditions)
 
 
 def _fts_query(words: list[str]) -> str:
@@ -96,20 +99,24 @@ def matching_ids(search: str | None) -> Select | None:
     if not words:
         return None
     if db.engine.dialect.name == "postgresql":
-        return _postgres_ids(words)
+        return select(Company.id).where(_postgres_conditions(words, Company))
     return _sqlite_ids(words)
 
 
 def search_clause(search: str | None) -> ColumnElement[bool]:
     """A WHERE clause on Company: the companies matching `search` (all when it is empty)."""
-    ids = matching_ids(search)
-    if ids is None:
+    words = search_words(search)
+    if not words:
         return true()
     if db.engine.dialect.name == "postgresql":
-        # Materialised: the trigram match runs first, once, whatever the outer sort.
-        hits = ids.cte("search_hits").prefix_with("MATERIALIZED", dialect="postgresql")
-        return Company.id.in_(select(hits.c.id))
-    return Company.id.in_(ids)
+        # The trigram match runs first, once, as an InitPlan gathering the ids into an array;
+        # the outer query then fetches those rows by primary key and sorts them. Written as
+        # IN (subquery) PostgreSQL could walk the name index filtering every row instead.
+        hit = aliased(Company, name="search_hit")
+        ids = (select(func.array_agg(hit.id)).where(_postgres_conditions(words, hit))
+               .scalar_subquery())
+        return Company.id == any_(func.coalesce(ids, literal_column("'{}'::integer[]")))
+    return Company.id.in_(_sqlite_ids(words))
 
 
 def search_companies(search: str | None, *, exclude_id: int | None = None, offset: int = 0,
