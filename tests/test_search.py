@@ -25,7 +25,9 @@ EXPECTED = {
     "UMBRA": {"Umbra Textiles"},
     "acme logistics": {"Acme Logistics"},
     "acme store": set(),
-    "ab": {"AB Holdings"},  # short: a prefix of a value, not "Nabla"
+    "ab": {"AB Holdings"},  # short: the start of a word, not inside "Nabla"
+    "ho": {"AB Holdings"},  # the start of a later word
+    "logistics ac": {"Acme Logistics"},
     "a": {"Acme Logistics", "AB Holdings"},
     "éC": {"École Lumière"},  # short and not ASCII: still case-insensitive
     "50%": {"50% Discount Store"},

@@ -2,8 +2,8 @@
 
 A search is words separated by spaces; a company matches when every word is found, in any of
 the searched columns (models.companies.SEARCHED_COLUMNS), case-insensitively. A word of three
-characters or more matches anywhere in a value; a shorter one matches the start of a value
-(a trigram index cannot serve it, and "ab" anywhere matches half the table). `%`, `_` and `\\`
+characters or more matches anywhere in a value; a shorter one matches the start of a word
+("07" finds "Picker 07"; "ab" anywhere would match half the table). `%`, `_` and `\\`
 are plain characters.
 
 PostgreSQL answers through the trigram GIN index (migration 0002); SQLite through the FTS5
@@ -42,14 +42,18 @@ def _columns(entity=Company):
 
 
 def _prefix_match(word: str, entity=Company) -> ColumnElement[bool]:
-    pattern = _like_escape(word) + "%"
+    """A value with a word starting with `word` (at its start or after a space)."""
+    starts, after_space = _like_escape(word) + "%", "% " + _like_escape(word) + "%"
+    columns = _columns(entity)
     if db.engine.dialect.name == "postgresql":
-        return or_(*(column.ilike(pattern, escape="\\") for column in _columns(entity)))
+        return or_(*(column.ilike(p, escape="\\") for column in columns
+                     for p in (starts, after_space)))
     if word.isascii():
         # SQLite's own LIKE folds ASCII case, in C: four times quicker than a Python function.
-        return or_(*(column.like(pattern, escape="\\") for column in _columns()))
-    return or_(*(func.substr(func.unicode_lower(column), 1, len(word)) == word.lower()
-                 for column in _columns()))
+        return or_(*(column.like(p, escape="\\") for column in columns
+                     for p in (starts, after_space)))
+    return or_(*(func.instr(" " + func.unicode_lower(column), " " + word.lower()) > 0
+                 for column in columns))
 
 
 def _sqlite_contains(word: str) -> ColumnElement[bool]:
