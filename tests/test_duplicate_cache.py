@@ -328,3 +328,17 @@ def test_with_a_queue_rescan_now_starts_a_background_scan(admin_client, pairs, o
     assert "data-scan-progress" in admin_client.get(PAGE).get_data(as_text=True)
     on_a_queue()
     assert "data-scan-progress" not in admin_client.get(PAGE).get_data(as_text=True)
+
+
+def test_a_commit_of_many_companies_rescans_instead_of_rescoring_each(pairs, make_company,
+                                                                      count_queries):
+    from admin_app.services.duplicate_cache import INCREMENTAL_LIMIT
+    cached_scan()
+    for i in range(INCREMENTAL_LIMIT + 1):
+        make_company(f"Imported {i:04d} Ventures", commit=False)
+    twin = make_company("KESTREL MEDIA", commit=False)
+    db.session.commit()
+    with count_queries() as statements:
+        result = cached_scan()
+    assert _scanned(statements) and not result.from_cache
+    assert any(twin.id in (p.low.id, p.high.id) for p in result.result().pairs)

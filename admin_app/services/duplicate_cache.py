@@ -36,6 +36,8 @@ SCORE_CHOICES = (95, 90, 80, 75, 0)
 WATCHED = (Company, DuplicateIgnore, Merge)
 _STALE_FLAG = "duplicate_scan_stale"
 _CHANGED_COMPANIES = "duplicate_scan_companies"
+# Past this many companies changed in one commit, the scan is redone whole instead.
+INCREMENTAL_LIMIT = 200
 
 
 @dataclass
@@ -337,8 +339,8 @@ def _bump_generation(session: Session) -> None:
     if not has_app_context():
         session.info.pop(_STALE_FLAG, None)
         return
-    if session.info.pop(_STALE_FLAG, False):
-        invalidate()
+    if session.info.pop(_STALE_FLAG, False) or len(companies) > INCREMENTAL_LIMIT:
+        invalidate()  # an import of thousands: one full scan beats thousands of re-scores
     elif companies:
         from .duplicate_refresh import schedule_refresh
         schedule_refresh(sorted(companies))

@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 LOCK_SECONDS = 120
 PROGRESS_TTL = 3600
+PENDING_TTL = 600
 
 
 def _lock_key() -> str:
@@ -52,7 +53,10 @@ def schedule_refresh(company_ids: list[int]) -> None:
     """After a commit that changed these companies: re-score them, on the queue or now."""
     try:
         if background_enabled():
-            redis_client().incr(_pending_key())
+            client = redis_client()
+            client.incr(_pending_key())
+            # A job lost with its worker must not keep the page trusting an old scan forever.
+            client.expire(_pending_key(), PENDING_TTL)
         enqueue(refresh_companies, sorted(company_ids))
     except redis.RedisError as exc:
         log.warning("duplicates scan not refreshed after an edit: %s", exc)
@@ -117,12 +121,11 @@ def _patch(client: redis.Redis, session: Session, changed: set[int]) -> bool:
 
 def _pairs_of(targets: list[Row], blocks: dict[str, list[Row]], ignored: set) -> dict:
     found = {}
+    target_ids = {target.id for target in targets}
     for key, members in blocks.items():
         if len(members) < 2 or len(members) > BLOCK_LIMIT[key[0]]:
             continue  # the full scan skips such a block too
-        for target in targets:
-            if target not in members:
-                continue
+        for target in (m for m in members if m.id in target_ids):
             for other in members:
                 ids = tuple(sorted((target.id, other.id)))
                 if other.id == target.id or ids in found or ids in ignored:
