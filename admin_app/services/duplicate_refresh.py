@@ -52,6 +52,8 @@ def _progress_key() -> str:
 def schedule_refresh(company_ids: list[int]) -> None:
     """After a commit that changed these companies: re-score them, on the queue or now."""
     try:
+        if not redis_client().exists(_scan_key()):
+            return  # no scan to keep fresh: the first load of the page scans everything
         if background_enabled():
             client = redis_client()
             client.incr(_pending_key())
