@@ -116,7 +116,7 @@ def export_figures(client, url: str) -> dict:
     return {"first_byte_ms": first, "total_ms": total, "rows": rows - 2, "peak_mb": peak}
 
 
-def measure(app, whale: int, repeat: int) -> dict:
+def measure(app, whale: int, repeat: int, only: str = "") -> dict:
     from admin_app.extensions import db
     from admin_app.models import Company, Merge
     from admin_app.services.duplicate_cache import cached_scan
@@ -146,8 +146,11 @@ def measure(app, whale: int, repeat: int) -> dict:
     results = {}
     with app.app_context():
         for label, ours, stock in pages:
-            results[label] = {"ours": run(getter(client, ours), repeat),
-                              "stock": run(getter(client, stock), repeat)}
+            if only in label:
+                results[label] = {"ours": run(getter(client, ours), repeat),
+                                  "stock": run(getter(client, stock), repeat)}
+        if only:
+            return results
         other = db.session.scalar(select(Company.id).where(Company.id != whale).limit(1))
 
         def merge_and_undo():
@@ -214,6 +217,8 @@ def main() -> None:
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="sqlite")
     parser.add_argument("--postgres", default=PG_DEFAULT, help="PostgreSQL server URL")
     parser.add_argument("--repeat", type=int, default=7, help="runs per figure")
+    parser.add_argument("--only", default="", help="measure only the page operations whose "
+                        "name contains this text (e.g. search); skips merge, scan and export")
     parser.add_argument("--build-only", action="store_true",
                         help="build the database if missing, measure nothing")
     args = parser.parse_args()
@@ -225,9 +230,10 @@ def main() -> None:
         whale = ensure_loaded(app, args.companies, print)
         if args.build_only:
             continue
-        results = measure(app, whale, args.repeat)
+        results = measure(app, whale, args.repeat, args.only)
         print_table(kind, results)
-        out = DATA_DIR / f"results-{kind}-{args.companies}.json"
+        suffix = f"-{args.only.replace(' ', '_')}" if args.only else ""
+        out = DATA_DIR / f"results-{kind}-{args.companies}{suffix}.json"
         out.write_text(json.dumps({"companies": args.companies, "db": kind,
                                    "machine": platform.platform(), "results": results}, indent=1))
         print(f"saved {out}")
