@@ -10,12 +10,11 @@ from .. import clock
 from ..extensions import db
 from ..legal_ids import legal_id_check
 from ..models import (
-    Address, CommentTemplate, Company, Contact, CustomFieldDefinition, CustomFieldValue,
-    DocumentText,
-    EmailTemplate, Exchange, Invoice, InvoiceLine, NumberCounter, Opportunity, Order, OrderLine,
-    Payment, PipelineStage, Quote, QuoteLine, User,
+    Address, Company, Contact, CustomFieldDefinition, CustomFieldValue, Exchange, Invoice,
+    InvoiceLine, NumberCounter, Opportunity, Order, OrderLine, Payment, Quote, QuoteLine, User,
 )
 from ..normalize import email_domain, normalize_legal_id, normalize_name, normalize_phone
+from .demo_configuration import demo_configuration
 from .pricing import document_totals, line_totals
 from .users import create_user, find_user_by_email, hash_password
 
@@ -41,8 +40,6 @@ PRODUCTS = [("Consulting day", Decimal("650.00")), ("Annual licence", Decimal("1
             ("Hardware kit", Decimal("349.99")), ("Setup fee", Decimal("150.00")),
             ("Monthly subscription", Decimal("49.90"))]
 TAX_RATES = [Decimal("20.00"), Decimal("21.00"), Decimal("10.00"), Decimal("5.50"), Decimal("0.00")]
-STAGES = [("Qualification", 10), ("Needs analysis", 25), ("Proposal", 50), ("Negotiation", 75),
-          ("Closing", 90)]
 CHUNK = 500
 # Past this many companies each one gets fewer addresses, contacts, exchanges and documents.
 LIGHT_ABOVE = 200_000
@@ -68,7 +65,7 @@ def seed_demo(companies: int = 50, seed: int = 42, admin_email: str = "admin@exa
     admin = find_user_by_email(admin_email) or create_user(
         admin_email, admin_password, role="admin", full_name="Demo Admin")
     users = [admin] + [_demo_user(name) for name in ("Sara Ortega", "Paul Girard", "Lea Costa")]
-    stages = _configuration()
+    stages = demo_configuration()
     counts = {"companies": 0, "invoices": 0, "payments": 0, "exchanges": 0, "open_orders": 0}
     numbers = {"quote": {}, "order": {}, "invoice": {}}
     light = companies > LIGHT_ABOVE
@@ -98,49 +95,6 @@ def _demo_user(full_name: str) -> User:
     db.session.add(user)
     db.session.flush()
     return user
-
-
-def _configuration() -> list[PipelineStage]:
-    if not db.session.scalar(select(func.count()).select_from(PipelineStage)):
-        for position, (name, probability) in enumerate(STAGES):
-            db.session.add(PipelineStage(name=name, position=position, probability=probability))
-    if not db.session.scalar(select(func.count()).select_from(CommentTemplate)):
-        db.session.add_all([
-            CommentTemplate(name="New client checklist", is_default=True,
-                            body="<p><strong>Context:</strong> </p><p><strong>Decision makers:</strong> </p>"
-                                 "<p><strong>Next steps:</strong> </p>"),
-            CommentTemplate(name="Payment issue", body="<p>Payment reminder sent on: </p>"),
-        ])
-    if not db.session.scalar(select(func.count()).select_from(EmailTemplate)):
-        db.session.add_all([
-            EmailTemplate(name="Follow-up after meeting", subject="Following our meeting",
-                          purpose="exchange", is_default=True,
-                          body="Hello {{ contact.first_name }},\n\nThank you for your time today. "
-                               "As discussed, ...\n\nBest regards,\n{{ user.full_name }}"),
-            EmailTemplate(name="Payment reminder", subject="Invoice reminder for {{ company.name }}",
-                          purpose="payment_reminder", is_default=True,
-                          body="Hello {{ contact.first_name }},\n\nOur records show "
-                               "{{ document.balance|money(document.currency) }} left to pay on "
-                               "{{ document.title }}, due on {{ document.due_date|date }}. Could "
-                               "you check on your side?\n\n{{ user.full_name }}"),
-        ])
-    if not db.session.scalar(select(func.count()).select_from(DocumentText)):
-        db.session.add(DocumentText(
-            name="Bank transfer", purpose="invoice_footer", is_default=True,
-            body="Payment by bank transfer to {{ sender.name }}, quoting {{ document.number }}."))
-    if not db.session.scalar(select(func.count()).select_from(CustomFieldDefinition)):
-        db.session.add_all([
-            CustomFieldDefinition(key="industry", label="Industry", field_type="choice",
-                                  choices="Retail\nIndustry\nServices\nPublic sector", position=0),
-            CustomFieldDefinition(key="employees", label="Employees", field_type="number",
-                                  position=1),
-            CustomFieldDefinition(key="partner_since", label="Partner since", field_type="date",
-                                  position=2),
-            CustomFieldDefinition(key="newsletter", label="Newsletter", field_type="boolean",
-                                  position=3),
-        ])
-    db.session.flush()
-    return list(db.session.scalars(select(PipelineStage).order_by(PipelineStage.position)))
 
 
 def _company_batch(rng, start, size, users, today) -> list[dict]:

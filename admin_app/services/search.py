@@ -97,17 +97,6 @@ def _sqlite_ids(words: list[str]) -> Select:
     return query
 
 
-def matching_ids(search: str | None) -> Select | None:
-    """A SELECT of the ids of the companies matching `search`; None when there is nothing to
-    search for (every company matches)."""
-    words = search_words(search)
-    if not words:
-        return None
-    if db.engine.dialect.name == "postgresql":
-        return select(Company.id).where(_postgres_conditions(words, Company))
-    return _sqlite_ids(words)
-
-
 def search_clause(search: str | None) -> ColumnElement[bool]:
     """A WHERE clause on Company: the companies matching `search` (all when it is empty)."""
     words = search_words(search)
