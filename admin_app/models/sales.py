@@ -170,6 +170,9 @@ class Invoice(SalesDocumentMixin, db.Model):
         CheckConstraint("status = 'draft' OR number IS NOT NULL", name="issued_has_number"),
         *_totals_checks(),
         Index("ix_invoices_company_id_status", "company_id", "status"),
+        # The card lists a client's invoices by due date: read in that order from the client's
+        # rows, never by walking every invoice's due date filtering on the client.
+        Index("ix_invoices_company_id_due_date_id", "company_id", "due_date", "id"),
         # Most invoices have no order: indexing only those that do keeps the index small and
         # its statistics honest, so "the invoices of this order" is always an index lookup.
         Index("ix_invoices_order_id_present", "order_id",

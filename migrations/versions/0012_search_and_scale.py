@@ -7,6 +7,8 @@ Create Date: 2026-11-28 05:10:00
 - SQLite: an FTS5 trigram table over the company list's searched columns (external content,
   kept by triggers), so `%word%` searches no longer read every company;
 - PostgreSQL: pg_trgm was created by 0002 already; nothing to add for the search;
+- both: invoices (company_id, due_date, id), the card's pending invoices in due-date order
+  from the client's rows only (PostgreSQL walked every invoice's due date);
 - both: invoices (order_id) WHERE order_id IS NOT NULL: most invoices have no order, and the
   card's pending-orders query must find an order's invoices without trusting that statistic.
 """
@@ -40,6 +42,8 @@ def upgrade():
         op.execute('CREATE EXTENSION IF NOT EXISTS pg_trgm')
     with op.batch_alter_table('invoices', schema=None) as batch_op:
         batch_op.drop_index('ix_invoices_order_id')
+    op.create_index('ix_invoices_company_id_due_date_id', 'invoices',
+                    ['company_id', 'due_date', 'id'], unique=False)
     op.create_index('ix_invoices_order_id_present', 'invoices', ['order_id'], unique=False,
                     sqlite_where=sa.text('order_id IS NOT NULL'),
                     postgresql_where=sa.text('order_id IS NOT NULL'))
@@ -47,6 +51,7 @@ def upgrade():
 
 def downgrade():
     op.drop_index('ix_invoices_order_id_present', table_name='invoices')
+    op.drop_index('ix_invoices_company_id_due_date_id', table_name='invoices')
     op.create_index('ix_invoices_order_id', 'invoices', ['order_id'], unique=False)
     if op.get_bind().dialect.name == 'sqlite':
         for trigger in ("ai", "ad", "au"):
