@@ -124,3 +124,10 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
+        # SQLite's lower() folds ASCII only; the company search (services/search.py) compares
+        # Unicode case-insensitively, as PostgreSQL's ILIKE does.
+        dbapi_connection.create_function("unicode_lower", 1, _unicode_lower, deterministic=True)
+
+
+def _unicode_lower(value):
+    return value.lower() if isinstance(value, str) else value

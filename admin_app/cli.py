@@ -43,12 +43,23 @@ def register_cli(app: Flask) -> None:
     @click.option("--seed", default=42, show_default=True, help="Random seed, for repeatable data.")
     @click.option("--admin-email", default="admin@example.com", show_default=True)
     @click.option("--admin-password", default="demo-admin-pass", show_default=True)
-    def seed_demo_command(companies: int, seed: int, admin_email: str, admin_password: str) -> None:
+    @click.option("--whale", is_flag=True,
+                  help="Add one client with 10,000 invoices and 50,000 exchanges.")
+    def seed_demo_command(companies: int, seed: int, admin_email: str, admin_password: str,
+                          whale: bool) -> None:
         """Load realistic, deterministic demo data (skipped when companies already exist)."""
+        import sys
+
+        from tqdm import tqdm
+
         from .services.demo import DemoAlreadyLoaded, seed_demo
         try:
-            summary = seed_demo(companies=companies, seed=seed, admin_email=admin_email,
-                                admin_password=admin_password)
+            # The bar goes to a terminal only: a script or a log gets the summary line alone.
+            with tqdm(total=companies + int(whale), unit=" companies", unit_scale=True,
+                      disable=not sys.stderr.isatty()) as bar:
+                summary = seed_demo(companies=companies, seed=seed, admin_email=admin_email,
+                                    admin_password=admin_password, whale=whale,
+                                    progress=bar.update)
         except DemoAlreadyLoaded as exc:
             click.echo(str(exc))
             from .services.users import find_user_by_email

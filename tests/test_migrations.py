@@ -51,3 +51,18 @@ def test_database_is_at_the_head_revision(app):
     with db.engine.connect() as conn:
         assert MigrationContext.configure(conn).get_current_revision() == head
 
+
+
+def test_the_sqlite_search_index_and_its_triggers_survive_every_migration(app, is_postgres):
+    # A later batch_alter_table on `companies` rebuilds the table on SQLite and drops these
+    # triggers silently: the search would go stale. Recreate them (models/search_index.py).
+    if is_postgres:
+        with db.engine.connect() as conn:
+            assert conn.exec_driver_sql(
+                "SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'").scalar() == 1
+        return
+    with db.engine.connect() as conn:
+        names = {row[0] for row in conn.exec_driver_sql(
+            "SELECT name FROM sqlite_master WHERE name LIKE 'companies_search%'")}
+    assert {"companies_search", "companies_search_ai", "companies_search_ad",
+            "companies_search_au"} <= names

@@ -82,7 +82,7 @@ class SecureModelView(SecureMixin, CheckedArgsMixin, SafeExportMixin, ModelView)
     create_modal = False
     edit_modal = False
     can_export = True
-    export_types = ["csv"]
+    export_types = ["csv", "xlsx"]
     export_max_rows = 0
     named_filter_urls = True
     list_template = "admin/model/fast_list.html"

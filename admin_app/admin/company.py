@@ -10,6 +10,7 @@ from ..models import Address, Company, Contact, User
 from ..models.companies import COMPANY_STATUSES
 from ..services.addresses import save_company_addresses
 from ..services.companies import default_comments
+from ..services.search import search_clause
 from . import validators as v
 from .base import SecureModelView
 from ..services.card import comment_templates
@@ -155,11 +156,22 @@ class CompanyView(DuplicateWarningMixin, CompanyBulkEditMixin, CompanyDeleteMixi
         return live_company_or_redirect(f"company.{name}", follow_merge_message(page))[1]
 
     def get_query(self):
+        # The list and the export show the main address's city only: loading whole addresses
+        # was half of a 100,000-row export's time.
         return (super().get_query().filter(_live_companies())
-                .options(selectinload(Company.addresses)))
+                .options(selectinload(Company.addresses).load_only(
+                    Address.company_id, Address.city, Address.is_main)))
 
     def get_count_query(self):
         return super().get_count_query().filter(_live_companies())
+
+    def _apply_search(self, query, count_query, joins, count_joins, search):
+        """The one company search (services/search.py), served by an index on both databases."""
+        clause = search_clause(search)
+        query = query.filter(clause)
+        if count_query is not None:
+            count_query = count_query.filter(clause)
+        return query, count_query, joins, count_joins
 
     def create_form(self, obj=None):
         form = super().create_form(obj)

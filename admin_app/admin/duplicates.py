@@ -14,7 +14,9 @@ from ..models import Company
 from ..services.duplicate_cache import (
     SCORE_CHOICES, age_text, cached_scan, duration_text, forget_ignored_pair,
 )
+from ..services.duplicate_refresh import scan_for_page, start_full_scan
 from ..services.duplicates import REASON_LABELS, find_duplicate_candidates, ignore_pair
+from ..services.jobs import background_enabled
 from ..services.merge import MergeError, merge_companies
 from ..unit_of_work import unit_of_work
 from .base import SecureBaseView
@@ -81,16 +83,25 @@ class DuplicatesView(SecureBaseView):
     @expose("/", methods=("GET",))
     def index(self):
         min_score = _min_score(request.args)
-        cached = cached_scan()
+        cached, progress = scan_for_page()
+        if cached is None:  # the first scan is running in the background
+            return self.render("admin/merge/duplicates.html", result=None, pairs=[], page=1,
+                               pages=1, min_score=min_score, reason_labels=REASON_LABELS,
+                               scan=None, score_choices=SCORE_CHOICES, progress=progress)
         shown = cached.page(min_score, parse_id(request.args.get("page")) or 1, PAGE_SIZE, GROUPS_SHOWN)
         return self.render("admin/merge/duplicates.html", result=shown, pairs=shown.pairs,
                            page=shown.page, pages=shown.pages, min_score=min_score,
                            reason_labels=REASON_LABELS, scan=cached, score_choices=SCORE_CHOICES,
                            scan_age=age_text(cached.computed_at),
-                           scan_took=duration_text(cached.seconds))
+                           scan_took=duration_text(cached.seconds), progress=progress)
 
     @expose("/rescan/", methods=("POST",))
     def rescan(self):
+        if background_enabled():
+            start_full_scan()
+            flash(_("A full scan of every company has started; this page shows its progress."),
+                  "info")
+            return redirect(self.get_url(".index", min_score=_min_score(request.form)))
         cached = cached_scan(force=True)
         found = cached.page(_min_score(request.form), 1, PAGE_SIZE, 0).pair_count
         flash(ngettext("Rescanned %(companies)s companies in %(took)s: %(num)d possible pair at "

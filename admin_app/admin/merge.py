@@ -10,12 +10,13 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup
-from sqlalchemy import String, cast, or_, select
+from sqlalchemy import select
 
 from ..extensions import db
 from ..ids import parse_id
 from ..models import Company, Merge
 from ..services.duplicates import REASON_LABELS, find_duplicate_candidates
+from ..services.search import search_companies
 from ..services.merge import MergeError, merge_companies, preview, undo_merge
 from ..unit_of_work import unit_of_work
 from .base import SecureBaseView
@@ -44,17 +45,15 @@ class MergeCandidateLoader(QueryAjaxModelLoader):
         term = (term or "").replace("\x00", "").strip()
         if len(term) < 2:
             return []
-        like = f"%{term.replace('%', '').replace('_', '')}%"
-        matches = [cast(field, String).ilike(like) for field in self._cached_fields]
-        number = parse_id(term.removeprefix("#"))
-        if number:
-            matches.append(Company.id == number)
         kept_id = parse_id(request.args.get("id")) or 0
-        return db.session.scalars(
-            select(Company).where(Company.merged_into_id.is_(None), Company.id != kept_id,
-                                  or_(*matches))
-            .order_by(Company.name, Company.id).offset(offset or 0).limit(min(limit or 20, 50))
-        ).all()
+        limit = min(limit or 20, 50)
+        number = parse_id(term.removeprefix("#"))
+        by_number = []
+        if number and not offset:
+            by_number = search_companies(None, exclude_id=kept_id, limit=1,
+                                         extra=Company.id == number)
+        found = search_companies(term, exclude_id=kept_id, offset=offset or 0, limit=limit)
+        return by_number + [company for company in found if company not in by_number]
 
 
 CANDIDATES = MergeCandidateLoader()

@@ -4,6 +4,7 @@ from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader, create_ajax_load
 from sqlalchemy import Integer, inspect
 
 from ..models import Company
+from ..services.search import search_companies
 from .args import MAX_PAGE, parse_int, without_nul
 
 MAX_LIMIT = 100
@@ -22,6 +23,8 @@ class PickerLoader(QueryAjaxModelLoader):
     def get_list(self, term, offset=0, limit=10):
         offset = min(max(offset or 0, 0), MAX_PAGE)
         limit = min(max(limit or self.options.get("page_size", 10), 1), MAX_LIMIT)
+        if self.model is Company:
+            return search_companies(term, offset=offset, limit=limit)
         return super().get_list(without_nul(term or ""), offset, limit)
 
     def get_one(self, pk):

@@ -13,6 +13,7 @@ from .sales import (
 from .outbox import CalendarFeed, OutboxMessage
 from .register import DocumentSnapshot, RegisterCheck, RegisterRecord
 from .users import LoginSession, RecoveryCode, User
+from . import search_index  # noqa: F401  (pg_trgm and the FTS table on create_all)
 
 __all__ = [
     "Address", "AuditLog", "CalendarFeed", "CommentTemplate", "Company", "Contact", "CreditNote",

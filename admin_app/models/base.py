@@ -43,6 +43,11 @@ def dialect_index(dialect: str, name: str, *columns, **kwargs) -> Index:
 ADDED_BY_ALTER_TABLE = {("documents", ("previous_version_id",))}
 
 
+def is_search_table(name: str) -> bool:
+    """The FTS5 company search table and its shadow tables (models/search_index.py)."""
+    return name == "companies_search" or name.startswith("companies_search_")
+
+
 def only_this_dialect(dialect: str):
     """An Alembic include_object hook that skips the model's indexes meant for other databases.
 
@@ -50,6 +55,8 @@ def only_this_dialect(dialect: str):
     so a model and a migration that disagree keep failing tests/test_migrations.py.
     """
     def include_object(obj, name, type_, reflected, compare_to) -> bool:
+        if type_ == "table" and reflected and is_search_table(name):
+            return False  # SQLite's FTS5 search table (models/search_index.py)
         if type_ == "index" and not reflected:
             return obj.info.get("dialect", dialect) == dialect
         if type_ == "foreign_key_constraint" and dialect == "sqlite":

@@ -10,12 +10,11 @@ from .. import clock
 from ..extensions import db
 from ..legal_ids import legal_id_check
 from ..models import (
-    Address, CommentTemplate, Company, Contact, CustomFieldDefinition, CustomFieldValue,
-    DocumentText,
-    EmailTemplate, Exchange, Invoice, InvoiceLine, NumberCounter, Opportunity, Order, OrderLine,
-    Payment, PipelineStage, Quote, QuoteLine, User,
+    Address, Company, Contact, CustomFieldDefinition, CustomFieldValue, Exchange, Invoice,
+    InvoiceLine, NumberCounter, Opportunity, Order, OrderLine, Payment, Quote, QuoteLine, User,
 )
 from ..normalize import email_domain, normalize_legal_id, normalize_name, normalize_phone
+from .demo_configuration import demo_configuration
 from .pricing import document_totals, line_totals
 from .snapshots import freeze_unfrozen
 from .users import create_user, find_user_by_email, hash_password
@@ -42,9 +41,9 @@ PRODUCTS = [("Consulting day", Decimal("650.00")), ("Annual licence", Decimal("1
             ("Hardware kit", Decimal("349.99")), ("Setup fee", Decimal("150.00")),
             ("Monthly subscription", Decimal("49.90"))]
 TAX_RATES = [Decimal("20.00"), Decimal("21.00"), Decimal("10.00"), Decimal("5.50"), Decimal("0.00")]
-STAGES = [("Qualification", 10), ("Needs analysis", 25), ("Proposal", 50), ("Negotiation", 75),
-          ("Closing", 90)]
 CHUNK = 500
+# Past this many companies each one gets fewer addresses, contacts, exchanges and documents.
+LIGHT_ABOVE = 200_000
 
 
 class DemoAlreadyLoaded(RuntimeError):
@@ -54,8 +53,12 @@ class DemoAlreadyLoaded(RuntimeError):
 # Reviewed (bandit B107): the documented demo login, printed by `seed-demo`; B311 below: seeded
 # pseudo-randomness makes the demo data repeatable, it protects nothing.
 def seed_demo(companies: int = 50, seed: int = 42, admin_email: str = "admin@example.com",  # nosec B107
-              admin_password: str = "demo-admin-pass", today: date | None = None) -> dict[str, int]:
-    """Insert demo users, configuration and `companies` companies with their history."""
+              admin_password: str = "demo-admin-pass", today: date | None = None,
+              whale: bool = False, progress=None) -> dict[str, int]:
+    """Insert demo users, configuration and `companies` companies with their history.
+
+    Above LIGHT_ABOVE companies each gets a lighter history; `whale` adds one client with
+    10,000 invoices and 50,000 exchanges; `progress(n)` is told of each batch of companies."""
     if db.session.scalar(select(func.count()).select_from(Company)):
         raise DemoAlreadyLoaded("Demo data not loaded: the database already holds companies.")
     rng = random.Random(seed)  # nosec B311
@@ -63,15 +66,21 @@ def seed_demo(companies: int = 50, seed: int = 42, admin_email: str = "admin@exa
     admin = find_user_by_email(admin_email) or create_user(
         admin_email, admin_password, role="admin", full_name="Demo Admin")
     users = [admin] + [_demo_user(name) for name in ("Sara Ortega", "Paul Girard", "Lea Costa")]
-    stages = _configuration()
-    counts = {"companies": 0, "invoices": 0, "payments": 0, "exchanges": 0}
+    stages = demo_configuration()
+    counts = {"companies": 0, "invoices": 0, "payments": 0, "exchanges": 0, "open_orders": 0}
     numbers = {"quote": {}, "order": {}, "invoice": {}}
+    light = companies > LIGHT_ABOVE
     for start in range(0, companies, CHUNK):
         batch = _company_batch(rng, start, min(CHUNK, companies - start), users, today)
         ids = list(db.session.scalars(
             insert(Company).returning(Company.id, sort_by_parameter_order=True), batch))
-        _children(rng, ids, batch, users, stages, today, numbers, counts)
+        _children(rng, ids, batch, users, stages, today, numbers, counts, light)
         counts["companies"] += len(ids)
+        if progress is not None:
+            progress(len(ids))
+    if whale:
+        from .demo_scale import seed_whale
+        seed_whale(rng, users, today, numbers, counts, progress)
     _save_counters(numbers)
     db.session.flush()
     # Every issued document gets its snapshot and register record, as through the app.
@@ -89,50 +98,6 @@ def _demo_user(full_name: str) -> User:
     db.session.add(user)
     db.session.flush()
     return user
-
-
-def _configuration() -> list[PipelineStage]:
-    if not db.session.scalar(select(func.count()).select_from(PipelineStage)):
-        for position, (name, probability) in enumerate(STAGES):
-            db.session.add(PipelineStage(name=name, position=position, probability=probability))
-    if not db.session.scalar(select(func.count()).select_from(CommentTemplate)):
-        db.session.add_all([
-            CommentTemplate(name="New client checklist", is_default=True,
-                            body="<p><strong>Context:</strong> </p><p><strong>Decision makers:</strong> </p>"
-                                 "<p><strong>Next steps:</strong> </p>"),
-            CommentTemplate(name="Payment issue", body="<p>Payment reminder sent on: </p>"),
-        ])
-    # Per purpose: the migrations seed a default payment reminder of their own.
-    purposes = set(db.session.scalars(select(EmailTemplate.purpose)))
-    db.session.add_all([template for template in (
-        EmailTemplate(name="Follow-up after meeting", subject="Following our meeting",
-                      purpose="exchange", is_default=True,
-                      body="Hello {{ contact.first_name }},\n\nThank you for your time today. "
-                           "As discussed, ...\n\nBest regards,\n{{ user.full_name }}"),
-        EmailTemplate(name="Payment reminder", subject="Invoice reminder for {{ company.name }}",
-                      purpose="payment_reminder", is_default=True,
-                      body="Hello {{ contact.first_name }},\n\nOur records show "
-                           "{{ document.balance|money(document.currency) }} left to pay on "
-                           "{{ document.title }}, due on {{ document.due_date|date }}. Could "
-                           "you check on your side?\n\n{{ user.full_name }}"),
-    ) if template.purpose not in purposes])
-    if not db.session.scalar(select(func.count()).select_from(DocumentText)):
-        db.session.add(DocumentText(
-            name="Bank transfer", purpose="invoice_footer", is_default=True,
-            body="Payment by bank transfer to {{ sender.name }}, quoting {{ document.number }}."))
-    if not db.session.scalar(select(func.count()).select_from(CustomFieldDefinition)):
-        db.session.add_all([
-            CustomFieldDefinition(key="industry", label="Industry", field_type="choice",
-                                  choices="Retail\nIndustry\nServices\nPublic sector", position=0),
-            CustomFieldDefinition(key="employees", label="Employees", field_type="number",
-                                  position=1),
-            CustomFieldDefinition(key="partner_since", label="Partner since", field_type="date",
-                                  position=2),
-            CustomFieldDefinition(key="newsletter", label="Newsletter", field_type="boolean",
-                                  position=3),
-        ])
-    db.session.flush()
-    return list(db.session.scalars(select(PipelineStage).order_by(PipelineStage.position)))
 
 
 def _company_batch(rng, start, size, users, today) -> list[dict]:
@@ -167,11 +132,11 @@ def _cif(number: int, wrong_check_digit: bool) -> str:
     return body + str((control + 1) % 10 if wrong_check_digit else control)
 
 
-def _children(rng, ids, batch, users, stages, today, numbers, counts) -> None:
+def _children(rng, ids, batch, users, stages, today, numbers, counts, light=False) -> None:
     addresses, contacts, exchanges, opportunities, custom = [], [], [], [], []
     definitions = list(db.session.scalars(select(CustomFieldDefinition)))
     for company_id, company in zip(ids, batch):
-        for n in range(rng.choice([1, 1, 2, 3])):
+        for n in range(1 if light else rng.choice([1, 1, 2, 3])):
             city, postal, country = rng.choice(CITIES)
             addresses.append({
                 "company_id": company_id, "label": ["Head office", "Warehouse", "Billing"][n],
@@ -180,14 +145,14 @@ def _children(rng, ids, batch, users, stages, today, numbers, counts) -> None:
                 "city": city, "country": country, "is_main": n == 0,
                 "is_billing_default": n == 0, "is_delivery_default": n == 1,
                 "is_quote_default": n == 0})
-        for n in range(rng.randint(1, 4)):
+        for n in range(1 if light else rng.randint(1, 4)):
             first, last = rng.choice(FIRST), rng.choice(LAST)
             contacts.append({
                 "company_id": company_id, "first_name": first, "last_name": last,
                 "email": f"{first}.{last}@{company['email'].split('@')[1]}".lower(),
                 "job_title": rng.choice(JOBS), "phone": f"+34 6{rng.randint(10000000, 99999999)}",
                 "is_billing_contact": n == 0, "created_at": company["created_at"]})
-        for n in range(rng.randint(0, 12)):
+        for n in range(rng.randint(0, 2) if light else rng.randint(0, 12)):
             when = datetime.combine(today - timedelta(days=rng.randint(0, 400)),
                                     datetime.min.time()) + timedelta(hours=rng.randint(8, 18))
             kind = rng.choice(["call", "call", "meeting", "email", "note"])
@@ -225,7 +190,7 @@ def _children(rng, ids, batch, users, stages, today, numbers, counts) -> None:
             db.session.execute(insert(model), rows)
     counts["exchanges"] += len(exchanges)
     clients = [(cid, c) for cid, c in zip(ids, batch) if c["status"] == "client"]
-    _sales(rng, clients, users, today, numbers, counts)
+    _sales(rng, clients, users, today, numbers, counts, light)
 
 
 def _custom_value(rng, definition, today) -> str:
@@ -264,7 +229,7 @@ def _next_number(numbers, kind: str, year: int) -> str:
     return f"{prefix}-{year}-{numbers[kind][year]:04d}"
 
 
-def _sales(rng, clients, users, today, numbers, counts) -> None:
+def _sales(rng, clients, users, today, numbers, counts, light=False) -> None:
     """Quotes, orders, invoices and payments of a batch of clients, a few statements in all."""
     quotes, accepted, invoices, payments = [], [], [], []
     for company_id, _company in clients:
@@ -284,13 +249,20 @@ def _sales(rng, clients, users, today, numbers, counts) -> None:
                     "company_id": company_id, "number": _next_number(numbers, "order", issued.year),
                     "status": rng.choice(["open", "invoiced"]), "order_date": issued,
                     "created_by_id": author, **_totals(lines)}, lines))
-        for _ in range(rng.randint(0, 8)):
+        for _ in range(rng.randint(0, 2) if light else rng.randint(0, 8)):
             row, lines, paid = _invoice(rng, company_id, author, today, numbers)
             invoices.append((row, lines))
             payments.append(paid)
     quote_ids = _insert_documents(Quote, QuoteLine, "quote_id", quotes)
-    _insert_documents(Order, OrderLine, "order_id",
-                      [(dict(row, quote_id=quote_ids[i]), lines) for i, row, lines in accepted])
+    orders = [(dict(row, quote_id=quote_ids[i]), lines) for i, row, lines in accepted]
+    order_ids = _insert_documents(Order, OrderLine, "order_id", orders)
+    from .demo_scale import partly_invoiced
+    for order_id, (order, lines) in zip(order_ids, orders):
+        if order["status"] == "open":
+            counts["open_orders"] += 1
+            if len(lines) > 1 and rng.random() < 0.5:  # invoiced in part: still pending
+                invoices.append(partly_invoiced(order_id, order, lines, today, numbers))
+                payments.append([])
     invoice_ids = _insert_documents(Invoice, InvoiceLine, "invoice_id", invoices)
     payment_rows = [dict(p, invoice_id=invoice_id)
                     for invoice_id, paid in zip(invoice_ids, payments) for p in paid]

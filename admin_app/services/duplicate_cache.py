@@ -17,7 +17,7 @@ from datetime import datetime
 
 import redis
 from flask import has_app_context
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, inspect, select
 from sqlalchemy.orm import Session
 
 from ..extensions import db
@@ -35,6 +35,9 @@ FORMAT = 1
 SCORE_CHOICES = (95, 90, 80, 75, 0)
 WATCHED = (Company, DuplicateIgnore, Merge)
 _STALE_FLAG = "duplicate_scan_stale"
+_CHANGED_COMPANIES = "duplicate_scan_companies"
+# Past this many companies changed in one commit, the scan is redone whole instead.
+INCREMENTAL_LIMIT = 200
 
 
 @dataclass
@@ -56,6 +59,7 @@ class CachedScan:
     entry: dict
     from_cache: bool
     cache_available: bool = True
+    stale: bool = False  # shown while a full scan replaces it
 
     def __post_init__(self) -> None:
         self._rows = {r[0]: r for r in self.entry["rows"]}
@@ -63,6 +67,12 @@ class CachedScan:
     @property
     def computed_at(self) -> datetime:  # naive UTC
         return datetime.fromisoformat(self.entry["computed_at"])
+
+    @property
+    def patched_at(self) -> datetime | None:
+        """When edits were last re-scored into this scan (naive UTC), if ever."""
+        value = self.entry.get("patched_at")
+        return datetime.fromisoformat(value) if value else None
 
     @property
     def seconds(self) -> float:
@@ -103,7 +113,7 @@ class CachedScan:
             self.companies, self.entry["skipped_keys"], page, pages)
 
 
-def data_version() -> list[str]:
+def data_version(session=None) -> list[str]:
     """What the scan depends on, in one cheap statement (counts and maxima, no row is read twice)."""
     live = Company.merged_into_id.is_(None)
     parts = [
@@ -117,7 +127,7 @@ def data_version() -> list[str]:
         select(func.max(Merge.id)),
         select(func.max(Merge.undone_at)),
     ]
-    row = db.session.execute(select(*(p.scalar_subquery() for p in parts))).one()
+    row = (session or db.session).execute(select(*(p.scalar_subquery() for p in parts))).one()
     return [str(v) for v in row]
 
 
@@ -222,9 +232,9 @@ def fresh_cached_scan() -> CachedScan | None:
 
 
 def _scan_now(client: redis.Redis | None, version: list[str] | None,
-              generation: int | None) -> CachedScan:
+              generation: int | None, progress=None) -> CachedScan:
     computed_at, started = utcnow(), time.perf_counter()
-    result = scan()
+    result = scan(progress=progress)
     entry = _entry(result, version, generation, computed_at, time.perf_counter() - started)
     stored = CachedScan(entry, from_cache=False, cache_available=client is not None)
     if client is not None:
@@ -293,10 +303,22 @@ def age_text(computed_at: datetime, now: datetime | None = None) -> str:
 
 @event.listens_for(Session, "after_flush")
 def _note_watched_changes(session: Session, _context) -> None:
-    touched = [o for o in (*session.new, *session.deleted) if isinstance(o, WATCHED)]
-    touched += [o for o in session.dirty if isinstance(o, WATCHED)
-                and session.is_modified(o, include_collections=False)]
-    if touched:
+    # A company's own edit is re-scored alone (services/duplicate_refresh.py); anything else
+    # watched (a merge, an ignored pair, a deletion) makes the scan stale.
+    companies = session.info.setdefault(_CHANGED_COMPANIES, set())
+    for obj in session.new:
+        if isinstance(obj, Company):
+            companies.add(obj.id)
+        elif isinstance(obj, WATCHED):
+            session.info[_STALE_FLAG] = True
+    for obj in session.dirty:
+        if not isinstance(obj, WATCHED) or not session.is_modified(obj, include_collections=False):
+            continue
+        if isinstance(obj, Company) and not inspect(obj).attrs.merged_into_id.history.has_changes():
+            companies.add(obj.id)
+        else:
+            session.info[_STALE_FLAG] = True
+    if any(isinstance(o, WATCHED) for o in session.deleted):
         session.info[_STALE_FLAG] = True
 
 
@@ -309,9 +331,16 @@ def _note_bulk_writes(state) -> None:
             state.session.info[_STALE_FLAG] = True
 
 
-# No rollback hook clears the flag on purpose: a savepoint rolled back inside a transaction that
-# commits other watched writes must still bump; an extra rescan is the only cost.
+# No rollback hook clears the flags on purpose: a savepoint rolled back inside a transaction that
+# commits other watched writes must still count; an extra re-score is the only cost.
 @event.listens_for(Session, "after_commit")
 def _bump_generation(session: Session) -> None:
-    if session.info.pop(_STALE_FLAG, False) and has_app_context():
-        invalidate()
+    companies = session.info.pop(_CHANGED_COMPANIES, set())
+    if not has_app_context():
+        session.info.pop(_STALE_FLAG, None)
+        return
+    if session.info.pop(_STALE_FLAG, False) or len(companies) > INCREMENTAL_LIMIT:
+        invalidate()  # an import of thousands: one full scan beats thousands of re-scores
+    elif companies:
+        from .duplicate_refresh import schedule_refresh
+        schedule_refresh(sorted(companies))

@@ -8,6 +8,7 @@ identifies nobody and is skipped.
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from collections.abc import Callable
 from itertools import combinations
 
 from rapidfuzz import fuzz
@@ -25,6 +26,7 @@ REASON_LABELS = {"name": "Similar name", "legal_id": "Same legal id",
 # Largest block compared, by key kind: exact identifiers may group more companies than words.
 BLOCK_LIMIT = {"l": 200, "e": 50, "p": 50, "n": 50, "t": 40, "d": 40}
 MIN_PHONE_DIGITS = 6
+PROGRESS_EVERY = 20_000
 
 
 @dataclass(frozen=True)
@@ -106,8 +108,11 @@ def compare(a: Row, b: Row) -> Pair | None:
     return Pair(low, high, min(100, max(strengths) + 5 * (len(reasons) - 1)), reasons)
 
 
-def block_keys(row: Row) -> set[str]:
-    """The keys a company is compared under; the first letter is the kind (see BLOCK_LIMIT)."""
+def block_keys(row: Row, variant_lengths: set[int] | None = None) -> set[str]:
+    """The keys a company is compared under; the first letter is the kind (see BLOCK_LIMIT).
+
+    `variant_lengths`: one-letter-deletion keys only for words of these lengths (two words share
+    such a key only when equally long), to look for one company's blocks cheaply."""
     keys = set()
     if row.legal_id_key:
         keys.add("l:" + row.legal_id_key)
@@ -120,28 +125,31 @@ def block_keys(row: Row) -> set[str]:
     for token in set(row.name_key.split()):
         if len(token) >= 3:
             keys.add("t:" + token)
-        if 5 <= len(token) <= 20:
+        if 5 <= len(token) <= 20 and (variant_lengths is None or len(token) in variant_lengths):
             # One deleted letter on both sides catches a typo, a missing or a swapped letter.
             keys.update("d:" + token[:i] + token[i + 1:] for i in range(len(token)))
     return keys
 
 
-def _live_rows() -> list[Row]:
-    result = db.session.execute(
+def live_rows(session=None) -> list[Row]:
+    """Every live company's keys, by id."""
+    result = (session or db.session).execute(
         select(Company.id, Company.name, Company.name_key, Company.legal_id_key,
                Company.email_domain, Company.phone_key)
         .where(Company.merged_into_id.is_(None)).order_by(Company.id))
     return [Row(*r) for r in result]
 
 
-def ignored_pairs() -> set[tuple[int, int]]:
-    return set(db.session.execute(
+def ignored_pairs(session=None) -> set[tuple[int, int]]:
+    return set((session or db.session).execute(
         select(DuplicateIgnore.company_low_id, DuplicateIgnore.company_high_id)).tuples())
 
 
-def scan(min_score: int = 0) -> ScanResult:
-    """Every likely duplicate pair among live companies, best first, ignored pairs excluded."""
-    rows = _live_rows()
+def scan(min_score: int = 0, progress: Callable[[int, int], None] | None = None) -> ScanResult:
+    """Every likely duplicate pair among live companies, best first, ignored pairs excluded.
+
+    `progress(done, total)` is called now and then while pairs are compared (the long part)."""
+    rows = live_rows()
     blocks: dict[str, list[int]] = defaultdict(list)
     for index, row in enumerate(rows):
         for key in block_keys(row):
@@ -157,12 +165,20 @@ def scan(min_score: int = 0) -> ScanResult:
         seen.update(combinations(members, 2))
     ignored = ignored_pairs()
     pairs = []
-    for i, j in seen:
+    total = len(seen)
+    for done, (i, j) in enumerate(seen):
+        if progress is not None and done % PROGRESS_EVERY == 0:
+            progress(done, total)
         pair = compare(rows[i], rows[j])
         if pair and pair.score >= min_score and (pair.low.id, pair.high.id) not in ignored:
             pairs.append(pair)
-    pairs.sort(key=lambda p: (-p.score, p.low.name_key, p.low.id, p.high.id))
+    pairs.sort(key=pair_order)
     return ScanResult(pairs, len(rows), skipped, groups_of(pairs))
+
+
+def pair_order(pair: Pair) -> tuple:
+    """Best first; among equals by name, then ids."""
+    return -pair.score, pair.low.name_key, pair.low.id, pair.high.id
 
 
 def groups_of(pairs: list[Pair], min_size: int = 3) -> list[list[Row]]:

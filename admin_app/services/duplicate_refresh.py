@@ -1,0 +1,217 @@
+"""Keeping the cached duplicates scan fresh without rescanning everything.
+
+An edit or a new company re-scores only that company: it leaves the pairs it was in, and is
+compared with the companies sharing one of its blocking keys (same blocks and limits as the full
+scan). Changes a company's keys cannot describe (a merge, an undo, an ignored pair, a set-based
+update) still mark the scan stale; the full scan then runs as a background job
+(services/jobs.py) that reports its progress to the duplicates page.
+"""
+import json
+import logging
+import time
+
+import redis
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..extensions import db
+from ..models import Company
+from ..models.base import utcnow
+from .duplicate_cache import (
+    CACHE_TTL_SECONDS, CachedScan, _encode, _read, _scan_key, _scan_now, _with_groups,
+    cached_scan, data_version,
+)
+from .duplicates import BLOCK_LIMIT, Row, block_keys, compare, ignored_pairs
+from .jobs import background_enabled, enqueue
+from .redis_store import app_key, redis_client
+
+LIVE_ROWS = select(Company.id, Company.name, Company.name_key, Company.legal_id_key,
+                   Company.email_domain, Company.phone_key).where(Company.merged_into_id.is_(None))
+
+log = logging.getLogger(__name__)
+
+LOCK_SECONDS = 120
+PROGRESS_TTL = 3600
+PENDING_TTL = 600
+
+
+def _lock_key() -> str:
+    return app_key("duplicates", "lock")
+
+
+def _pending_key() -> str:
+    return app_key("duplicates", "pending")
+
+
+def _progress_key() -> str:
+    return app_key("duplicates", "progress")
+
+
+# --- incremental ----------------------------------------------------------------------------
+
+def schedule_refresh(company_ids: list[int]) -> None:
+    """After a commit that changed these companies: re-score them, on the queue or now."""
+    try:
+        if not redis_client().exists(_scan_key()):
+            return  # no scan to keep fresh: the first load of the page scans everything
+        if background_enabled():
+            client = redis_client()
+            client.incr(_pending_key())
+            # A job lost with its worker must not keep the page trusting an old scan forever.
+            client.expire(_pending_key(), PENDING_TTL)
+        enqueue(refresh_companies, sorted(company_ids))
+    except redis.RedisError as exc:
+        log.warning("duplicates scan not refreshed after an edit: %s", exc)
+
+
+def pending_refreshes() -> int:
+    """Refresh jobs queued and not done yet (0 when Redis does not answer)."""
+    try:
+        return max(0, int(redis_client().get(_pending_key()) or 0))
+    except redis.RedisError:
+        return 0
+
+
+def refresh_companies(company_ids: list[int]) -> bool:
+    """Re-score `company_ids` into the cached scan; False when there was nothing to patch (no
+    entry, or a stale one that the next load replaces with a full scan)."""
+    client = redis_client()
+    try:
+        with client.lock(_lock_key(), timeout=LOCK_SECONDS, blocking_timeout=LOCK_SECONDS):
+            # A session of its own: this runs right after another session's commit.
+            with Session(db.engine) as session:
+                return _patch(client, session, set(company_ids))
+    finally:
+        if background_enabled() and client.decr(_pending_key()) < 0:
+            client.set(_pending_key(), 0)
+
+
+def _patch(client: redis.Redis, session: Session, changed: set[int]) -> bool:
+    generation, entry = _read(client)
+    if entry is None or entry["generation"] != generation:
+        return False
+    version = data_version(session)
+    targets = [Row(*r) for r in session.execute(LIVE_ROWS.where(Company.id.in_(changed)))]
+    wanted: dict[str, list[Row]] = {key: [] for target in targets for key in block_keys(target)}
+    lengths = {len(key) - 1 for key in wanted if key.startswith("d:")}
+    companies = 0
+    if wanted:
+        # Plain tuples straight from the driver: this pass reads every live company.
+        for values in session.connection().execute(LIVE_ROWS):
+            companies += 1
+            row = Row(*values)
+            for key in block_keys(row, lengths) & wanted.keys():
+                wanted[key].append(row)
+    else:
+        companies = session.scalar(select(func.count()).where(Company.merged_into_id.is_(None)))
+    found = _pairs_of(targets, wanted, ignored_pairs(session))
+    known = {r[0]: r for r in entry["rows"] if r[0] not in changed}
+    pairs = [p for p in entry["pairs"] if p[0] not in changed and p[1] not in changed]
+    for pair in found.values():
+        for row in (pair.low, pair.high):
+            known[row.id] = [row.id, row.name, row.name_key, row.legal_id_key,
+                             row.email_domain, row.phone_key]
+        pairs.append([pair.low.id, pair.high.id, pair.score, pair.reasons])
+    pairs.sort(key=lambda p: (-p[2], known[p[0]][2], p[0], p[1]))
+    used = {i for p in pairs for i in p[:2]}
+    entry.update(version=version, pairs=pairs, companies=companies,
+                 rows=[r for i, r in known.items() if i in used],
+                 patched_at=utcnow().isoformat())
+    client.set(_scan_key(), _encode(_with_groups(entry)), ex=CACHE_TTL_SECONDS)
+    return True
+
+
+def _pairs_of(targets: list[Row], blocks: dict[str, list[Row]], ignored: set) -> dict:
+    found = {}
+    target_ids = {target.id for target in targets}
+    for key, members in blocks.items():
+        if len(members) < 2 or len(members) > BLOCK_LIMIT[key[0]]:
+            continue  # the full scan skips such a block too
+        for target in (m for m in members if m.id in target_ids):
+            for other in members:
+                ids = tuple(sorted((target.id, other.id)))
+                if other.id == target.id or ids in found or ids in ignored:
+                    continue
+                pair = compare(target, other)
+                if pair:
+                    found[ids] = pair
+    return found
+
+
+# --- what the page shows -------------------------------------------------------------------
+
+def scan_for_page() -> tuple[CachedScan | None, dict | None]:
+    """The scan the duplicates page shows, and the progress of a full scan under way.
+
+    Without a queue the page scans itself when it must, as before. With one, a stale or missing
+    scan starts a background scan; meanwhile the last scan is shown (marked stale), or nothing.
+    An entry whose data version moved on is still fresh while refreshes of edits are queued.
+    """
+    if not background_enabled():
+        return cached_scan(), None
+    progress = scan_progress()
+    try:
+        generation, entry = _read(redis_client())
+    except redis.RedisError:
+        return cached_scan(), None
+    if entry is not None and entry["generation"] == generation and (
+            entry["version"] == data_version() or pending_refreshes() > 0):
+        return CachedScan(entry, from_cache=True), progress
+    if progress is None:
+        start_full_scan()
+        progress = scan_progress()
+    return (CachedScan(entry, from_cache=True, stale=True) if entry else None), progress
+
+
+# --- full scan in the background ------------------------------------------------------------
+
+def start_full_scan() -> str | None:
+    """Queue a full scan (or run it now without a queue); the job id, None when inline."""
+    if background_enabled():
+        _set_progress({"state": "queued", "done": 0, "total": 0, "started": time.time()})
+    return enqueue(run_full_scan)
+
+
+def run_full_scan() -> None:
+    """The job: scan every company, reporting progress, and store the result."""
+    started = time.time()
+    _set_progress({"state": "running", "done": 0, "total": 0, "started": started})
+    try:
+        client = redis_client()
+        generation, _entry = _read(client)
+        version = data_version()
+
+        def progress(done: int, total: int) -> None:
+            _set_progress({"state": "running", "done": done, "total": total, "started": started})
+
+        _scan_now(client, version, generation, progress)
+    finally:
+        _clear_progress()
+
+
+def scan_progress() -> dict | None:
+    """{"state", "done", "total", "percent"} while a full scan is queued or running, else None."""
+    try:
+        raw = redis_client().get(_progress_key())
+    except redis.RedisError:
+        return None
+    if raw is None:
+        return None
+    state = json.loads(raw)
+    total = state.get("total") or 0
+    state["percent"] = int(100 * state.get("done", 0) / total) if total else 0
+    return state
+
+
+def _set_progress(state: dict) -> None:
+    try:
+        redis_client().set(_progress_key(), json.dumps(state), ex=PROGRESS_TTL)
+    except redis.RedisError as exc:
+        log.warning("duplicates scan progress not recorded: %s", exc)
+
+
+def _clear_progress() -> None:
+    try:
+        redis_client().delete(_progress_key())
+    except redis.RedisError:
+        pass

@@ -1,0 +1,243 @@
+"""Scale benchmark: our views against stock Flask-Admin ModelViews on a big demo database.
+
+    python -m bench --companies 10000                 # SQLite, building the database once
+    python -m bench --companies 100000 --db both      # SQLite and PostgreSQL
+
+The database (demo data of --companies companies plus one whale client: 10,000 invoices, 50,000
+exchanges, 50 open orders) is built on the first run and reused after (SQLite under
+instance/bench/, PostgreSQL as database bench_companies_N). Prints, per operation, median and
+p95 in ms and SQL statements per run, for ours and for the stock view doing the same work (same
+columns, searched fields and page size), and stock/ours. Results are also saved as JSON under
+instance/bench/ for bench/RESULTS.md. Nothing is asserted; the target figures are in issue 16.
+"""
+import argparse
+import json
+import platform
+import time
+import tracemalloc
+
+from flask_admin.contrib.sqla import ModelView
+from sqlalchemy import event, select
+
+from bench.scale_db import DATA_DIR, EMAIL, PASSWORD, PG_DEFAULT, build_app, database_url, ensure_loaded
+from bench.timing import median_p95
+
+COLUMNS = ["name", "status", "email", "phone", "account_manager", "created_at"]
+SEARCHED = ["name", "email", "phone", "legal_id", "website"]
+
+
+def stock_views():
+    """What a Flask-Admin tutorial gives, over the same models, columns and searches."""
+    from admin_app.extensions import db
+    from admin_app.models import Company, Invoice
+
+    class Open:
+        def is_accessible(self):
+            return True
+
+    class StockCompanyView(Open, ModelView):
+        column_list = COLUMNS
+        column_searchable_list = SEARCHED
+        column_sortable_list = ["name", "status", "email", "created_at"]
+        column_default_sort = "name"
+        page_size = 25
+        can_export = True
+        can_view_details = True
+        export_max_rows = 0
+
+    class StockInvoiceView(Open, ModelView):
+        form_ajax_refs = {"company": {"fields": ["name"], "page_size": 10}}
+
+    return [StockCompanyView(Company, db, endpoint="stockcompany", url="/admin/stockcompany"),
+            StockInvoiceView(Invoice, db, endpoint="stockinvoice", url="/admin/stockinvoice")]
+
+
+class Counter:
+    """SQL statements run while active."""
+
+    def __init__(self, engine):
+        self.engine, self.count = engine, 0
+
+    def _one(self, *_args):
+        self.count += 1
+
+    def __enter__(self):
+        event.listen(self.engine, "before_cursor_execute", self._one)
+        return self
+
+    def __exit__(self, *_exc):
+        event.remove(self.engine, "before_cursor_execute", self._one)
+
+
+def run(fn, repeat: int) -> dict:
+    """Median and p95 ms and statements of `fn()` (after one warm-up run)."""
+    from admin_app.extensions import db
+    fn()
+    times, statements = [], 0
+    for _ in range(repeat):
+        with Counter(db.engine) as counter:
+            started = time.perf_counter()
+            fn()
+            times.append((time.perf_counter() - started) * 1000)
+        statements = counter.count
+    median, p95 = median_p95(times)
+    return {"median": median, "p95": p95, "sql": statements}
+
+
+def getter(client, url: str):
+    def get():
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+    return get
+
+
+def sort_index(app, endpoint: str, column: str) -> int:
+    view = next(v for v in app.extensions["admin"][0]._views if v.endpoint == endpoint)
+    return [name for name, _label in view._list_columns].index(column)
+
+
+def export_figures(client, url: str) -> dict:
+    """Time to the first byte, total time, rows and peak Python memory of a streamed export."""
+    started = time.perf_counter()
+    response = client.get(url, buffered=False)
+    chunks = iter(response.response)
+    next(chunks)
+    first = (time.perf_counter() - started) * 1000
+    rows = 1 + sum(chunk.count(b"\n") for chunk in chunks)
+    total = (time.perf_counter() - started) * 1000
+    response.close()
+    tracemalloc.start()
+    response = client.get(url, buffered=False)
+    for _chunk in response.response:
+        pass
+    response.close()
+    peak = tracemalloc.get_traced_memory()[1] / 2**20
+    tracemalloc.stop()
+    return {"first_byte_ms": first, "total_ms": total, "rows": rows - 2, "peak_mb": peak}
+
+
+def measure(app, whale: int, repeat: int, only: str = "") -> dict:
+    from admin_app.extensions import db
+    from admin_app.models import Company, Merge
+    from admin_app.services.duplicate_cache import cached_scan
+    from admin_app.services.merge import merge_companies, undo_merge
+    client = app.test_client()
+    client.post("/login", data={"email": EMAIL, "password": PASSWORD})
+    ours_sort = sort_index(app, "company", "email")
+    stock_sort = sort_index(app, "stockcompany", "email")
+    pages = [
+        ("list first page", "/admin/company/", "/admin/stockcompany/"),
+        ("list page 200", "/admin/company/?page=200", "/admin/stockcompany/?page=200"),
+        ("sort by email", f"/admin/company/?sort={ours_sort}",
+         f"/admin/stockcompany/?sort={stock_sort}"),
+        ("search early word 'acme'", "/admin/company/?search=acme",
+         "/admin/stockcompany/?search=acme"),
+        ("search late word 'umbra'", "/admin/company/?search=umbra",
+         "/admin/stockcompany/?search=umbra"),
+        ("search no match", "/admin/company/?search=zzzzqq",
+         "/admin/stockcompany/?search=zzzzqq"),
+        ("search 2 letters 'um'", "/admin/company/?search=um",
+         "/admin/stockcompany/?search=um"),
+        ("ajax picker 'umbra'", "/admin/invoice/ajax/lookup/?name=company&query=umbra",
+         "/admin/stockinvoice/ajax/lookup/?name=company&query=umbra"),
+        ("whale's card", f"/admin/company/card/?id={whale}",
+         f"/admin/stockcompany/details/?id={whale}"),
+    ]
+    results = {}
+    with app.app_context():
+        for label, ours, stock in pages:
+            if only in label:
+                results[label] = {"ours": run(getter(client, ours), repeat),
+                                  "stock": run(getter(client, stock), repeat)}
+        if only:
+            return results
+        other = db.session.scalar(select(Company.id).where(Company.id != whale).limit(1))
+
+        def merge_and_undo():
+            kept, absorbed = db.session.get(Company, other), db.session.get(Company, whale)
+            started = time.perf_counter()
+            merge_companies(kept, absorbed, None)
+            db.session.commit()
+            merged = (time.perf_counter() - started) * 1000
+            merge = db.session.scalar(select(Merge).order_by(Merge.id.desc()))
+            started = time.perf_counter()
+            undo_merge(merge, None)
+            db.session.commit()
+            return merged, (time.perf_counter() - started) * 1000
+        timings = [merge_and_undo() for _ in range(max(1, repeat // 3))]
+        for n, label in enumerate(("merge of the whale (60,000+ rows)", "undo of that merge")):
+            median, p95 = median_p95([t[n] for t in timings])
+            results[label] = {"ours": {"median": median, "p95": p95, "sql": None}}
+        started = time.perf_counter()
+        cached_scan(force=True)
+        results["duplicate full scan"] = {"ours": {"median": (time.perf_counter() - started) * 1000,
+                                                   "p95": None, "sql": None}}
+        edited = db.session.get(Company, other)
+
+        def edit_then_page():
+            edited.name = edited.name + " x" if not edited.name.endswith(" x") else edited.name[:-2]
+            db.session.commit()  # the edited company is re-scored here (inline, no queue)
+            getter(client, "/admin/duplicates/")()
+        results["edit + duplicates page"] = {"ours": run(edit_then_page, repeat)}
+        results["duplicates page (cached)"] = {"ours": run(getter(client, "/admin/duplicates/"),
+                                                           repeat)}
+        results["CSV export, all companies"] = {
+            "ours": export_figures(client, "/admin/company/export/csv/"),
+            "stock": export_figures(client, "/admin/stockcompany/export/csv/")}
+    return results
+
+
+def print_table(kind: str, results: dict) -> None:
+    print(f"\n{kind}: {'operation':<34}{'ours median':>12}{'p95':>9}{'SQL':>5}"
+          f"{'stock median':>14}{'p95':>9}{'SQL':>5}{'stock/ours':>12}")
+    for label, figures in results.items():
+        ours, stock = figures["ours"], figures.get("stock")
+        if "first_byte_ms" in ours:
+            line = (f"first byte {ours['first_byte_ms']:.0f} ms, {ours['total_ms']:.0f} ms, "
+                    f"{ours['rows']:,} rows, peak {ours['peak_mb']:.1f} MB")
+            if stock:
+                line += (f" | stock: first byte {stock['first_byte_ms']:.0f} ms, "
+                         f"{stock['total_ms']:.0f} ms, peak {stock['peak_mb']:.1f} MB")
+            print(f"{'':>{len(kind) + 2}}{label:<34}{line}")
+            continue
+
+        def cells(f):
+            if f is None:
+                return f"{'—':>12}{'':>9}{'':>5}"
+            p95 = f"{f['p95']:.1f}" if f.get("p95") is not None else "—"
+            sql = str(f["sql"]) if f.get("sql") is not None else "—"
+            return f"{f['median']:>10.1f}ms{p95:>9}{sql:>5}"
+        ratio = f"{stock['median'] / ours['median']:>11.1f}x" if stock else f"{'—':>12}"
+        print(f"{'':>{len(kind) + 2}}{label:<34}{cells(ours)}  {cells(stock)}{ratio}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--companies", type=int, default=10_000)
+    parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="sqlite")
+    parser.add_argument("--postgres", default=PG_DEFAULT, help="PostgreSQL server URL")
+    parser.add_argument("--repeat", type=int, default=7, help="runs per figure")
+    parser.add_argument("--only", default="", help="measure only the page operations whose "
+                        "name contains this text (e.g. search); skips merge, scan and export")
+    parser.add_argument("--build-only", action="store_true",
+                        help="build the database if missing, measure nothing")
+    args = parser.parse_args()
+    kinds = ["sqlite", "postgresql"] if args.db == "both" else [
+        "postgresql" if args.db == "postgres" else "sqlite"]
+    for kind in kinds:
+        url = database_url(kind, args.companies, args.postgres)
+        app = build_app(url, stock_views)
+        whale = ensure_loaded(app, args.companies, print)
+        if args.build_only:
+            continue
+        results = measure(app, whale, args.repeat, args.only)
+        print_table(kind, results)
+        suffix = f"-{args.only.replace(' ', '_')}" if args.only else ""
+        out = DATA_DIR / f"results-{kind}-{args.companies}{suffix}.json"
+        out.write_text(json.dumps({"companies": args.companies, "db": kind,
+                                   "machine": platform.platform(), "results": results}, indent=1))
+        print(f"saved {out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,53 @@
+"""The card's pending-documents queries read the client's rows only, whatever the table holds."""
+from datetime import date
+
+from sqlalchemy import insert, text
+
+from admin_app.extensions import db
+from admin_app.models import Invoice, Order
+from admin_app.services.sales_history import _query, pending_documents
+
+
+def _plan(query) -> str:
+    sql = str(query.compile(db.engine, compile_kwargs={"literal_binds": True}))
+    prefix = "EXPLAIN" if db.engine.dialect.name == "postgresql" else "EXPLAIN QUERY PLAN"
+    return "\n".join(str(row[-1]) for row in db.session.execute(text(f"{prefix} {sql}")))
+
+
+def _invoices_without_order(company, count: int) -> None:
+    db.session.execute(insert(Invoice), [
+        {"company_id": company.id, "number": f"F-{n}", "status": "issued",
+         "issue_date": date(2025, 1, 1), "due_date": date(2025, 2, 1), "total_excl_tax": 100,
+         "total_tax": 0, "total_incl_tax": 100, "currency": "EUR"} for n in range(count)])
+
+
+def test_pending_orders_find_their_invoices_through_the_partial_index(make_company, is_postgres):
+    client, others = make_company("Open Orders SA"), make_company("Busy Elsewhere")
+    _invoices_without_order(others, 2000)
+    db.session.execute(insert(Order), [
+        {"company_id": client.id, "number": f"O-{n}", "status": "open",
+         "order_date": date(2025, 1, 1), "total_excl_tax": 100, "total_tax": 0,
+         "total_incl_tax": 100, "currency": "EUR"} for n in range(5)])
+    db.session.commit()
+    # The statistic that misled SQLite: almost every invoice has no order.
+    db.session.execute(text("ANALYZE"))
+    db.session.commit()
+    plan = _plan(_query("order", client.id, True, date(2026, 1, 1)))
+    if is_postgres:
+        assert "Seq Scan on invoices" not in plan, plan
+    assert "ix_invoices_order_id_present" in plan, plan
+    assert pending_documents(client.id)["order"].total == 5
+
+
+def test_pending_invoices_sum_only_the_clients_payments(make_company, is_postgres):
+    client = make_company("Whale SA")
+    _invoices_without_order(client, 50)
+    db.session.commit()
+    plan = _plan(_query("invoice", client.id, True, date(2026, 1, 1)))
+    # One lookup in the payments index per invoice of the client, never a pass over payments.
+    assert "Seq Scan on payments" not in plan and "SCAN payments" not in plan, plan
+    if is_postgres:
+        assert "Index Cond: (invoice_id = invoices.id)" in plan, plan
+    else:
+        assert "SEARCH payments USING COVERING INDEX" in plan, plan
+    assert pending_documents(client.id)["invoice"].total == 50

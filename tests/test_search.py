@@ -1,0 +1,137 @@
+"""One company search with one meaning on SQLite (FTS5 trigram) and PostgreSQL (pg_trgm)."""
+import pytest
+from sqlalchemy import select, text
+
+from admin_app.extensions import db
+from admin_app.models import Company
+from admin_app.services.merge import merge_companies
+from admin_app.services.search import search_clause, search_companies
+
+ROWS = [
+    ("Acme Logistics", {"email": "ops@acme.example", "phone": "+34 911 000 111"}),
+    ("Umbra Textiles", {"website": "https://umbra.example", "legal_id": "B12345678"}),
+    ("École Lumière", {"email": "contact@lycee.example"}),
+    ("50% Discount Store", {"phone": "600 123 456"}),
+    ("Under_score Labs", {"email": "hi@under.example"}),
+    ("Underscore Works", {}),
+    ("Back\\slash Ltd", {}),
+    ("AB Holdings", {"legal_id": "X9999"}),
+    ("Nabla Design", {}),
+]
+
+# term -> names expected, identical on both databases (this file runs on both).
+EXPECTED = {
+    "umbra": {"Umbra Textiles"},
+    "UMBRA": {"Umbra Textiles"},
+    "acme logistics": {"Acme Logistics"},
+    "acme store": set(),
+    "ab": {"AB Holdings"},  # short: the start of a word, not inside "Nabla"
+    "ho": {"AB Holdings"},  # the start of a later word
+    "logistics ac": {"Acme Logistics"},
+    "a": {"Acme Logistics", "AB Holdings"},
+    "éC": {"École Lumière"},  # short and not ASCII: still case-insensitive
+    "50%": {"50% Discount Store"},
+    "%": set(),  # short, literal: no value starts with "%"
+    "0% d": set(),  # "d" is short: it must begin a value, and none begins with "d"
+    "store 50": {"50% Discount Store"},
+    "r_s": {"Under_score Labs"},
+    "_": set(),
+    "der_": {"Under_score Labs"},
+    "k\\s": {"Back\\slash Ltd"},
+    "école": {"École Lumière"},
+    "ÉCOLE": {"École Lumière"},
+    "lumière": {"École Lumière"},
+    "lumiere": set(),  # accents are not folded, on either database
+    "911 000": {"Acme Logistics"},
+    "B1234": {"Umbra Textiles"},
+    "umbra.example": {"Umbra Textiles"},
+    "zzzz": set(),
+    '"quoted"': set(),
+    "ops@acme": {"Acme Logistics"},
+}
+
+
+@pytest.fixture
+def companies(make_company):
+    return {name: make_company(name=name, **fields) for name, fields in ROWS}
+
+
+def _names(search: str) -> set[str]:
+    return set(db.session.scalars(select(Company.name).where(search_clause(search))))
+
+
+@pytest.mark.parametrize("term", sorted(EXPECTED))
+def test_search_finds_the_same_companies_on_every_database(companies, term):
+    assert _names(term) == EXPECTED[term]
+
+
+def test_an_empty_search_matches_everything(companies):
+    assert _names("   ") == set(companies)
+
+
+def test_search_keeps_up_with_inserts_updates_deletes_and_merges(companies):
+    company = companies["Umbra Textiles"]
+    company.name = "Penumbra Weaving"
+    db.session.commit()
+    assert _names("umbra") == {"Penumbra Weaving"}
+    assert _names("textiles") == set()
+
+    company.website = None
+    company.email = "hello@weave.example"
+    db.session.commit()
+    assert _names("weave.example") == {"Penumbra Weaving"}
+
+    db.session.delete(companies["Nabla Design"])
+    db.session.commit()
+    assert _names("nabla") == set()
+
+    kept, absorbed = companies["Underscore Works"], companies["Under_score Labs"]
+    merge_companies(kept, absorbed, None)
+    db.session.commit()
+    assert [c.name for c in search_companies("under")] == ["Underscore Works"]
+    # The kept company took the absorbed one's email, which it had not: both rows were reindexed.
+    assert _names("hi@under") == {"Under_score Labs", "Underscore Works"}
+
+
+def test_search_companies_pages_by_name_and_excludes(companies):
+    assert [c.name for c in search_companies("under", limit=1)] == ["Under_score Labs"]
+    assert [c.name for c in search_companies("under", offset=1)] == ["Underscore Works"]
+    everyone = search_companies("", limit=100)
+    assert [c.name for c in everyone] == sorted(c.name for c in everyone)
+    keep = companies["Acme Logistics"]
+    assert keep not in search_companies("acme", exclude_id=keep.id)
+
+
+def test_sqlite_search_reads_the_fts_table(companies, is_postgres):
+    if is_postgres:
+        pytest.skip("SQLite's FTS5 table")
+    sql = str(select(Company.id).where(search_clause("umbra"))
+              .compile(db.engine, compile_kwargs={"literal_binds": True}))
+    plan = " ".join(row[-1] for row in db.session.execute(text("EXPLAIN QUERY PLAN " + sql)))
+    assert "companies_search VIRTUAL TABLE INDEX" in plan
+    indexed = db.session.execute(text("SELECT count(*) FROM companies_search")).scalar()
+    assert indexed == len(companies)
+
+
+def test_postgres_search_uses_the_trigram_index_for_a_late_word(companies, is_postgres):
+    if not is_postgres:
+        pytest.skip("PostgreSQL's trigram index")
+    statement = (select(Company.id).where(Company.merged_into_id.is_(None), search_clause("umbra"))
+                 .order_by(Company.name).limit(20))
+    sql = str(statement.compile(db.engine, compile_kwargs={"literal_binds": True}))
+    with db.engine.begin() as conn:
+        # A handful of rows make a sequential scan cheapest; off, the plan shows what it can use.
+        conn.execute(text("SET LOCAL enable_seqscan = off"))
+        plan = "\n".join(row[0] for row in conn.execute(text("EXPLAIN " + sql)))
+    assert "Bitmap Index Scan on ix_companies_search_trgm" in plan
+    assert "ix_companies_name" not in plan
+
+
+@pytest.mark.parametrize("term", ['"', '""x"', "***", "NEAR(a b)", "a OR b", "x\x00yz", "é" * 300,
+                                  "-acme", "^acme", "=acme", "acme*"])
+def test_hostile_searches_answer_the_list_without_an_error(admin_client, companies, term):
+    response = admin_client.get("/admin/company/", query_string={"search": term})
+    assert response.status_code == 200
+    lookup = admin_client.get("/admin/invoice/ajax/lookup/",
+                              query_string={"name": "company", "query": term})
+    assert lookup.status_code == 200
