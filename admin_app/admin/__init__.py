@@ -13,9 +13,9 @@ from .views import add_model_views
 def init_admin(app: Flask) -> Admin:
     admin = Admin(
         app,
-        name="Client back office",
+        name=_l("Client back office"),
         theme=Bootstrap4Theme(base_template="admin/app_base.html", fluid=True),
-        index_view=DashboardView(name="Dashboard", url="/admin"),
+        index_view=DashboardView(name=_l("Dashboard"), url="/admin"),
         csp_nonce_generator=csp_nonce,
     )
     add_model_views(admin)

@@ -1,4 +1,5 @@
 """Administration: staff accounts, the audit log and the merge history (admins only)."""
+from flask_babel import lazy_gettext as _l
 import json
 
 from flask import url_for
@@ -31,19 +32,19 @@ def _password_fields(required: bool) -> dict:
     return {
         "password": PasswordField(
             "Password" if required else "New password",
-            [first, Length(min=8, message="The password must have at least 8 characters.")],
+            [first, Length(min=8, message=_l("The password must have at least 8 characters."))],
             description=PASSWORD_HELP if required else "Leave empty to keep the current one.",
             render_kw={"autocomplete": "new-password"}),
         "password_confirm": PasswordField(
             "Repeat the password",
-            [EqualTo("password", message="The two passwords differ.")],
+            [EqualTo("password", message=_l("The two passwords differ."))],
             render_kw={"autocomplete": "new-password"}),
     }
 
 
 class UserView(AdminOnlyModelView):
     column_list = ["email", "full_name", "role", "is_active", "last_login_at", "created_at"]
-    column_labels = {"is_active": "Active", "last_login_at": "Last login"}
+    column_labels = {"is_active": _l("Active"), "last_login_at": _l("Last login")}
     column_searchable_list = ["email", "full_name"]
     column_choices = {"role": ROLE_CHOICES}
     column_filters = [FilterEqual(User.role, "Role", options=ROLE_CHOICES), "is_active",
@@ -120,7 +121,7 @@ class AuditLogView(ReadOnlyModelView):
     admin_only = True
     can_export = True
     column_list = ["at", "user", "action", "entity_type", "entity_id", "summary"]
-    column_labels = {"at": "When", "entity_type": "Entity", "entity_id": "ID"}
+    column_labels = {"at": _l("When"), "entity_type": _l("Entity"), "entity_id": _l("ID")}
     column_default_sort = [("at", True), ("id", True)]
     column_searchable_list = ["summary"]
     column_filters = [
@@ -146,8 +147,8 @@ class AuditLogView(ReadOnlyModelView):
 class MergeView(ReadOnlyModelView):
     admin_only = True
     column_list = ["created_at", "kept", "absorbed", "user", "undone_at", "undone_by"]
-    column_labels = {"created_at": "Merged on", "kept": "Kept card", "absorbed": "Absorbed card",
-                     "undone_at": "Undone on"}
+    column_labels = {"created_at": _l("Merged on"), "kept": _l("Kept card"), "absorbed": _l("Absorbed card"),
+                     "undone_at": _l("Undone on")}
     column_default_sort = ("created_at", True)
     column_filters = ["created_at", "undone_at"]
     column_details_list = ["created_at", "kept", "absorbed", "user", "note", "moved",

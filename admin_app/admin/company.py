@@ -1,4 +1,5 @@
 """The company list and form; the card and the merge are views of their own."""
+from flask_babel import lazy_gettext as _l
 from flask import request
 from flask_admin.contrib.sqla.filters import FilterEqual, IntEqualFilter
 from markupsafe import Markup
@@ -79,9 +80,9 @@ class CompanyView(DuplicateWarningMixin, CompanyBulkEditMixin, CompanyDeleteMixi
     edit_template = "admin/company/edit.html"
 
     column_list = ["name", "status", "city", "email", "phone", "account_manager", "created_at"]
-    column_labels = {"city": "City", "account_manager": "Account manager", "legal_id": "Legal ID",
-                     "created_at": "Created", "updated_at": "Updated",
-                     "converted_at": "Became a client"}
+    column_labels = {"city": _l("City"), "account_manager": _l("Account manager"), "legal_id": _l("Legal ID"),
+                     "created_at": _l("Created"), "updated_at": _l("Updated"),
+                     "converted_at": _l("Became a client")}
     column_sortable_list = ["name", "status", "email", "created_at",
                             ("account_manager", "account_manager.full_name")]
     column_default_sort = "name"
@@ -126,17 +127,17 @@ class CompanyView(DuplicateWarningMixin, CompanyBulkEditMixin, CompanyDeleteMixi
                              "city", "country", "is_main", "is_billing_default",
                              "is_delivery_default", "is_quote_default"],
             "form_label": "Address",
-            "column_labels": {"line1": "Address line 1", "line2": "Address line 2",
-                              "is_main": "Main address", "is_billing_default": "Default for invoices",
-                              "is_delivery_default": "Default for deliveries",
-                              "is_quote_default": "Default for quotes"},
+            "column_labels": {"line1": _l("Address line 1"), "line2": _l("Address line 2"),
+                              "is_main": _l("Main address"), "is_billing_default": _l("Default for invoices"),
+                              "is_delivery_default": _l("Default for deliveries"),
+                              "is_quote_default": _l("Default for quotes")},
             "form_args": {"line1": {"validators": [v.required("street address")]}},
         }),
         (Contact, {
             "form_columns": ["id", "first_name", "last_name", "email", "job_title", "phone",
                              "is_billing_contact"],
             "form_label": "Contact",
-            "column_labels": {"is_billing_contact": "Billing contact (receives invoices first)"},
+            "column_labels": {"is_billing_contact": _l("Billing contact (receives invoices first)")},
             "form_args": {"last_name": {"validators": [v.required("contact's last name")]},
                           "email": {"validators": v.email()},
                           "phone": {"validators": v.phone()}},

@@ -1,4 +1,5 @@
 """Configuration pages for admins: comment and email templates, custom fields."""
+from flask_babel import lazy_gettext as _l
 from flask_admin.contrib.sqla.filters import FilterEqual
 from markupsafe import Markup
 from wtforms.validators import Length, Regexp
@@ -24,7 +25,7 @@ PLACEHOLDERS = Markup("Variables such as {{ company.name }}, {{ contact.first_na
 class CommentTemplateView(AdminOnlyModelView):
     html_fields = ("body",)
     column_list = ["name", "is_default", "body"]
-    column_labels = {"is_default": "Pre-fills new companies", "body": "Text"}
+    column_labels = {"is_default": _l("Pre-fills new companies"), "body": _l("Text")}
     column_searchable_list = ["name", "body"]
     column_default_sort = "name"
     form_columns = ["name", "body", "is_default"]
@@ -48,7 +49,7 @@ class EmailTemplateView(AdminOnlyModelView):
     template, sanitised there with its Jinja tags kept, so it is not an `html_fields` column."""
 
     column_list = ["name", "purpose", "is_default", "subject", "body"]
-    column_labels = {"purpose": "Used for", "is_default": "Default"}
+    column_labels = {"purpose": _l("Used for"), "is_default": _l("Default")}
     column_choices = {"purpose": PURPOSE_CHOICES}
     column_filters = [FilterEqual(EmailTemplate.purpose, "Used for", options=PURPOSE_CHOICES),
                       "is_default"]
@@ -73,8 +74,8 @@ class EmailTemplateView(AdminOnlyModelView):
 
 class CustomFieldDefinitionView(AdminOnlyModelView):
     column_list = ["position", "label", "key", "field_type", "is_active"]
-    column_labels = {"field_type": "Type", "is_active": "Shown",
-                     "key": "Key (used in exports)"}
+    column_labels = {"field_type": _l("Type"), "is_active": _l("Shown"),
+                     "key": _l("Key (used in exports)")}
     column_choices = {"field_type": FIELD_TYPE_CHOICES}
     column_default_sort = [("position", False), ("id", False)]
     column_filters = [FilterEqual(CustomFieldDefinition.field_type, "Type",
@@ -85,7 +86,7 @@ class CustomFieldDefinitionView(AdminOnlyModelView):
         "label": {"validators": [v.required("label"), Length(max=120)]},
         "key": {"validators": [v.required("key"), Regexp(
             r"^[a-z][a-z0-9_]{0,59}$",
-            message="Use lower-case letters, digits and _ only, starting with a letter.")]},
+            message=_l("Use lower-case letters, digits and _ only, starting with a letter."))]},
         "choices": {"description": "For “Choice in a list”: one choice per line."},
         "position": {"description": "Fields are shown in increasing position."},
         "is_active": {"label": "Shown on the card and in the company form"},

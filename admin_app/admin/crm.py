@@ -1,4 +1,5 @@
 """CRM lists besides companies: contacts, addresses and exchanges."""
+from flask_babel import lazy_gettext as _l
 from flask import url_for
 from flask_admin.contrib.sqla.filters import FilterEqual, IntEqualFilter
 from flask_admin.model.template import LinkRowAction
@@ -28,7 +29,7 @@ def _mailto(_view, _context, model, name):
 class ContactView(SecureModelView):
     column_list = ["last_name", "first_name", "company", "job_title", "email", "phone",
                    "is_billing_contact"]
-    column_labels = {"is_billing_contact": "Billing contact", "company.name": "Company"}
+    column_labels = {"is_billing_contact": _l("Billing contact"), "company.name": _l("Company")}
     column_sortable_list = ["last_name", "first_name", "job_title", "email",
                             ("company", "company.name")]
     column_default_sort = [("last_name", False), ("first_name", False)]
@@ -58,8 +59,8 @@ class ContactView(SecureModelView):
 class AddressView(SecureModelView):
     column_list = ["company", "label", "line1", "postal_code", "city", "country", "is_main",
                    "is_billing_default", "is_delivery_default", "is_quote_default"]
-    column_labels = {"line1": "Address", "is_main": "Main", "is_billing_default": "Invoices",
-                     "is_delivery_default": "Deliveries", "is_quote_default": "Quotes"}
+    column_labels = {"line1": _l("Address"), "is_main": _l("Main"), "is_billing_default": _l("Invoices"),
+                     "is_delivery_default": _l("Deliveries"), "is_quote_default": _l("Quotes")}
     column_sortable_list = ["label", "city", "postal_code", "country", ("company", "company.name")]
     column_default_sort = ("id", True)
     column_searchable_list = ["label", "contact_name", "line1", "city", "postal_code", "country"]
@@ -87,7 +88,7 @@ class AddressView(SecureModelView):
 class ExchangeView(SecureModelView):
     html_fields = ("body",)
     column_list = ["occurred_at", "company", "kind", "title", "contact", "author", "callback_at"]
-    column_labels = {"occurred_at": "When", "callback_at": "Call back on", "kind": "Type"}
+    column_labels = {"occurred_at": _l("When"), "callback_at": _l("Call back on"), "kind": _l("Type")}
     column_sortable_list = ["occurred_at", "kind", "title", "callback_at",
                             ("company", "company.name"), ("author", "author.full_name")]
     column_default_sort = ("occurred_at", True)

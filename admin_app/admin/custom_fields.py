@@ -1,4 +1,5 @@
 """Custom fields (defined by admins at run time) as typed inputs on the company form."""
+from flask_babel import lazy_gettext as _l
 import re
 
 from flask import request
@@ -36,8 +37,8 @@ def build_field(definition: CustomFieldDefinition):
         return fields.SelectField(label, [Optional()], choices=[("", "—")] + [(o, o) for o in options],
                                   description=description)
     if kind == "url":
-        return fields.URLField(label, [Optional(), URL(message="Enter a full web address, "
-                                                               "starting with https://")],
+        return fields.URLField(label, [Optional(), URL(message=_l("Enter a full web address, "
+                                                                  "starting with https://"))],
                                description=description)
     return fields.StringField(label, [Optional(), Length(max=TEXT_MAX)], description=description)
 

@@ -1,4 +1,5 @@
 """The list of stored documents (card files and shared documents)."""
+from flask_babel import lazy_gettext as _l
 from flask import abort, redirect, url_for
 from flask_admin import expose
 from flask_admin.contrib.sqla.filters import FilterEqual
@@ -26,8 +27,8 @@ def human_size(size: int | None) -> str:
 class DocumentView(SecureModelView):
     column_list = ["title", "original_name", "company", "size_bytes", "version",
                    "signature_status", "uploaded_by", "created_at"]
-    column_labels = {"original_name": "File", "size_bytes": "Size", "company": "Company",
-                     "signature_status": "Signature", "created_at": "Uploaded"}
+    column_labels = {"original_name": _l("File"), "size_bytes": _l("Size"), "company": _l("Company"),
+                     "signature_status": _l("Signature"), "created_at": _l("Uploaded")}
     column_sortable_list = ["title", "original_name", "size_bytes", "signature_status",
                             "created_at", ("company", "company.name")]
     column_default_sort = ("created_at", True)

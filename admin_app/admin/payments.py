@@ -1,4 +1,5 @@
 """Payments recorded on issued invoices; paid_on of the invoice follows them."""
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 from wtforms.validators import NumberRange
 
@@ -17,7 +18,7 @@ class PaymentView(SecureModelView):
                          "company": lambda v, c, m, n: FORMATTERS["company"](v, c, m.invoice, n)}
     column_formatters_export = EXPORT_FORMATTERS
     form_columns = ["invoice", "amount", "paid_on", "method", "reference"]
-    form_args = {"amount": {"validators": [NumberRange(min=0.01, message="Must be above 0.")]}}
+    form_args = {"amount": {"validators": [NumberRange(min=0.01, message=_l("Must be above 0."))]}}
     form_choices = {"method": [("transfer", "Bank transfer"), ("card", "Card"),
                                ("cheque", "Cheque"), ("cash", "Cash"),
                                ("direct_debit", "Direct debit"), ("other", "Other")]}

@@ -35,10 +35,10 @@ LINE_FORM = {
     "form_columns": ["id", "description", "quantity", "unit_price", "tax_rate"],
     "form_args": {
         "description": {"validators": [InputRequired()]},
-        "quantity": {"validators": [InputRequired(), NumberRange(min=0, message="Must be 0 or more.")]},
-        "unit_price": {"validators": [InputRequired(), NumberRange(min=0, message="Must be 0 or more.")]},
+        "quantity": {"validators": [InputRequired(), NumberRange(min=0, message=_l("Must be 0 or more."))]},
+        "unit_price": {"validators": [InputRequired(), NumberRange(min=0, message=_l("Must be 0 or more."))]},
         "tax_rate": {"validators": [InputRequired(), NumberRange(min=0, max=100,
-                                                                 message="Between 0 and 100.")]},
+                                                                 message=_l("Between 0 and 100."))]},
     },
     "form_widget_args": {"description": {"placeholder": "What is sold"}},
     "postprocess_form": lambda form_class: _prefill_tax_rate(form_class),
@@ -62,7 +62,7 @@ class SalesDocumentView(SecureModelView):
     column_default_sort = ("id", True)
     column_formatters = FORMATTERS
     column_formatters_export = EXPORT_FORMATTERS
-    column_labels = {"total_excl_tax": "Excl. tax", "total_tax": "Tax", "total_incl_tax": "Incl. tax"}
+    column_labels = {"total_excl_tax": _l("Excl. tax"), "total_tax": _l("Tax"), "total_incl_tax": _l("Incl. tax")}
     form_ajax_refs = {"company": COMPANY_AJAX}
     line_model = None
     actions_map: dict = {}
@@ -261,7 +261,7 @@ class InvoiceView(PdfMixin, SalesDocumentView):
                       "company.name"]
     column_formatters = {**FORMATTERS, "order": related_formatter("order"), "balance": balance_formatter}
     column_formatters_export = {**EXPORT_FORMATTERS, "balance": balance_export_formatter}
-    column_labels = {**SalesDocumentView.column_labels, "paid_on": "Fully paid on"}
+    column_labels = {**SalesDocumentView.column_labels, "paid_on": _l("Fully paid on")}
     form_columns = ["company", "issue_date", "due_date", "order", "notes", "lines"]
 
     def get_query(self):
@@ -328,21 +328,21 @@ def add_sales_views(admin: Admin, category: str = "Sales") -> None:
     from .sales_history import SalesHistoryView
     from ..models import Opportunity
 
-    admin.add_view(OpportunityView(Opportunity, db, name="Opportunities", category=category))
-    admin.add_view(PipelineBoardView(name="Pipeline board", endpoint="pipeline",
+    admin.add_view(OpportunityView(Opportunity, db, name=_l("Opportunities"), category=category))
+    admin.add_view(PipelineBoardView(name=_l("Pipeline board"), endpoint="pipeline",
                                      url="/admin/pipeline", category=category))
-    admin.add_view(QuoteView(Quote, db, name="Quotes", category=category))
-    admin.add_view(OrderView(Order, db, name="Orders", category=category))
-    admin.add_view(InvoiceView(Invoice, db, name="Invoices", category=category))
-    admin.add_view(PaymentView(Payment, db, name="Payments", category=category))
-    admin.add_view(LineView(QuoteLine, db, "quote", name="Quote lines", category=category))
-    admin.add_view(LineView(OrderLine, db, "order", name="Order lines", category=category))
-    admin.add_view(LineView(InvoiceLine, db, "invoice", name="Invoice lines", category=category))
-    admin.add_view(SalesHistoryView(name="Sales history", endpoint="sales_history",
+    admin.add_view(QuoteView(Quote, db, name=_l("Quotes"), category=category))
+    admin.add_view(OrderView(Order, db, name=_l("Orders"), category=category))
+    admin.add_view(InvoiceView(Invoice, db, name=_l("Invoices"), category=category))
+    admin.add_view(PaymentView(Payment, db, name=_l("Payments"), category=category))
+    admin.add_view(LineView(QuoteLine, db, "quote", name=_l("Quote lines"), category=category))
+    admin.add_view(LineView(OrderLine, db, "order", name=_l("Order lines"), category=category))
+    admin.add_view(LineView(InvoiceLine, db, "invoice", name=_l("Invoice lines"), category=category))
+    admin.add_view(SalesHistoryView(name=_l("Sales history"), endpoint="sales_history",
                                     url="/admin/sales-history"))
 
 
 def add_sales_configuration_views(admin: Admin, category: str = "Configuration") -> None:
     from ..models import PipelineStage
     from .opportunities import PipelineStageView
-    admin.add_view(PipelineStageView(PipelineStage, db, name="Pipeline stages", category=category))
+    admin.add_view(PipelineStageView(PipelineStage, db, name=_l("Pipeline stages"), category=category))
