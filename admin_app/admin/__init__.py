@@ -2,6 +2,7 @@
 from flask import Flask
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
+from flask_babel import lazy_gettext as _l
 
 from .dashboard import DashboardView
 from ..security_headers import csp_nonce

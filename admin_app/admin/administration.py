@@ -15,6 +15,7 @@ from ..extensions import db
 from ..models import AuditLog, User
 from ..models.audit import AUDIT_ACTIONS
 from ..services.users import delete_account, save_account
+from .validators import InUserLanguage
 from . import validators as v
 from .base import AdminOnlyModelView, ReadOnlyModelView
 from .company import USER_OPTIONS
@@ -32,12 +33,13 @@ def _password_fields(required: bool) -> dict:
     return {
         "password": PasswordField(
             "Password" if required else "New password",
-            [first, Length(min=8, message=_l("The password must have at least 8 characters."))],
+            [first, InUserLanguage(Length(min=8, message=_l(
+                "The password must have at least 8 characters.")))],
             description=PASSWORD_HELP if required else "Leave empty to keep the current one.",
             render_kw={"autocomplete": "new-password"}),
         "password_confirm": PasswordField(
             "Repeat the password",
-            [EqualTo("password", message=_l("The two passwords differ."))],
+            [InUserLanguage(EqualTo("password", message=_l("The two passwords differ.")))],
             render_kw={"autocomplete": "new-password"}),
     }
 

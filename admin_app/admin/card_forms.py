@@ -1,5 +1,6 @@
 """The forms opened from the client card; field names are the model attribute names."""
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (

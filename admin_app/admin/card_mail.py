@@ -2,6 +2,7 @@
 from flask import flash, redirect, request
 from flask_admin import expose
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField

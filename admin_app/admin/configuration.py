@@ -9,6 +9,7 @@ from ..models.configuration import EMAIL_PURPOSES
 from ..services.custom_fields import save_definition
 from ..services.html import html_to_text
 from ..services.templates import apply_rules
+from .validators import InUserLanguage
 from . import validators as v
 from .base import AdminOnlyModelView
 
@@ -84,9 +85,9 @@ class CustomFieldDefinitionView(AdminOnlyModelView):
     form_choices = {"field_type": FIELD_TYPE_CHOICES}
     form_args = {
         "label": {"validators": [v.required("label"), Length(max=120)]},
-        "key": {"validators": [v.required("key"), Regexp(
+        "key": {"validators": [v.required("key"), InUserLanguage(Regexp(
             r"^[a-z][a-z0-9_]{0,59}$",
-            message=_l("Use lower-case letters, digits and _ only, starting with a letter."))]},
+            message=_l("Use lower-case letters, digits and _ only, starting with a letter.")))]},
         "choices": {"description": "For “Choice in a list”: one choice per line."},
         "position": {"description": "Fields are shown in increasing position."},
         "is_active": {"label": "Shown on the card and in the company form"},

@@ -6,6 +6,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from wtforms.validators import NumberRange, Optional
 
+from .validators import InUserLanguage
 from .. import clock
 from ..extensions import db
 from ..models import Opportunity, PipelineStage, User
@@ -26,7 +27,7 @@ class PipelineStageView(AdminOnlyModelView):
     column_descriptions = {"position": "Order of the stage on the board (smallest first)."}
     form_columns = ["name", "position", "probability"]
     form_args = {"probability": {"validators": [NumberRange(0, 100, "Between 0 and 100.")]},
-                 "position": {"validators": [NumberRange(min=0, message=_l("0 or more."))]}}
+                 "position": {"validators": [InUserLanguage(NumberRange(min=0, message=_l("0 or more.")))]}}
 
     def get_list(self, *args, **kwargs):
         count, rows = super().get_list(*args, **kwargs)
@@ -59,7 +60,7 @@ class OpportunityView(SecureModelView):
                            "closed_on": "Set automatically when marked won or lost."}
     form_columns = ["company", "title", "amount", "stage", "probability", "status",
                     "expected_close_on", "closed_on", "owner", "notes"]
-    form_args = {"amount": {"validators": [NumberRange(min=0, message=_l("Must be 0 or more."))]},
+    form_args = {"amount": {"validators": [InUserLanguage(NumberRange(min=0, message=_l("Must be 0 or more.")))]},
                  "probability": {"validators": [Optional(), NumberRange(0, 100, "Between 0 and 100.")]},
                  "stage": {"query_factory": lambda: db.session.scalars(
                      select(PipelineStage).order_by(PipelineStage.position)).all()}}

@@ -3,6 +3,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 from wtforms.validators import NumberRange
 
+from .validators import InUserLanguage
 from ..models import Invoice, Payment
 from ..services import payments as payment_service
 from .base import SecureModelView
@@ -18,7 +19,7 @@ class PaymentView(SecureModelView):
                          "company": lambda v, c, m, n: FORMATTERS["company"](v, c, m.invoice, n)}
     column_formatters_export = EXPORT_FORMATTERS
     form_columns = ["invoice", "amount", "paid_on", "method", "reference"]
-    form_args = {"amount": {"validators": [NumberRange(min=0.01, message=_l("Must be above 0."))]}}
+    form_args = {"amount": {"validators": [InUserLanguage(NumberRange(min=0.01, message=_l("Must be above 0.")))]}}
     form_choices = {"method": [("transfer", "Bank transfer"), ("card", "Card"),
                                ("cheque", "Cheque"), ("cash", "Cash"),
                                ("direct_debit", "Direct debit"), ("other", "Other")]}

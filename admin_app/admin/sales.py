@@ -24,6 +24,7 @@ from ..services import sales as lifecycle
 from ..services.payments import record_payment
 from ..services.sales import SalesError
 from ..services.settings import get_setting
+from .validators import InUserLanguage
 from .args import int_arg
 from .base import SecureModelView, company_from_args
 from .sales_format import (
@@ -35,10 +36,10 @@ LINE_FORM = {
     "form_columns": ["id", "description", "quantity", "unit_price", "tax_rate"],
     "form_args": {
         "description": {"validators": [InputRequired()]},
-        "quantity": {"validators": [InputRequired(), NumberRange(min=0, message=_l("Must be 0 or more."))]},
-        "unit_price": {"validators": [InputRequired(), NumberRange(min=0, message=_l("Must be 0 or more."))]},
-        "tax_rate": {"validators": [InputRequired(), NumberRange(min=0, max=100,
-                                                                 message=_l("Between 0 and 100."))]},
+        "quantity": {"validators": [InputRequired(), InUserLanguage(NumberRange(min=0, message=_l("Must be 0 or more.")))]},
+        "unit_price": {"validators": [InputRequired(), InUserLanguage(NumberRange(min=0, message=_l("Must be 0 or more.")))]},
+        "tax_rate": {"validators": [InputRequired(), InUserLanguage(NumberRange(min=0, max=100,
+                                                                 message=_l("Between 0 and 100.")))]},
     },
     "form_widget_args": {"description": {"placeholder": "What is sold"}},
     "postprocess_form": lambda form_class: _prefill_tax_rate(form_class),
