@@ -29,7 +29,7 @@ PASSWORD_HELP = "At least 8 characters. Stored as an argon2 hash; nobody can rea
 
 
 def _password_fields(required: bool) -> dict:
-    first = v.required("password") if required else Optional()
+    first = v.required(_l("password")) if required else Optional()
     return {
         "password": PasswordField(
             "Password" if required else "New password",
@@ -60,9 +60,9 @@ class UserView(AdminOnlyModelView):
     form_columns = ["email", "full_name", "role", "is_active"]
     form_choices = {"role": ROLE_CHOICES}
     form_args = {"email": {"validators": v.email(required_=True)},
-                 "full_name": {"label": "Full name", "validators": [v.required("full name")]},
-                 "is_active": {"label": "Active",
-                               "description": "An inactive user cannot log in."}}
+                 "full_name": {"label": _l("Full name"), "validators": [v.required(_l("full name"))]},
+                 "is_active": {"label": _l("Active"),
+                               "description": _l("An inactive user cannot log in.")}}
 
     def get_create_form(self):
         return type("UserCreateForm", (super().get_create_form(),), _password_fields(True))

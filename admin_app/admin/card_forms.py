@@ -31,7 +31,7 @@ class AddressForm(FlaskForm):
     contact_name = StringField(_l("Contact name"), filters=[_strip],
                                **bounded(Address.contact_name, Optional()))
     line1 = StringField(_l("Address"), filters=[_strip], **bounded(
-        Address.line1, v.required("street address")))
+        Address.line1, v.required(_l("street address"))))
     line2 = StringField(_l("Address (line 2)"), filters=[_strip], **bounded(Address.line2, Optional()))
     postal_code = StringField(_l("Postal code"), filters=[_strip],
                               **bounded(Address.postal_code, Optional()))
@@ -48,7 +48,7 @@ class ContactForm(FlaskForm):
                              **bounded(Contact.first_name, Optional()))
     # The same validators as the Contacts list's form (admin/crm.py), so both say the same.
     last_name = StringField(_l("Last name"), filters=[_strip], **bounded(
-        Contact.last_name, v.required("last name")))
+        Contact.last_name, v.required(_l("last name"))))
     email = StringField(_l("Email"), filters=[_strip], **bounded(Contact.email, *v.email()))
     job_title = StringField(_l("Job title"), filters=[_strip], **bounded(Contact.job_title, Optional()))
     phone = StringField(_l("Phone"), filters=[_strip], **bounded(Contact.phone, *v.phone()))
@@ -65,7 +65,7 @@ class ExchangeForm(FlaskForm):
     occurred_at = DateTimeLocalField(_l("Date"), [InputRequired(_l("The date is required."))],
                                      format=DATETIME_FORMATS)
     title = StringField(_l("Title"), filters=[_strip],
-                        **bounded(Exchange.title, v.required("title")))
+                        **bounded(Exchange.title, v.required(_l("title"))))
     body = TextAreaField(_l("Description"), [Optional(), Length(max=20000)], filters=[_strip],
                          render_kw={"rows": 6})
     callback_at = DateTimeLocalField(_l("Call-back date"), [Optional()], format=DATETIME_FORMATS,

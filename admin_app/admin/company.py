@@ -109,15 +109,15 @@ class CompanyView(DuplicateWarningMixin, CompanyBulkEditMixin, CompanyDeleteMixi
                     "account_manager", "comments"]
     form_choices = {"status": STATUS_CHOICES}
     form_args = {
-        "name": {"validators": [v.required("company name")]},
+        "name": {"validators": [v.required(_l("company name"))]},
         "email": {"validators": v.email()},
         "phone": {"validators": v.phone()},
         "website": {"validators": v.website(), "filters": [_with_scheme]},
         "account_manager": {"query_factory": _active_users, "blank_text": "— nobody —",
-                            "description": "The user in charge; the company shows in their "
-                                           "dashboard under “My clients”."},
-        "comments": {"description": "Shared with every user. Basic formatting (bold, lists, "
-                                    "links) is kept; scripts and styles are removed."},
+                            "description": _l("The user in charge; the company shows in their "
+                                           "dashboard under “My clients”.")},
+        "comments": {"description": _l("Shared with every user. Basic formatting (bold, lists, "
+                                    "links) is kept; scripts and styles are removed.")},
     }
     form_widget_args = {"comments": {"rows": 6, "data-rich-text": "1"}}
     create_template = "admin/company/create.html"
@@ -131,14 +131,14 @@ class CompanyView(DuplicateWarningMixin, CompanyBulkEditMixin, CompanyDeleteMixi
                               "is_main": _l("Main address"), "is_billing_default": _l("Default for invoices"),
                               "is_delivery_default": _l("Default for deliveries"),
                               "is_quote_default": _l("Default for quotes")},
-            "form_args": {"line1": {"validators": [v.required("street address")]}},
+            "form_args": {"line1": {"validators": [v.required(_l("street address"))]}},
         }),
         (Contact, {
             "form_columns": ["id", "first_name", "last_name", "email", "job_title", "phone",
                              "is_billing_contact"],
             "form_label": "Contact",
             "column_labels": {"is_billing_contact": _l("Billing contact (receives invoices first)")},
-            "form_args": {"last_name": {"validators": [v.required("contact's last name")]},
+            "form_args": {"last_name": {"validators": [v.required(_l("contact's last name"))]},
                           "email": {"validators": v.email()},
                           "phone": {"validators": v.phone()}},
         }),

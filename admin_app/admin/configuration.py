@@ -30,12 +30,12 @@ class CommentTemplateView(AdminOnlyModelView):
     column_searchable_list = ["name", "body"]
     column_default_sort = "name"
     form_columns = ["name", "body", "is_default"]
-    form_args = {"name": {"validators": [v.required("template name"), Length(max=120)]},
-                 "is_default": {"label": "Pre-fill the comments of new companies",
-                                "description": "Only one template can do this; ticking it here "
-                                               "unticks the others."},
-                 "body": {"label": "Text", "description": "Basic formatting is kept; scripts "
-                                                          "are removed."}}
+    form_args = {"name": {"validators": [v.required(_l("template name")), Length(max=120)]},
+                 "is_default": {"label": _l("Pre-fill the comments of new companies"),
+                                "description": _l("Only one template can do this; ticking it here "
+                                               "unticks the others.")},
+                 "body": {"label": _l("Text"), "description": _l("Basic formatting is kept; scripts "
+                                                          "are removed.")}}
     form_widget_args = {"body": {"rows": 8, "data-rich-text": "1"}}
     create_template = edit_template = "admin/rich_text_form.html"
 
@@ -59,13 +59,13 @@ class EmailTemplateView(AdminOnlyModelView):
     column_default_sort = "name"
     form_columns = ["name", "purpose", "subject", "body", "is_default"]
     form_choices = {"purpose": PURPOSE_CHOICES}
-    form_args = {"name": {"validators": [v.required("template name"), Length(max=120)]},
-                 "subject": {"validators": [v.required("subject"), Length(max=200)]},
+    form_args = {"name": {"validators": [v.required(_l("template name")), Length(max=120)]},
+                 "subject": {"validators": [v.required(_l("subject")), Length(max=200)]},
                  "body": {"description": PLACEHOLDERS},
                  "purpose": {"default": "exchange"},
-                 "is_default": {"label": "Default for its purpose",
-                                "description": "Only one per purpose; ticking it here unticks "
-                                               "the other."}}
+                 "is_default": {"label": _l("Default for its purpose"),
+                                "description": _l("Only one per purpose; ticking it here unticks "
+                                               "the other.")}}
     form_widget_args = {"body": {"rows": 10}}
 
     def on_model_change(self, form, model, is_created):
@@ -84,13 +84,13 @@ class CustomFieldDefinitionView(AdminOnlyModelView):
     form_columns = ["label", "key", "field_type", "choices", "position", "is_active"]
     form_choices = {"field_type": FIELD_TYPE_CHOICES}
     form_args = {
-        "label": {"validators": [v.required("label"), Length(max=120)]},
-        "key": {"validators": [v.required("key"), InUserLanguage(Regexp(
+        "label": {"validators": [v.required(_l("label")), Length(max=120)]},
+        "key": {"validators": [v.required(_l("key")), InUserLanguage(Regexp(
             r"^[a-z][a-z0-9_]{0,59}$",
             message=_l("Use lower-case letters, digits and _ only, starting with a letter.")))]},
-        "choices": {"description": "For “Choice in a list”: one choice per line."},
-        "position": {"description": "Fields are shown in increasing position."},
-        "is_active": {"label": "Shown on the card and in the company form"},
+        "choices": {"description": _l("For “Choice in a list”: one choice per line.")},
+        "position": {"description": _l("Fields are shown in increasing position.")},
+        "is_active": {"label": _l("Shown on the card and in the company form")},
     }
 
     def on_model_change(self, form, model, is_created):

@@ -16,7 +16,7 @@ from .base import SecureModelView
 from .company import USER_OPTIONS
 from .quality_filters import ContactQualityFilter
 
-COMPANY_REF = {"fields": ["name"], "page_size": 10, "placeholder": "Type a company name"}
+COMPANY_REF = {"fields": ["name"], "page_size": 10, "placeholder": _l("Type a company name")}
 KIND_CHOICES = [("call", "Phone call"), ("meeting", "Meeting"), ("email", "Email"),
                 ("note", "Note")]
 
@@ -41,12 +41,12 @@ class ContactView(SecureModelView):
     form_columns = ["company", "first_name", "last_name", "job_title", "email", "phone",
                     "is_billing_contact"]
     form_ajax_refs = {"company": COMPANY_REF}
-    form_args = {"company": {"validators": [v.required("company")]},
-                 "last_name": {"validators": [v.required("last name")]},
+    form_args = {"company": {"validators": [v.required(_l("company"))]},
+                 "last_name": {"validators": [v.required(_l("last name"))]},
                  "email": {"validators": v.email()},
                  "phone": {"validators": v.phone()},
-                 "is_billing_contact": {"label": "Billing contact",
-                                        "description": "Receives the invoices first."}}
+                 "is_billing_contact": {"label": _l("Billing contact"),
+                                        "description": _l("Receives the invoices first.")}}
 
     def search_placeholder(self):
         return "Name, email, phone or job title"
@@ -70,13 +70,13 @@ class AddressView(SecureModelView):
                     "is_quote_default"]
     form_ajax_refs = {"company": COMPANY_REF}
     form_args = {
-        "company": {"validators": [v.required("company")]},
-        "line1": {"label": "Address line 1", "validators": [v.required("street address")]},
-        "line2": {"label": "Address line 2"},
-        "is_main": {"label": "Main address", "description": "Shown under the company name."},
-        "is_billing_default": {"label": "Default for invoices"},
-        "is_delivery_default": {"label": "Default for deliveries"},
-        "is_quote_default": {"label": "Default for quotes"},
+        "company": {"validators": [v.required(_l("company"))]},
+        "line1": {"label": _l("Address line 1"), "validators": [v.required(_l("street address"))]},
+        "line2": {"label": _l("Address line 2")},
+        "is_main": {"label": _l("Main address"), "description": _l("Shown under the company name.")},
+        "is_billing_default": {"label": _l("Default for invoices")},
+        "is_delivery_default": {"label": _l("Default for deliveries")},
+        "is_quote_default": {"label": _l("Default for quotes")},
     }
 
     def on_model_change(self, form, model, is_created):
@@ -110,18 +110,18 @@ class ExchangeView(SecureModelView):
     form_choices = {"kind": KIND_CHOICES}
     form_ajax_refs = {"company": COMPANY_REF,
                       "contact": {"fields": ["first_name", "last_name", "email"],
-                                  "page_size": 10, "placeholder": "Type a contact name"}}
+                                  "page_size": 10, "placeholder": _l("Type a contact name")}}
     form_args = {
-        "company": {"validators": [v.required("company")]},
-        "kind": {"label": "Type"},
-        "title": {"validators": [v.required("title")]},
-        "body": {"label": "Report", "description": "Basic formatting is kept; scripts are removed."},
-        "occurred_at": {"label": "When", "default": utcnow},
-        "callback_at": {"label": "Call back on",
-                        "description": "Puts a reminder in the author's dashboard."},
-        "callback_done_at": {"label": "Call-back done on"},
-        "starts_at": {"label": "Meeting starts"},
-        "ends_at": {"label": "Meeting ends"},
+        "company": {"validators": [v.required(_l("company"))]},
+        "kind": {"label": _l("Type")},
+        "title": {"validators": [v.required(_l("title"))]},
+        "body": {"label": _l("Report"), "description": _l("Basic formatting is kept; scripts are removed.")},
+        "occurred_at": {"label": _l("When"), "default": utcnow},
+        "callback_at": {"label": _l("Call back on"),
+                        "description": _l("Puts a reminder in the author's dashboard.")},
+        "callback_done_at": {"label": _l("Call-back done on")},
+        "starts_at": {"label": _l("Meeting starts")},
+        "ends_at": {"label": _l("Meeting ends")},
     }
     form_widget_args = {"body": {"rows": 5}}
     # Emails are sent from the company's card, where the recipients and documents are: each row

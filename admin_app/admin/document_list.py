@@ -60,8 +60,8 @@ class DocumentView(SecureModelView):
 
     form_columns = ["title", "company"]
     form_ajax_refs = {"company": {"fields": ["name"], "page_size": 10,
-                                  "placeholder": "Empty: a shared document"}}
-    form_args = {"title": {"validators": [v.required("title")]}}
+                                  "placeholder": _l("Empty: a shared document")}}
+    form_args = {"title": {"validators": [v.required(_l("title"))]}}
 
     def remove_model(self, model, work):
         work.after_commit(discard_file, remove_document(model))

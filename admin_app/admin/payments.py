@@ -25,7 +25,7 @@ class PaymentView(SecureModelView):
                                ("direct_debit", "Direct debit"), ("other", "Other")]}
     form_ajax_refs = {"invoice": {"fields": ["number"], "page_size": 10,
                                   "filters": ["status = 'issued'"],
-                                  "placeholder": "Search an issued invoice by number"}}
+                                  "placeholder": _l("Search an issued invoice by number")}}
 
     def get_query(self):
         # The company column reads payment.invoice.company: load both with the page, not per row.

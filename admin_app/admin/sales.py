@@ -41,7 +41,7 @@ LINE_FORM = {
         "tax_rate": {"validators": [InputRequired(), InUserLanguage(NumberRange(min=0, max=100,
                                                                  message=_l("Between 0 and 100.")))]},
     },
-    "form_widget_args": {"description": {"placeholder": "What is sold"}},
+    "form_widget_args": {"description": {"placeholder": _l("What is sold")}},
     "postprocess_form": lambda form_class: _prefill_tax_rate(form_class),
 }
 
@@ -52,7 +52,7 @@ def _prefill_tax_rate(form_class):
     form_class.tax_rate = field.field_class(
         *field.args, **{**field.kwargs, "default": lambda: get_setting("default_tax_rate")})
     return form_class
-COMPANY_AJAX = {"fields": ["name"], "page_size": 10, "placeholder": "Search a company by name"}
+COMPANY_AJAX = {"fields": ["name"], "page_size": 10, "placeholder": _l("Search a company by name")}
 
 
 class SalesDocumentView(SecureModelView):
@@ -182,7 +182,7 @@ class QuoteView(PdfMixin, SalesDocumentView):
     form_ajax_refs = {"company": COMPANY_AJAX,
                       "opportunity": {"fields": ["title"], "page_size": 10,
                                       "filters": ["status = 'open'"],
-                                      "placeholder": "Search an open opportunity (optional)"}}
+                                      "placeholder": _l("Search an open opportunity (optional)")}}
     inline_models = [(QuoteLine, LINE_FORM)]
     column_extra_row_actions = PDF_ROW_ACTION
     actions_map = lifecycle.QUOTE_ACTIONS
@@ -269,7 +269,7 @@ class InvoiceView(PdfMixin, SalesDocumentView):
         return super().get_query().options(selectinload(Invoice.payments))
     form_ajax_refs = {"company": COMPANY_AJAX,
                       "order": {"fields": ["number"], "page_size": 10, "filters": ["status = 'open'"],
-                                "placeholder": "Search an open order by number (optional)"}}
+                                "placeholder": _l("Search an open order by number (optional)")}}
     inline_models = [(InvoiceLine, LINE_FORM)]
     column_extra_row_actions = PDF_ROW_ACTION
     actions_map = lifecycle.INVOICE_ACTIONS
