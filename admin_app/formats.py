@@ -45,21 +45,30 @@ def date(value: Date | None) -> str:
     return EMPTY if value is None else babel_date(value, "medium")
 
 
-def datetime(value: DateTime | None) -> str:
-    """A stored (UTC) date-time to the minute, in the user's zone: `May 1, 2026, 9:05 AM`."""
+def datetime(value: DateTime | None, rebase: bool = True) -> str:
+    """A stored (UTC) date-time to the minute, in the user's zone: `May 1, 2026, 9:05 AM`.
+
+    `rebase=False` for times already kept as the organisation's wall clock (exchanges,
+    meetings, call-backs): they are shown as entered."""
     if value is None:
         return EMPTY
     # Babel's own "medium" date-time has seconds; a reader needs the minute, in the locale's
     # order of date and time.
     pattern = babel_dates.get_datetime_format("medium", locale=get_locale())
-    return (pattern.replace("'", "").replace("{1}", babel_date(value, "medium"))
-            .replace("{0}", babel_time(value, "short")))
+    return (pattern.replace("'", "").replace("{1}", babel_date(value, "medium", rebase=rebase))
+            .replace("{0}", babel_time(value, "short", rebase=rebase)))
+
+
+def wall_datetime(value: DateTime | None) -> str:
+    """A date-time kept as the organisation's wall clock, shown as it is (no zone change)."""
+    return datetime(value, rebase=False)
 
 
 def init_app(app: Flask) -> None:
     """Offer the formatters to every template: `money(x)`, `x|money`, `d|date`, `dt|datetime`."""
     app.jinja_env.globals.update(money=money)
-    app.jinja_env.filters.update(money=money, number=number, date=date, datetime=datetime)
+    app.jinja_env.filters.update(money=money, number=number, date=date, datetime=datetime,
+                               wall_datetime=wall_datetime)
 
     @app.before_request
     def read_the_currency_again() -> None:

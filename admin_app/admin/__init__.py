@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from .dashboard import DashboardView
 from ..security_headers import csp_nonce
 from ..services.html import safe_html
+from .labels import status_label
 from .links import company_link, company_url
 from .views import add_model_views
 
@@ -20,6 +21,7 @@ def init_admin(app: Flask) -> Admin:
         csp_nonce_generator=csp_nonce,
     )
     add_model_views(admin)
+    app.jinja_env.filters["status_label"] = status_label
     app.jinja_env.globals.update(company_url=company_url, company_link=company_link,
                                  safe_html=safe_html)
     return admin

@@ -56,3 +56,27 @@ FIELD_LABELS = {
 def labels_for(own: dict | None) -> dict:
     """The shared labels under a view's own ones."""
     return {**FIELD_LABELS, **(own or {})}
+
+# Stored status codes as a reader sees them (badges on the card, lists, history).
+STATUS_LABELS = {
+    "lead": _l("Lead"), "client": _l("Client"), "draft": _l("draft"), "sent": _l("sent"),
+    "accepted": _l("accepted"), "refused": _l("refused"), "expired": _l("expired"),
+    "open": _l("open"), "closed": _l("closed"), "invoiced": _l("invoiced"),
+    "issued": _l("issued"), "cancelled": _l("cancelled"), "paid": _l("paid"),
+    "won": _l("won"), "lost": _l("lost"), "none": _l("none"), "pending": _l("pending"),
+    "signed": _l("signed"), "declined": _l("declined"), "failed": _l("failed"),
+    "call": _l("Phone call"), "meeting": _l("Meeting"), "email": _l("Email"), "note": _l("Note"),
+    "quote": _l("Quote"), "order": _l("Order"), "invoice": _l("Invoice"),
+    "admin": _l("Administrator"), "user": _l("User"), "queued": _l("queued"),
+    "sending": _l("sending"), "transfer": _l("Bank transfer"), "card": _l("Card"),
+    "cheque": _l("Cheque"), "cash": _l("Cash"), "direct_debit": _l("Direct debit"),
+    "other": _l("Other"),
+}
+
+
+def status_label(code: str | None) -> str:
+    """The reader's word for a stored code; an unknown code is shown as it is."""
+    if code is None:
+        return ""
+    label = STATUS_LABELS.get(str(code))
+    return str(label) if label is not None else str(code)

@@ -6,6 +6,7 @@ companies sharing a key are compared. A key shared by too many companies (a comm
 identifies nobody and is skipped.
 """
 import re
+from flask_babel import lazy_gettext as _l
 from collections import defaultdict
 from dataclasses import dataclass, field
 from itertools import combinations
@@ -20,8 +21,8 @@ from ..normalize import email_domain, normalize_legal_id, normalize_name, normal
 
 NAME_THRESHOLD = 85
 STRENGTH = {"legal_id": 100, "email_domain": 80, "phone": 75}
-REASON_LABELS = {"name": "Similar name", "legal_id": "Same legal id",
-                 "email_domain": "Same email domain", "phone": "Same phone"}
+REASON_LABELS = {"name": _l("Similar name"), "legal_id": _l("Same legal ID"),
+                 "email_domain": _l("Same email domain"), "phone": _l("Same phone")}
 # Largest block compared, by key kind: exact identifiers may group more companies than words.
 BLOCK_LIMIT = {"l": 200, "e": 50, "p": 50, "n": 50, "t": 40, "d": 40}
 MIN_PHONE_DIGITS = 6

@@ -1,4 +1,5 @@
 """Merging a duplicate company into the one kept, and undoing it; set-based and lock-ordered."""
+from flask_babel import lazy_gettext as _l
 from datetime import datetime
 from typing import Any
 
@@ -16,8 +17,16 @@ from .addresses import ADDRESS_FLAGS as FLAG_MEANINGS
 
 # Scalar fields offered field by field in the preview; the kept value wins unless chosen.
 MERGE_FIELDS: dict[str, str] = {
-    "name": "Name", "email": "Email", "phone": "Phone", "website": "Website",
-    "legal_id": "Legal ID", "account_manager_id": "Account manager",
+    "name": _l("Name"), "email": _l("Email"), "phone": _l("Phone"), "website": _l("Website"),
+    "legal_id": _l("Legal ID"), "account_manager_id": _l("Account manager"),
+}
+# Names of the linked tables in the preview; a table added later shows its own name.
+TABLE_LABELS = {
+    "addresses": _l("Addresses"), "contacts": _l("Contacts"), "exchanges": _l("Exchanges"),
+    "opportunities": _l("Opportunities"), "quotes": _l("Quotes"), "orders": _l("Orders"),
+    "invoices": _l("Invoices"), "documents": _l("Documents"),
+    "custom_field_values": _l("Custom fields"), "credit_notes": _l("Credit notes"),
+    "outbox_messages": _l("Emails"), "payments": _l("Payments"),
 }
 # Fields the merge may change on the kept company (fields above plus the derived ones).
 TRACKED_FIELDS = (*MERGE_FIELDS, "status", "converted_at", "comments")
@@ -299,7 +308,8 @@ def merge_counts(company_ids: list[int]) -> dict[str, dict[int, int]]:
 
 
 def _label(key: str) -> str:
-    return key.split(".")[0].replace("_", " ").capitalize()
+    table = key.split(".")[0]
+    return str(TABLE_LABELS.get(table) or table.replace("_", " ").capitalize())
 
 
 def preview(kept: Company, absorbed: Company) -> dict:
@@ -340,7 +350,7 @@ def preview(kept: Company, absorbed: Company) -> dict:
     addresses = db.metadata.tables["addresses"]
     flag_rows = db.session.execute(select(addresses.c.company_id, *(addresses.c[f] for f in ADDRESS_FLAGS))
                                    .where(addresses.c.company_id.in_((kept.id, absorbed.id)))).all()
-    cleared = [f.removeprefix("is_").replace("_", " ") for f in ADDRESS_FLAGS
+    cleared = [str(FLAG_MEANINGS[f]) for f in ADDRESS_FLAGS
                if any(r.company_id == kept.id and getattr(r, f) for r in flag_rows)
                and any(r.company_id == absorbed.id and getattr(r, f) for r in flag_rows)]
     contacts = db.metadata.tables["contacts"]
