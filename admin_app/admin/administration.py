@@ -1,7 +1,7 @@
 """Administration: staff accounts, the audit log and the merge history (admins only)."""
-from flask_babel import lazy_gettext as _l
 import json
 
+from flask_babel import lazy_gettext as _l
 from flask import url_for
 from flask_admin.contrib.sqla.filters import FilterEqual, IntEqualFilter
 from flask_login import current_user

@@ -1,7 +1,7 @@
 """Custom fields (defined by admins at run time) as typed inputs on the company form."""
-from flask_babel import lazy_gettext as _l
 import re
 
+from flask_babel import lazy_gettext as _l
 from flask import request
 from flask_admin.helpers import get_form_data
 from wtforms import fields

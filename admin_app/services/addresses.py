@@ -1,6 +1,7 @@
 """Company addresses and their flags: the main address and the defaults for invoices,
 deliveries and quotes. The card, the company form and the address list share one rule: an
 address that takes a flag takes it from the company's other addresses, in one transaction."""
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, select, update
 
@@ -78,7 +79,7 @@ def save_address(company: Company, values: dict, address: Address | None = None)
     for key in ADDRESS_FIELDS:
         setattr(address, key, values.get(key) or ("" if key in REQUIRED_TEXT else None))
     if not (address.line1 or "").strip():
-        raise AddressError("The address line is required.")
+        raise AddressError(_("The address line is required."))
     for flag in ADDRESS_FLAGS:
         setattr(address, flag, bool(values.get(flag)))
     take_address_flags([address])

@@ -7,6 +7,7 @@ import secrets
 from datetime import datetime
 from pathlib import Path
 
+from flask_babel import gettext as _
 from flask import current_app
 from PIL import Image, ImageOps, UnidentifiedImageError
 from werkzeug.datastructures import FileStorage
@@ -47,15 +48,15 @@ def store_photo(upload: FileStorage) -> str:
     limit = current_app.config.get("MAX_PHOTO_BYTES", 2 * 1024 * 1024)
     data = upload.stream.read(limit + 1)
     if not data:
-        raise CardError("The photo file is empty.")
+        raise CardError(_("The photo file is empty."))
     if len(data) > limit:
-        raise CardError(f"The photo is larger than {human_size(limit)}.")
+        raise CardError(_("The photo is larger than %(size)s.", size=human_size(limit)))
     try:
         with Image.open(io.BytesIO(data)) as probe:
             if probe.format not in PHOTO_FORMATS:
-                raise CardError("The photo must be a JPEG, PNG, GIF or WebP image.")
+                raise CardError(_("The photo must be a JPEG, PNG, GIF or WebP image."))
             if probe.width * probe.height > MAX_PHOTO_PIXELS:
-                raise CardError("The photo has too many pixels.")
+                raise CardError(_("The photo has too many pixels."))
             probe.verify()
         with Image.open(io.BytesIO(data)) as image:
             image = ImageOps.exif_transpose(image)
@@ -65,7 +66,7 @@ def store_photo(upload: FileStorage) -> str:
             Image.DecompressionBombError) as exc:
         if isinstance(exc, CardError):
             raise
-        raise CardError("The photo is not a readable image.") from None
+        raise CardError(_("The photo is not a readable image.")) from None
     relative = f"photos/{secrets.token_hex(16)}.jpg"
     path = upload_root() / relative
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -85,7 +86,7 @@ def save_contact(company: Company, values: dict, contact: Contact | None = None,
         value = (values.get(key) or "").strip()
         setattr(contact, key, value or ("" if key in ("first_name", "last_name") else None))
     if not contact.last_name:
-        raise CardError("The last name is required.")
+        raise CardError(_("The last name is required."))
     if photo:
         contact.photo = photo
     elif remove_photo:
@@ -103,7 +104,7 @@ def record_exchange(company: Company, author: User | None, values: dict) -> Exch
     """Record a call, meeting, email or note; emails are recorded here, not sent."""
     occurred_at: datetime | None = values.get("occurred_at")
     if occurred_at is None:
-        raise CardError("The date of the exchange is required.")
+        raise CardError(_("The date of the exchange is required."))
     raw_contact = str(values.get("contact_id") or "")
     kind, title = values.get("kind"), (values.get("title") or "").strip()
     exchange = Exchange(
@@ -130,7 +131,7 @@ def store_document(company: Company | None, user: User | None, upload: FileStora
     company it is a shared document (Configuration > My documents)."""
     original = Path((upload.filename or "").replace("\\", "/")).name.strip()[:255]
     if not original:
-        raise CardError("Choose a file to upload.")
+        raise CardError(_("Choose a file to upload."))
     limit = upload_limit_bytes()  # Settings > Documents, never above MAX_CONTENT_LENGTH
     relative = f"documents/{secrets.token_hex(16)}"
     path = upload_root() / relative
@@ -142,12 +143,12 @@ def store_document(company: Company | None, user: User | None, upload: FileStora
             if size > limit:
                 out.close()
                 path.unlink(missing_ok=True)
-                raise CardError(f"The file is larger than {human_size(limit)}.")
+                raise CardError(_("The file is larger than %(size)s.", size=human_size(limit)))
             digest.update(chunk)
             out.write(chunk)
     if size == 0:
         path.unlink(missing_ok=True)
-        raise CardError("The file is empty.")
+        raise CardError(_("The file is empty."))
     content_type = mimetypes.guess_type(original)[0] or "application/octet-stream"
     document = Document(company_id=company.id if company else None, title=(title or "").strip()[:200] or original,
                         original_name=original, file=relative, content_type=content_type,
@@ -175,7 +176,7 @@ def set_account_manager(company: Company, user_id: int | None) -> None:
     if user_id is not None:
         user = db.session.get(User, user_id)
         if user is None or (not user.is_active and user_id != company.account_manager_id):
-            raise CardError("Choose an active user as account manager.")
+            raise CardError(_("Choose an active user as account manager."))
     if user_id != company.account_manager_id:
         audit.record("update", company,
                      changes={"account_manager_id": [company.account_manager_id, user_id]},

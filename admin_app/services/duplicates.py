@@ -6,11 +6,12 @@ companies sharing a key are compared. A key shared by too many companies (a comm
 identifies nobody and is skipped.
 """
 import re
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _
 from collections import defaultdict
 from dataclasses import dataclass, field
 from itertools import combinations
 
+from flask_babel import lazy_gettext as _l
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
 from sqlalchemy import or_, select
@@ -237,7 +238,7 @@ def _row(company: Company) -> Row:
 def ignore_pair(first_id: int, second_id: int, user: User | None) -> DuplicateIgnore:
     """Remember that two companies are not duplicates (idempotent); flushes only."""
     if first_id == second_id:
-        raise ValueError("A company cannot be paired with itself.")
+        raise ValueError(_("A company cannot be paired with itself."))
     low, high = sorted((first_id, second_id))
     existing = db.session.scalar(select(DuplicateIgnore).where(
         DuplicateIgnore.company_low_id == low, DuplicateIgnore.company_high_id == high))

@@ -1,8 +1,9 @@
 """Merging a duplicate company into the one kept, and undoing it; set-based and lock-ordered."""
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _
 from datetime import datetime
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from markupsafe import escape
 from sqlalchemy import (
     Column, Index, Table, UniqueConstraint, and_, exists, func, select, true, update,
@@ -76,15 +77,16 @@ def _is_partial(index: Index) -> bool:
 def check_pair(kept: Company | None, absorbed: Company | None) -> None:
     """Refuse a pair that cannot be merged, with a message for the user."""
     if kept is None or absorbed is None:
-        raise MergeError("Choose two existing companies to merge.")
+        raise MergeError(_("Choose two existing companies to merge."))
     if kept.id == absorbed.id:
-        raise MergeError("A company cannot be merged into itself.")
+        raise MergeError(_("A company cannot be merged into itself."))
     if kept.merged_into_id is not None:
-        raise MergeError(f"“{kept.name}” was merged into another company: it cannot absorb "
-                         "anything. Open the company it was merged into instead.")
+        raise MergeError(_("“%(name)s” was merged into another company: it cannot absorb "
+                           "anything. Open the company it was merged into instead.",
+                           name=kept.name))
     if absorbed.merged_into_id is not None:
-        raise MergeError(f"“{absorbed.name}” was already merged into company "
-                         f"#{absorbed.merged_into_id}.")
+        raise MergeError(_("“%(name)s” was already merged into company #%(id)s.",
+                           name=absorbed.name, id=absorbed.merged_into_id))
 
 
 def lock_pair(kept_id: int, absorbed_id: int) -> tuple[Company | None, Company | None]:
@@ -232,13 +234,15 @@ def undo_merge(merge: Merge, user: User | None) -> list[str]:
     merge = db.session.scalars(select(Merge).where(Merge.id == merge.id).with_for_update(of=Merge)
                                .execution_options(populate_existing=True)).one()
     if merge.undone_at is not None:
-        raise MergeError(f"This merge was already undone on {merge.undone_at:%Y-%m-%d %H:%M}.")
+        raise MergeError(_("This merge was already undone on %(when)s.",
+                           when=f"{merge.undone_at:%Y-%m-%d %H:%M}"))
     kept, absorbed = lock_pair(merge.kept_id, merge.absorbed_id)
     if kept.merged_into_id is not None:
-        raise MergeError(f"“{kept.name}” has since been merged into company "
-                         f"#{kept.merged_into_id}: undo that merge first.")
+        raise MergeError(_("“%(name)s” has since been merged into company #%(id)s: undo that "
+                           "merge first.", name=kept.name, id=kept.merged_into_id))
     if absorbed.merged_into_id != kept.id:
-        raise MergeError(f"“{absorbed.name}” is no longer merged into “{kept.name}”.")
+        raise MergeError(_("“%(absorbed)s” is no longer merged into “%(kept)s”.",
+                           absorbed=absorbed.name, kept=kept.name))
     previous = merge.previous_values or {}
     warnings = []
     for key, ids in (merge.moved or {}).items():

@@ -1,9 +1,9 @@
 """Shared documents (Configuration > My documents): files that belong to no company, offered
 as attachments to any email. Replacing one adds a version: the row it replaces stays, so an
 email that carried it still links to the file that was sent."""
-from flask_babel import gettext as _
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 
