@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from babel import dates as babel_dates
 from flask import Flask, g, has_app_context
-from flask_babel import format_currency, format_decimal, get_locale
+from flask_babel import format_currency, format_decimal, get_locale, refresh
 from flask_babel import format_date as babel_date
 from flask_babel import format_time as babel_time
 
@@ -72,5 +72,7 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def read_the_currency_again() -> None:
-        # An app context can outlive a request (tests, shells): each request reads the setting.
+        # An app context can outlive a request (tests, shells): each request reads the setting,
+        # and chooses its language and time zone again (Flask-Babel keeps them on `g`).
         g.pop("money_currency", None)
+        refresh()

@@ -1,6 +1,6 @@
 """A ModelView for every entity, registered at the endpoints the contract names."""
-from flask_babel import lazy_gettext as _l
 from flask_admin import Admin
+from flask_babel import lazy_gettext as _l
 
 from ..extensions import db
 from ..models import (
@@ -20,6 +20,7 @@ from .imports import ImportView
 from .merge import CompanyMergeView
 from .my_documents import MyDocumentsView
 from .outbox import OutboxView
+from .preferences import PreferencesView
 from .sales import add_sales_configuration_views, add_sales_views
 from .settings import SettingsView
 from .templates import TemplatesView
@@ -64,3 +65,5 @@ def add_model_views(admin: Admin) -> None:
                               category=crm))
     admin.add_view(DataQualityView(name=_l("Data quality"), endpoint="data_quality",
                                    url="/admin/data-quality", category=crm))
+    admin.add_view(PreferencesView(name=_l("My preferences"), endpoint="preferences",
+                                   url="/admin/preferences"))
