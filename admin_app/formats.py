@@ -8,6 +8,7 @@ from datetime import datetime as DateTime
 from decimal import Decimal
 
 from babel import dates as babel_dates
+from babel.numbers import NumberFormatError, get_group_symbol, parse_decimal
 from flask import Flask, g, has_app_context
 from flask_babel import format_currency, format_decimal, get_locale, refresh
 from flask_babel import format_date as babel_date
@@ -64,11 +65,49 @@ def wall_datetime(value: DateTime | None) -> str:
     return datetime(value, rebase=False)
 
 
+def parse_number(text: str | None) -> Decimal:
+    """A number as the reader types it: `1.234,50` (es), `1 234,50` (fr), `1,234.50` (en).
+
+    A plain `1234.50` is accepted in every language too (a pasted figure, a habit). Raises
+    ValueError when the text is not a number.
+    """
+    cleaned = (text or "").strip()
+    if not cleaned or len(cleaned) > 40:
+        raise ValueError(text)
+    locale = get_locale() or "en"
+    # People type an ordinary space where the locale groups with a (narrow) no-break one.
+    group = get_group_symbol(locale=locale)
+    if group.isspace():
+        cleaned = cleaned.replace(" ", group).replace("\u00a0", group).replace("\u202f", group)
+    try:
+        value = parse_decimal(cleaned, locale=locale, strict=True)
+    except NumberFormatError:
+        # A plain figure ("120.50"), or a lone decimal comma where the locale uses a point.
+        plain = cleaned.replace(group, "") if group.isspace() else cleaned
+        if "." not in plain and plain.count(",") == 1:
+            plain = plain.replace(",", ".")
+        try:
+            value = Decimal(plain)
+        except ArithmeticError:
+            raise ValueError(text) from None
+    if not value.is_finite():
+        raise ValueError(text)
+    return value
+
+
+def input_number(value: Decimal | int | None) -> str:
+    """A number as an input shows it for editing: the locale's decimal mark, no grouping."""
+    if value is None:
+        return ""
+    places = max(0, -Decimal(value).as_tuple().exponent) if isinstance(value, Decimal) else 0
+    return format_decimal(value, format="0." + "0" * places if places else "0")
+
+
 def init_app(app: Flask) -> None:
     """Offer the formatters to every template: `money(x)`, `x|money`, `d|date`, `dt|datetime`."""
     app.jinja_env.globals.update(money=money)
     app.jinja_env.filters.update(money=money, number=number, date=date, datetime=datetime,
-                               wall_datetime=wall_datetime)
+                               wall_datetime=wall_datetime, input_number=input_number)
 
     @app.before_request
     def read_the_currency_again() -> None:

@@ -1,6 +1,5 @@
 """Admin views of quotes, orders and invoices: inline lines, server totals, transitions, PDFs."""
 from datetime import date, timedelta
-from decimal import Decimal, InvalidOperation
 
 from flask import Response, flash, redirect, request, url_for
 from flask_admin import Admin, expose
@@ -14,7 +13,7 @@ from wtforms.validators import InputRequired, NumberRange
 
 from .. import clock
 from ..extensions import db
-from ..formats import money
+from ..formats import money, parse_number
 from ..ids import parse_id
 from ..unit_of_work import unit_of_work
 from ..models import Invoice, InvoiceLine, Order, OrderLine, Payment, Quote, QuoteLine
@@ -236,12 +235,12 @@ class OrderView(SalesDocumentView):
         if order is None:
             flash(_("That order does not exist any more."), "error")
             return redirect(self.get_url(".index_view"))
-        raw = (request.form.get("percent") or "").strip().replace(",", ".")
+        raw = (request.form.get("percent") or "").strip()
         try:
-            percent = Decimal(raw) if raw else None
-        except InvalidOperation:
+            percent = parse_number(raw) if raw else None
+        except ValueError:
             percent = None
-        if raw and (percent is None or not percent.is_finite()):
+        if raw and percent is None:
             flash(_("The part to invoice must be a number, e.g. 30 for 30 %."), "error")
             return redirect(self.get_url(".details_view", id=order.id))
         with unit_of_work() as work:
@@ -302,11 +301,9 @@ class InvoiceView(PdfMixin, SalesDocumentView):
             flash(_("That invoice does not exist any more."), "error")
             return redirect(self.get_url(".index_view"))
         try:
-            amount = Decimal((request.form.get("amount") or "").replace(",", "."))
+            amount = parse_number(request.form.get("amount"))
             paid_on = date.fromisoformat(request.form.get("paid_on") or "")
-            if not amount.is_finite():
-                raise ValueError(amount)
-        except (InvalidOperation, ValueError):
+        except ValueError:
             flash(_("Enter the amount (e.g. 120.50) and the date of the payment."), "error")
             return redirect(self.get_url(".details_view", id=invoice.id))
         with unit_of_work() as work:
