@@ -1,6 +1,7 @@
 """Administration: staff accounts, the audit log and the merge history (admins only)."""
 import json
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask import url_for
 from flask_admin.contrib.sqla.filters import FilterEqual, IntEqualFilter
@@ -23,7 +24,7 @@ from .formatting import LazyOptions
 from .links import company_url
 from .merge import undo_formatter
 
-ROLE_CHOICES = [("user", "User"), ("admin", "Administrator")]
+ROLE_CHOICES = [("user", _l("User")), ("admin", _l("Administrator"))]
 # Reviewed (bandit B105): help text shown under the field, not a password.
 PASSWORD_HELP = "At least 8 characters. Stored as an argon2 hash; nobody can read it back."  # nosec B105
 
@@ -49,7 +50,7 @@ class UserView(AdminOnlyModelView):
     column_labels = {"is_active": _l("Active"), "last_login_at": _l("Last login")}
     column_searchable_list = ["email", "full_name"]
     column_choices = {"role": ROLE_CHOICES}
-    column_filters = [FilterEqual(User.role, "Role", options=ROLE_CHOICES), "is_active",
+    column_filters = [FilterEqual(User.role, _l("Role"), options=ROLE_CHOICES), "is_active",
                       "last_login_at"]
     column_default_sort = "email"
     column_exclude_list = column_details_exclude_list = ["password_hash"]
@@ -127,10 +128,10 @@ class AuditLogView(ReadOnlyModelView):
     column_default_sort = [("at", True), ("id", True)]
     column_searchable_list = ["summary"]
     column_filters = [
-        FilterEqual(AuditLog.action, "Action", options=[(a, a) for a in AUDIT_ACTIONS]),
-        FilterEqual(AuditLog.entity_type, "Entity", options=LazyOptions(_entity_types)),
-        IntEqualFilter(AuditLog.user_id, "User", options=USER_OPTIONS),
-        IntEqualFilter(AuditLog.entity_id, "Entity ID"),
+        FilterEqual(AuditLog.action, _l("Action"), options=[(a, a) for a in AUDIT_ACTIONS]),
+        FilterEqual(AuditLog.entity_type, _l("Entity"), options=LazyOptions(_entity_types)),
+        IntEqualFilter(AuditLog.user_id, _l("User"), options=USER_OPTIONS),
+        IntEqualFilter(AuditLog.entity_id, _l("Entity ID")),
         "at",
     ]
     column_details_list = ["at", "user", "action", "entity_type", "entity_id", "summary",
@@ -143,7 +144,7 @@ class AuditLogView(ReadOnlyModelView):
                           "changes"]
 
     def search_placeholder(self):
-        return "Words of the summary"
+        return _("Words of the summary")
 
 
 class MergeView(ReadOnlyModelView):

@@ -132,6 +132,17 @@ class SecureModelView(SecureMixin, CheckedArgsMixin, SafeExportMixin, ModelView)
             names.append(str(name).capitalize())
         return ", ".join(names)
 
+    def get_filter_arg(self, index, flt):
+        """Filter URLs keep the English name (`flt0_status_equals`) in every language."""
+        english = getattr(flt.name, "_args", None)
+        if not english:
+            return super().get_filter_arg(index, flt)
+        shown, flt.name = flt.name, english[0]
+        try:
+            return super().get_filter_arg(index, flt)
+        finally:
+            flt.name = shown
+
     def get_count_query(self):
         if not self.count_cap:
             return super().get_count_query()

@@ -1,4 +1,5 @@
 """The company list and form; the card and the merge are views of their own."""
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask import request
 from flask_admin.contrib.sqla.filters import FilterEqual, IntEqualFilter
@@ -12,6 +13,7 @@ from ..models.companies import COMPANY_STATUSES
 from ..services.addresses import save_company_addresses
 from ..services.companies import default_comments
 from . import validators as v
+from .labels import STATUS_LABELS, labels_for
 from .base import SecureModelView
 from ..services.card import comment_templates
 from .company_bulk import CompanyBulkEditMixin
@@ -23,7 +25,7 @@ from .formatting import LazyOptions
 from .links import company_url
 from .quality_filters import CompanyQualityFilter
 
-STATUS_CHOICES = [(s, s.title()) for s in COMPANY_STATUSES]
+STATUS_CHOICES = [(s, STATUS_LABELS[s]) for s in COMPANY_STATUSES]
 
 
 def _with_scheme(value):
@@ -89,8 +91,8 @@ class CompanyView(DuplicateWarningMixin, CompanyBulkEditMixin, CompanyDeleteMixi
     column_searchable_list = ["name", "email", "phone", "legal_id", "website"]
     column_choices = {"status": STATUS_CHOICES}
     column_filters = [
-        FilterEqual(Company.status, "Status", options=STATUS_CHOICES),
-        IntEqualFilter(Company.account_manager_id, "Account manager", options=USER_OPTIONS),
+        FilterEqual(Company.status, _l("Status"), options=STATUS_CHOICES),
+        IntEqualFilter(Company.account_manager_id, _l("Account manager"), options=USER_OPTIONS),
         "created_at", "updated_at", "converted_at", CompanyQualityFilter(),
     ]
     column_details_list = ["name", "status", "email", "phone", "website", "legal_id",
@@ -126,18 +128,19 @@ class CompanyView(DuplicateWarningMixin, CompanyBulkEditMixin, CompanyDeleteMixi
             "form_columns": ["id", "label", "contact_name", "line1", "line2", "postal_code",
                              "city", "country", "is_main", "is_billing_default",
                              "is_delivery_default", "is_quote_default"],
-            "form_label": "Address",
-            "column_labels": {"line1": _l("Address line 1"), "line2": _l("Address line 2"),
+            "form_label": _l("Address"),
+            "column_labels": labels_for({"line1": _l("Address line 1"), "line2": _l("Address line 2"),
                               "is_main": _l("Main address"), "is_billing_default": _l("Default for invoices"),
                               "is_delivery_default": _l("Default for deliveries"),
-                              "is_quote_default": _l("Default for quotes")},
+                              "is_quote_default": _l("Default for quotes")}),
             "form_args": {"line1": {"validators": [v.required(_l("street address"))]}},
         }),
         (Contact, {
             "form_columns": ["id", "first_name", "last_name", "email", "job_title", "phone",
                              "is_billing_contact"],
-            "form_label": "Contact",
-            "column_labels": {"is_billing_contact": _l("Billing contact (receives invoices first)")},
+            "form_label": _l("Contact"),
+            "column_labels": labels_for(
+                {"is_billing_contact": _l("Billing contact (receives invoices first)")}),
             "form_args": {"last_name": {"validators": [v.required(_l("contact's last name"))]},
                           "email": {"validators": v.email()},
                           "phone": {"validators": v.phone()}},
@@ -177,5 +180,5 @@ class CompanyView(DuplicateWarningMixin, CompanyBulkEditMixin, CompanyDeleteMixi
         return comment_templates()
 
     def search_placeholder(self):
-        return "Name, email, phone, legal ID or website"
+        return _("Name, email, phone, legal ID or website")
 

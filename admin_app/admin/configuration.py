@@ -13,9 +13,9 @@ from .validators import InUserLanguage
 from . import validators as v
 from .base import AdminOnlyModelView
 
-FIELD_TYPE_CHOICES = [("text", "Text"), ("number", "Number"), ("date", "Date"),
-                      ("boolean", "Yes / no"), ("choice", "Choice in a list"),
-                      ("url", "Web address")]
+FIELD_TYPE_CHOICES = [("text", _l("Text")), ("number", _l("Number")), ("date", _l("Date")),
+                      ("boolean", _l("Yes / no")), ("choice", _l("Choice in a list")),
+                      ("url", _l("Web address"))]
 PURPOSE_CHOICES = list(EMAIL_PURPOSES.items())
 PLACEHOLDERS = Markup("Variables such as {{ company.name }}, {{ contact.first_name }}, "
                       "{{ user.full_name }}: the <a href=\"/admin/templates/\">Templates page</a> "
@@ -52,7 +52,7 @@ class EmailTemplateView(AdminOnlyModelView):
     column_list = ["name", "purpose", "is_default", "subject", "body"]
     column_labels = {"purpose": _l("Used for"), "is_default": _l("Default")}
     column_choices = {"purpose": PURPOSE_CHOICES}
-    column_filters = [FilterEqual(EmailTemplate.purpose, "Used for", options=PURPOSE_CHOICES),
+    column_filters = [FilterEqual(EmailTemplate.purpose, _l("Used for"), options=PURPOSE_CHOICES),
                       "is_default"]
     column_formatters = {"body": lambda _v, _c, m, _n: html_to_text(m.body)[:160]}
     column_searchable_list = ["name", "subject", "body"]
@@ -79,7 +79,7 @@ class CustomFieldDefinitionView(AdminOnlyModelView):
                      "key": _l("Key (used in exports)")}
     column_choices = {"field_type": FIELD_TYPE_CHOICES}
     column_default_sort = [("position", False), ("id", False)]
-    column_filters = [FilterEqual(CustomFieldDefinition.field_type, "Type",
+    column_filters = [FilterEqual(CustomFieldDefinition.field_type, _l("Type"),
                                   options=FIELD_TYPE_CHOICES), "is_active"]
     form_columns = ["label", "key", "field_type", "choices", "position", "is_active"]
     form_choices = {"field_type": FIELD_TYPE_CHOICES}

@@ -1,4 +1,5 @@
 """CRM lists besides companies: contacts, addresses and exchanges."""
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask import url_for
 from flask_admin.contrib.sqla.filters import FilterEqual, IntEqualFilter
@@ -17,8 +18,8 @@ from .company import USER_OPTIONS
 from .quality_filters import ContactQualityFilter
 
 COMPANY_REF = {"fields": ["name"], "page_size": 10, "placeholder": _l("Type a company name")}
-KIND_CHOICES = [("call", "Phone call"), ("meeting", "Meeting"), ("email", "Email"),
-                ("note", "Note")]
+KIND_CHOICES = [("call", _l("Phone call")), ("meeting", _l("Meeting")), ("email", _l("Email")),
+                ("note", _l("Note"))]
 
 
 def _mailto(_view, _context, model, name):
@@ -49,7 +50,7 @@ class ContactView(SecureModelView):
                                         "description": _l("Receives the invoices first.")}}
 
     def search_placeholder(self):
-        return "Name, email, phone or job title"
+        return _("Name, email, phone or job title")
 
     def on_model_change(self, form, model, is_created):
         super().on_model_change(form, model, is_created)
@@ -95,8 +96,8 @@ class ExchangeView(SecureModelView):
     column_searchable_list = ["title", "body", "email_to"]
     column_choices = {"kind": KIND_CHOICES}
     column_filters = [
-        FilterEqual(Exchange.kind, "Type", options=KIND_CHOICES),
-        IntEqualFilter(Exchange.author_id, "Author", options=USER_OPTIONS),
+        FilterEqual(Exchange.kind, _l("Type"), options=KIND_CHOICES),
+        IntEqualFilter(Exchange.author_id, _l("Author"), options=USER_OPTIONS),
         "occurred_at", "callback_at", "callback_done_at", "starts_at",
     ]
     column_details_list = ["company", "kind", "title", "body", "contact", "author",
@@ -129,7 +130,7 @@ class ExchangeView(SecureModelView):
     column_extra_row_actions = [LinkRowAction(
         "fa fa-envelope glyphicon glyphicon-envelope",
         lambda _action, _row_id, row: url_for("card.email", id=row.company_id),
-        title="Send an email to this company")]
+        title=_l("Send an email to this company"))]
 
     def on_model_change(self, form, model, is_created):
         save_exchange(model, current_user.id if is_created else None)

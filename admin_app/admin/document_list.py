@@ -10,9 +10,10 @@ from ..models.documents import SIGNATURE_STATUSES
 from ..services.card_edit import discard_file
 from ..services.removals import remove_document
 from . import validators as v
+from .labels import STATUS_LABELS
 from .base import SecureModelView
 
-SIGNATURE_CHOICES = [(s, s.title()) for s in SIGNATURE_STATUSES]
+SIGNATURE_CHOICES = [(s, STATUS_LABELS[s]) for s in SIGNATURE_STATUSES]
 
 
 def human_size(size: int | None) -> str:
@@ -34,7 +35,7 @@ class DocumentView(SecureModelView):
     column_default_sort = ("created_at", True)
     column_searchable_list = ["title", "original_name", "signer_name", "signer_email"]
     column_choices = {"signature_status": SIGNATURE_CHOICES}
-    column_filters = [FilterEqual(Document.signature_status, "Signature",
+    column_filters = [FilterEqual(Document.signature_status, _l("Signature"),
                                   options=SIGNATURE_CHOICES), "created_at", "size_bytes"]
     column_formatters = {"size_bytes": lambda v_, c, m, n: human_size(m.size_bytes)}
     column_formatters_export = {"size_bytes": lambda v_, c, m, n: m.size_bytes}

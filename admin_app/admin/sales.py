@@ -151,7 +151,7 @@ def _pdf_response(document, data: bytes) -> Response:
                     headers={"Content-Disposition": f'inline; filename="{name}"'})
 
 
-PDF_ROW_ACTION = [EndpointLinkRowAction("fa fa-file-pdf-o", ".pdf_view", title="PDF")]
+PDF_ROW_ACTION = [EndpointLinkRowAction("fa fa-file-pdf-o", ".pdf_view", title=_l("PDF"))]
 
 
 class PdfMixin:
