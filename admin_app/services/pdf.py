@@ -3,6 +3,8 @@ import logging
 from decimal import Decimal
 from pathlib import Path
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from PIL import Image
@@ -19,8 +21,8 @@ log = logging.getLogger(__name__)
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 LOGO_HEIGHT, LOGO_MAX_WIDTH = 18, 60  # millimetres
 FOOTER_MAX_LINES = 6
-COLUMNS = (("Description", 86, "L"), ("Qty", 18, "R"), ("Unit price", 28, "R"),
-           ("Tax", 16, "R"), ("Total excl. tax", 32, "R"))
+COLUMNS = ((_l("Description"), 86, "L"), (_l("Qty"), 18, "R"), (_l("Unit price"), 28, "R"),
+           (_l("Tax"), 16, "R"), (_l("Total excl. tax"), 32, "R"))
 
 
 def qty(value: Decimal) -> str:
@@ -72,7 +74,8 @@ class _Document(FPDF):
                 self.cell(0, 3.5, line, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.set_y(-12)
         self.set_font(self.family, "", 8)
-        self.cell(0, 5, self.text(f"Page {self.page_no()}/{{nb}}"), align="C")
+        self.cell(0, 5, self.text(_("Page %(page)s/%(pages)s", page=self.page_no(), pages="{nb}")),
+                  align="C")
 
 
 def _billing_address(company, prefer_quote: bool):
@@ -113,8 +116,8 @@ def _header(pdf: _Document, title: str, facts: list[tuple[str, str]]) -> None:
     pdf.line_of(get_setting("company_name"), 15, "B", 7, w=text_width)
     if get_setting("company_address"):
         pdf.line_of(get_setting("company_address"), 9, h=4.5, w=text_width)
-    for label, key in (("Legal ID", "company_legal_id"), ("VAT number", "company_vat_number"),
-                       ("Email", "company_email")):
+    for label, key in ((_("Legal ID"), "company_legal_id"), (_("VAT number"), "company_vat_number"),
+                       (_("Email"), "company_email")):
         if get_setting(key):
             pdf.line_of(f"{label}: {get_setting(key)}", 9, h=4.5, w=text_width)
     if text_width < pdf.epw:  # below the logo, whatever the text's height
@@ -127,22 +130,23 @@ def _header(pdf: _Document, title: str, facts: list[tuple[str, str]]) -> None:
 
 
 def _client(pdf: _Document, company, prefer_quote: bool) -> None:
-    pdf.line_of("Bill to" if not prefer_quote else "Prepared for", 9, "B")
+    pdf.line_of(_("Bill to") if not prefer_quote else _("Prepared for"), 9, "B")
     pdf.line_of(company.name, 11, "B", 6)
     address = _billing_address(company, prefer_quote)
     if address is not None:
         if address.contact_name:
-            pdf.line_of(f"Attn. {address.contact_name}", 10)
+            pdf.line_of(_("Attn. %(name)s", name=address.contact_name), 10)
         for part in (address.line1, address.line2,
                      " ".join(p for p in (address.postal_code, address.city) if p), address.country):
             if part:
                 pdf.line_of(part, 10)
     if company.legal_id:
-        pdf.line_of(f"Legal ID: {company.legal_id}", 9)
+        pdf.line_of(_("Legal ID: %(id)s", id=company.legal_id), 9)
     contact = _billing_contact(company)
     if contact is not None:
         reach = ", ".join(p for p in (contact.email, contact.phone) if p)
-        pdf.line_of(f"Billing contact: {contact.full_name}" + (f" ({reach})" if reach else ""), 9)
+        pdf.line_of(_("Billing contact: %(name)s", name=contact.full_name)
+                    + (f" ({reach})" if reach else ""), 9)
     pdf.ln(5)
 
 
@@ -150,7 +154,7 @@ def _lines(pdf: _Document, document) -> None:
     pdf.set_font(pdf.family, "B", 9)
     pdf.set_fill_color(235, 238, 242)
     for label, width, align in COLUMNS:
-        pdf.cell(width, 7, label, border="B", align=align, fill=True)
+        pdf.cell(width, 7, pdf.text(str(label)), border="B", align=align, fill=True)
     pdf.ln()
     pdf.set_font(pdf.family, "", 9)
     for line in document.lines:
@@ -173,10 +177,10 @@ def _totals(pdf: _Document, document) -> None:
     for line in document.lines:
         base, tax = per_rate.setdefault(line.tax_rate, [ZERO, ZERO])
         per_rate[line.tax_rate] = [base + line.total_excl_tax, tax + line.total_tax]
-    rows = [("Total excl. tax", money(document.total_excl_tax), "")]
+    rows = [(_("Total excl. tax"), money(document.total_excl_tax), "")]
     for rate, (base, tax) in sorted(per_rate.items()):
-        rows.append((f"Tax {qty(rate)}% on {money(base)}", money(tax), ""))
-    rows.append(("Total incl. tax", money(document.total_incl_tax), "B"))
+        rows.append((_("Tax %(rate)s%% on %(base)s", rate=qty(rate), base=money(base)), money(tax), ""))
+    rows.append((_("Total incl. tax"), money(document.total_incl_tax), "B"))
     for label, value, style in rows:
         pdf.set_font(pdf.family, style, 10)
         pdf.cell(130, 6, pdf.text(label), align="R")
@@ -188,7 +192,7 @@ def _finish(pdf: _Document, document) -> bytes:
     notes = "\n\n".join(text for text in (document.notes, texts["notes"]) if text)
     if notes:
         pdf.ln(4)
-        pdf.line_of("Notes", 9, "B")
+        pdf.line_of(_("Notes"), 9, "B")
         pdf.line_of(notes, 9)
     if texts["footer"]:
         pdf.ln(6)
@@ -200,32 +204,34 @@ def invoice_pdf(invoice: Invoice) -> bytes:
     """The invoice as a PDF: a draft or cancelled invoice says so in its title."""
     pdf = _Document()
     pdf.add_page()
-    title = {"draft": "DRAFT INVOICE (not valid for payment)",
-             "cancelled": f"CANCELLED INVOICE {invoice.number}"}.get(
-        invoice.status, f"INVOICE {invoice.number}")
-    _header(pdf, title, [("Issue date", date(invoice.issue_date)),
-                         ("Due date", date(invoice.due_date))])
+    title = {"draft": _("DRAFT INVOICE (not valid for payment)"),
+             "cancelled": _("CANCELLED INVOICE %(number)s", number=invoice.number)}.get(
+        invoice.status, _("INVOICE %(number)s", number=invoice.number))
+    _header(pdf, title, [(_("Issue date"), date(invoice.issue_date)),
+                         (_("Due date"), date(invoice.due_date))])
     _client(pdf, invoice.company, prefer_quote=False)
     _lines(pdf, invoice)
     _totals(pdf, invoice)
     if invoice.status == "issued" and invoice.payments:
         pdf.ln(2)
-        pdf.line_of(f"Paid: {money(invoice.paid_total)} - Balance due: "
-                    f"{money(invoice.balance)}", 10, "B", align="R")
+        pdf.line_of(_("Paid: %(paid)s - Balance due: %(balance)s", paid=money(invoice.paid_total),
+                      balance=money(invoice.balance)), 10, "B", align="R")
     pdf.ln(3)
-    pdf.line_of(f"Payment due by {date(invoice.due_date)}.", 10)
+    pdf.line_of(_("Payment due by %(date)s.", date=date(invoice.due_date)), 10)
     if get_setting("company_iban"):
-        pdf.line_of(f"Pay by bank transfer to IBAN {grouped_iban(get_setting('company_iban'))}.", 10)
+        pdf.line_of(_("Pay by bank transfer to IBAN %(iban)s.",
+                      iban=grouped_iban(get_setting("company_iban"))), 10)
     return _finish(pdf, invoice)
 
 
 def quote_pdf(quote: Quote) -> bytes:
     pdf = _Document()
     pdf.add_page()
-    facts = [("Issue date", date(quote.issue_date))]
+    facts = [(_("Issue date"), date(quote.issue_date))]
     if quote.valid_until:
-        facts.append(("Valid until", date(quote.valid_until)))
-    _header(pdf, f"QUOTE {quote.number}" if quote.number else "DRAFT QUOTE", facts)
+        facts.append((_("Valid until"), date(quote.valid_until)))
+    _header(pdf, _("QUOTE %(number)s", number=quote.number) if quote.number else _("DRAFT QUOTE"),
+            facts)
     _client(pdf, quote.company, prefer_quote=True)
     _lines(pdf, quote)
     _totals(pdf, quote)
