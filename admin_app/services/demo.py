@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, insert, select
 from stdnum.es import cif
+from tqdm import tqdm
 
 from .. import clock
 from ..extensions import db
@@ -65,12 +66,16 @@ def seed_demo(companies: int = 50, seed: int = 42, admin_email: str = "admin@exa
     stages = _configuration()
     counts = {"companies": 0, "invoices": 0, "payments": 0, "exchanges": 0}
     numbers = {"quote": {}, "order": {}, "invoice": {}}
-    for start in range(0, companies, CHUNK):
-        batch = _company_batch(rng, start, min(CHUNK, companies - start), users, today)
-        ids = list(db.session.scalars(
-            insert(Company).returning(Company.id, sort_by_parameter_order=True), batch))
-        _children(rng, ids, batch, users, stages, today, numbers, counts)
-        counts["companies"] += len(ids)
+    # A bar on a terminal (stderr); nothing when the output goes to a file, a pipe or a test.
+    with tqdm(total=companies, desc="seed-demo", unit=" companies", disable=None,
+              leave=False) as bar:
+        for start in range(0, companies, CHUNK):
+            batch = _company_batch(rng, start, min(CHUNK, companies - start), users, today)
+            ids = list(db.session.scalars(
+                insert(Company).returning(Company.id, sort_by_parameter_order=True), batch))
+            _children(rng, ids, batch, users, stages, today, numbers, counts)
+            counts["companies"] += len(ids)
+            bar.update(len(ids))
     _save_counters(numbers)
     db.session.flush()
     return counts
