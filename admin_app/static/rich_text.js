@@ -21,6 +21,8 @@
     editor.className = 'rich-text-editor form-control';
     editor.contentEditable = 'true';
     editor.setAttribute('data-editor', '');
+    editor.setAttribute('role', 'textbox');
+    editor.setAttribute('aria-multiline', 'true');
     editor.setAttribute('aria-label', source.getAttribute('aria-label') || 'Comments');
     editor.innerHTML = source.value;
     COMMANDS.forEach(function (c) {
