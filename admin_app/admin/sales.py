@@ -26,6 +26,7 @@ from ..services.settings import get_setting
 from .validators import InUserLanguage
 from .args import int_arg
 from .base import SecureModelView, company_from_args
+from .labels import STATUS_LABELS
 from .sales_format import (
     EXPORT_FORMATTERS, FORMATTERS, balance_export_formatter, balance_formatter, document_link,
     related_formatter,
@@ -142,7 +143,8 @@ class SalesDocumentView(SecureModelView):
         return redirect(self.get_url(".details_view", id=document.id))
 
     def done_message(self, action, document, result) -> str:
-        return f"{document}: now {document.status}."
+        return _("%(document)s: now %(status)s.", document=document,
+                 status=STATUS_LABELS.get(document.status, document.status))
 
 
 def _pdf_response(document, data: bytes) -> Response:
@@ -196,9 +198,10 @@ class QuoteView(PdfMixin, SalesDocumentView):
 
     def done_message(self, action, document, result):
         if action == "accept":
-            return f"Quote {document.number} accepted: order {result.number} was created."
+            return _("Quote %(quote)s accepted: order %(order)s was created.",
+                     quote=document.number, order=result.number)
         if action == "send":
-            return f"Quote {document.number} is numbered and marked sent."
+            return _("Quote %(number)s is numbered and marked sent.", number=document.number)
         return super().done_message(action, document, result)
 
 
@@ -284,7 +287,8 @@ class InvoiceView(PdfMixin, SalesDocumentView):
 
     def done_message(self, action, document, result):
         if action == "issue":
-            return f"Invoice issued with number {document.number}. Its lines are now frozen."
+            return _("Invoice issued with number %(number)s. Its lines are now frozen.",
+                     number=document.number)
         return super().done_message(action, document, result)
 
     def render(self, template, **kwargs):
