@@ -223,7 +223,7 @@ def test_custom_fields_are_saved_by_type_and_shown_typed(admin_client, make_comp
         f"field-{portal.id}": "https://portal.example"})
     assert response.status_code == 302
     html = admin_client.get(card_url(company.id)).get_data(as_text=True)
-    assert "1,200" in html and "01 Apr 2019" in html and ">Yes<" in html
+    assert "1,200" in html and "Apr 1, 2019" in html and ">Yes<" in html
     assert 'href="https://portal.example"' in html and 'rel="noopener noreferrer"' in html
 
 
