@@ -70,3 +70,13 @@ def test_the_check_finds_english_on_an_english_page(admin_client, filled):
     kept, _absorbed = filled
     html = admin_client.get(card_url(kept.id) + "&lang=en").get_data(as_text=True)
     assert {"Exchanges", "Modify", "Revenue"} <= set(english_words(html, allowed=DATA))
+
+
+@pytest.mark.parametrize("language, create, listing, add_filter", [
+    ("es", "Crear", "Lista", "Añadir filtro"),
+    ("fr", "Créer", "Liste", "Ajouter un filtre"),
+])
+def test_flask_admins_own_words_come_from_its_catalogue(admin_client, language, create, listing,
+                                                        add_filter):
+    html = admin_client.get(f"/admin/company/?lang={language}").get_data(as_text=True)
+    assert create in html and listing in html and add_filter in html
