@@ -185,7 +185,7 @@ def test_journey_use_the_whole_card_in_spanish(live_server, browser, admin_user,
     page.fill("input[name=title]", "Llamada de renovación")
     page.click("[data-card-form] [data-action=save], form button[data-action=save]")
     page.wait_for_url(lambda url: "/admin/company/card/?id=" in url)
-    assert "registrado" in page.content()
+    assert "Registrado: Llamada telefónica." in page.content()
     allowed = ("Lumen Labs", "Back office de clientes", "Llamada de renovación", "Ana Ruiz",
                "Calle Mayor 1", "hola@lumen.example", "Admin")
     from tests.language_support import context_of
