@@ -1,6 +1,7 @@
 """Configuration classes; the environment chooses the database, the key and the mail server."""
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -39,13 +40,41 @@ class Config:
     # Background work (imports) runs on RQ when this is set, inline in the request otherwise.
     RQ_REDIS_URL = os.environ.get("RQ_REDIS_URL") or None
     RQ_QUEUE = os.environ.get("RQ_QUEUE", "backoffice")
-    # Failed logins allowed per email and per client address in a window of seconds.
-    LOGIN_FAILURE_LIMIT = 10
+    # Failed logins: LOGIN_FAILURE_LIMIT per account from one address, LOGIN_ADDRESS_LIMIT per
+    # address (an office behind one NAT), counted over LOGIN_FAILURE_WINDOW seconds since the
+    # last failure. Past a limit each further attempt waits a delay that doubles from
+    # LOGIN_DELAY_BASE up to LOGIN_DELAY_MAX seconds (answered 429 with Retry-After meanwhile):
+    # a slowdown for whoever guesses, never a lockout of the account for everyone.
+    LOGIN_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "10"))
+    LOGIN_ADDRESS_LIMIT = int(os.environ.get("LOGIN_ADDRESS_LIMIT", "50"))
     LOGIN_FAILURE_WINDOW = 15 * 60
+    LOGIN_DELAY_BASE = 30
+    LOGIN_DELAY_MAX = 15 * 60
+    # Wrong second-factor codes allowed per account before the same growing delay.
+    TWO_FACTOR_FAILURE_LIMIT = 5
+    # A password accepted waits this long for its second factor.
+    TWO_FACTOR_PENDING_SECONDS = 5 * 60
+    # Redis answers the rate limiter within this many seconds, or the in-process limiter takes
+    # over (and Redis is left alone for REDIS_RETRY_SECONDS).
+    REDIS_SOCKET_TIMEOUT = float(os.environ.get("REDIS_SOCKET_TIMEOUT", "0.2"))
+    REDIS_RETRY_SECONDS = 5
+    # How many reverse proxies stand in front of the app (their X-Forwarded-For/-Proto/-Host
+    # are then trusted, through Werkzeug's ProxyFix). 0: the client's address is the socket's.
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
+    # Login sessions (services/sessions.py): ended after this long without a request, or this
+    # long after login; "Keep me logged in" stretches both.
+    SESSION_IDLE_TIMEOUT = timedelta(minutes=int(os.environ.get("SESSION_IDLE_MINUTES", "120")))
+    SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=int(os.environ.get("SESSION_ABSOLUTE_HOURS",
+                                                                  "12")))
+    REMEMBER_IDLE_TIMEOUT = timedelta(days=7)
+    REMEMBER_COOKIE_DURATION = timedelta(days=30)
+    # last_seen_at is written at most this often per session.
+    SESSION_TOUCH_INTERVAL = timedelta(minutes=1)
     WTF_CSRF_TIME_LIMIT = None
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
     BABEL_DEFAULT_LOCALE = "en"
     LANGUAGES = ("en", "es", "fr")
     FLASK_ADMIN_SWATCH = "default"
@@ -59,6 +88,11 @@ class Config:
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "backoffice@localhost")
     MAIL_TIMEOUT = float(os.environ.get("MAIL_TIMEOUT", "15"))  # connect and each SMTP command
     OUTBOX_DIR = str(INSTANCE_DIR / "outbox")
+    # The organisation's signing key and certificate (signed documents); never under static.
+    SIGNING_DIR = str(INSTANCE_DIR / "signing")
+    # Client portal: requests allowed per token and per client address in a window of seconds.
+    PORTAL_RATE_LIMIT = 60
+    PORTAL_RATE_WINDOW = 10 * 60
     OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "5"))
     OUTBOX_BACKOFF_SECONDS = int(os.environ.get("OUTBOX_BACKOFF_SECONDS", "60"))
     # Set: delivery is queued to `flask --app wsgi worker` instead of run after the request.

@@ -21,6 +21,15 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     if isinstance(config, dict):
         app.config.update(config)
     _ensure_secret_key(app)
+    if app.config["APP_ENV"] == ProductionConfig.APP_ENV:
+        from .auth.deployment import check_production_config
+        check_production_config(app)
+    if app.config.get("TRUSTED_PROXIES"):
+        # Behind N reverse proxies: the client address, scheme and host are the ones the
+        # proxies saw (X-Forwarded-*); without it, every user shares the proxy's address.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        hops = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     Path(app.config["UPLOAD_DIR"]).mkdir(parents=True, exist_ok=True)
 
     db.init_app(app)
@@ -40,18 +49,23 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     from .auth import bp as auth_bp
     from .cli import register_cli
 
+    # Settings are read once per request; a test's app context outlives its requests. First of
+    # the request hooks, so the login checks (auth.guards) read this request's values.
+    from .services.settings import forget_cached
+    app.before_request(forget_cached)
     app.register_blueprint(auth_bp)
     from .feed_views import bp as feed_bp
     app.register_blueprint(feed_bp)
+    from .portal import bp as portal_bp
+    app.register_blueprint(portal_bp)
     init_admin(app)
     register_cli(app)
     from .outbox_cli import register_outbox_cli
     register_outbox_cli(app)
+    from .signing_cli import register_signing_cli
+    register_signing_cli(app)
     formats.init_app(app)
     _register_session_rules()
-    # Settings are read once per request; a test's app context outlives its requests.
-    from .services.settings import forget_cached
-    app.before_request(forget_cached)
     init_security_headers(app)
     register_error_pages(app)
 

@@ -1,4 +1,5 @@
-"""Flask CLI commands: create-user, seed-demo, import-sample, worker, backup and restore."""
+"""Flask CLI commands: create-user, reset-two-factor, seed-demo, verify-register, import-sample,
+worker, backup and restore."""
 from pathlib import Path
 
 import click
@@ -23,6 +24,20 @@ def register_cli(app: Flask) -> None:
         db.session.commit()
         click.echo(f"Created {user.role} {user.email}.")
 
+    @app.cli.command("reset-two-factor")
+    @click.argument("email")
+    def reset_two_factor_command(email: str) -> None:
+        """Turn a user's two-factor login off (lost phone and recovery codes); ends their
+        sessions."""
+        from .services.two_factor import reset_for
+        from .services.users import find_user_by_email
+        user = find_user_by_email(email)
+        if user is None:
+            raise click.ClickException(f"No user has the email {email}.")
+        was_on = reset_for(user)
+        db.session.commit()
+        click.echo(f"Two-factor login {'reset' if was_on else 'was not on'} for {user.email}.")
+
     @app.cli.command("seed-demo")
     @click.option("--companies", default=50, show_default=True, help="How many companies.")
     @click.option("--seed", default=42, show_default=True, help="Random seed, for repeatable data.")
@@ -46,6 +61,21 @@ def register_cli(app: Flask) -> None:
         refresh_statistics()
         click.echo(", ".join(f"{v} {k}" for k, v in summary.items()))
         click.echo(f"Log in with {admin_email} / {admin_password}")
+
+    @app.cli.command("verify-register")
+    def verify_register_command() -> None:
+        """Recompute the chain of the invoice register; exit 1 at the first broken record."""
+        from .services.register import verify
+        verdict = verify()
+        db.session.commit()  # the verdict is what the Invoices list shows
+        if verdict.intact:
+            click.echo(f"Register intact: {verdict.records} records verified.")
+            return
+        broken = verdict.broken
+        click.echo(f"Register broken at record {broken.id} ({broken.kind} {broken.number}): "
+                   f"{verdict.problem}. {verdict.records - 1} records before it are intact.",
+                   err=True)
+        raise SystemExit(1)
 
     @app.cli.command("import-sample")
     @click.option("--rows", default=500, show_default=True, help="How many data rows.")

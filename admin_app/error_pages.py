@@ -1,11 +1,12 @@
 """Pages for errors the app answers itself: a database that does not answer is a 503 page with a
-way back, not a stack trace or a bare 500."""
+way back, not a stack trace or a bare 500; an upload above the server's limit is a 413 page."""
 import logging
 from urllib.parse import urlsplit
 
-from flask import Flask, render_template, request, url_for
+from flask import Flask, current_app, render_template, request, url_for
 from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from .extensions import db
 
@@ -21,6 +22,22 @@ RETRY_AFTER_SECONDS = 30
 def register_error_pages(app: Flask) -> None:
     for error in DATABASE_UNAVAILABLE:
         app.register_error_handler(error, database_unavailable)
+    app.register_error_handler(RequestEntityTooLarge, too_large)
+
+
+def too_large(_exc: RequestEntityTooLarge):
+    """413: our own page, saying the limit and leading back to the card (or the page) it came
+    from; the request's body is never read."""
+    from .services.uploads import human_size
+    back_url, to_card = None, False
+    if (request.endpoint or "").startswith("card.") and str(request.args.get("id", "")).isdigit():
+        back_url, to_card = url_for("card.index", id=int(request.args["id"]),
+                                    _anchor="documents"), True
+    back_url = back_url or _same_site(request.referrer)
+    limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
+    html = render_template("errors/too_large.html", back_url=back_url, to_card=to_card,
+                           home_url=url_for("admin.index"), limit=human_size(limit))
+    return html, 413
 
 
 def database_unavailable(exc: SQLAlchemyError):

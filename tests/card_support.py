@@ -3,10 +3,11 @@ import re
 from datetime import date, timedelta
 from decimal import Decimal
 
+from admin_app import clock
 from admin_app.extensions import db
 from admin_app.models import Order, Quote
 
-TODAY = date.today()
+TODAY = clock.today()  # the organisation's date, as the app computes it
 
 
 def days(n: int) -> date:

@@ -138,6 +138,7 @@ def app(database_url, redis_url, tmp_path_factory):
         REDIS_URL = redis_url
         UPLOAD_DIR = str(tmp_path_factory.mktemp("uploads"))
         OUTBOX_DIR = str(tmp_path_factory.mktemp("outbox"))
+        SIGNING_DIR = str(tmp_path_factory.mktemp("signing"))
 
     application = create_app(Config)
     application.test_client_class = CSRFClient
@@ -162,6 +163,8 @@ def app_ctx(app):
 
 def _forget_rate_limits(app) -> None:
     import redis
+    from admin_app.services.ratelimit import forget_everything
+    forget_everything()
     client = redis.Redis.from_url(app.config["REDIS_URL"])
     keys = list(client.scan_iter(f"{app.config['RATELIMIT_PREFIX']}:*"))
     if keys:

@@ -10,7 +10,8 @@ from sqlalchemy import CheckConstraint, String, inspect
 
 from admin_app.extensions import db
 from admin_app.models import (
-    Address, AuditLog, CommentTemplate, Company, Contact, CustomFieldDefinition,
+    Address, AuditLog, CommentTemplate, Company, Contact, CreditNote, CreditNoteLine,
+    CustomFieldDefinition,
     CustomFieldValue, Document, EmailTemplate, Exchange, Invoice, InvoiceLine, Opportunity,
     Order, OrderLine, Payment, PipelineStage, Quote, QuoteLine, User,
 )
@@ -85,8 +86,14 @@ def seed_every_kind(admin: User, payloads=None) -> dict[str, int]:
         document.total_excl_tax, document.total_tax = Decimal("100"), Decimal("20")
         document.total_incl_tax = Decimal("120")
     payment = Payment(invoice=invoice, amount=Decimal("20"), paid_on=today, reference="Ref")
+    credit = CreditNote(company=kept, invoice=invoice, status="issued", number="CN-1",
+                        issue_date=today, reason="Credit reason", total_excl_tax=Decimal("10"),
+                        total_tax=Decimal("2"), total_incl_tax=Decimal("12"))
+    credit.lines.append(CreditNoteLine(description="Discount", quantity=1, unit_price=10,
+                                       tax_rate=20, total_excl_tax=10, total_tax=2))
     audit = AuditLog(action="update", entity_type="Company", summary="Seeded", user=admin)
-    rows += [quote, order, invoice, *quote.lines, *order.lines, *invoice.lines, payment, audit]
+    rows += [quote, order, invoice, *quote.lines, *order.lines, *invoice.lines, payment, credit,
+             *credit.lines, audit]
     if payloads:
         fill_text(rows, payloads)
         admin.full_name = payloads[0]

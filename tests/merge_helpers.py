@@ -6,8 +6,8 @@ from sqlalchemy import select
 
 from admin_app.extensions import db
 from admin_app.models import (
-    Address, Contact, CustomFieldDefinition, CustomFieldValue, Document, Exchange, Opportunity,
-    Order, Quote,
+    Address, Contact, CreditNote, CustomFieldDefinition, CustomFieldValue, Document, Exchange,
+    Opportunity, Order, Quote,
 )
 
 BOOKKEEPING_TABLES = {"audit_log", "merges"}
@@ -40,7 +40,11 @@ def fill_company(company, make_invoice, tag: str = "", main: bool = True, custom
     for key, value in (custom or {}).items():
         db.session.add(CustomFieldValue(company=company, definition=definition(key), value=value))
     db.session.commit()
-    make_invoice(company)
+    invoice = make_invoice(company)
+    db.session.add(CreditNote(company=company, invoice=invoice, status="issued",
+                              number=f"CN-{uuid.uuid4().hex[:8]}", issue_date=invoice.issue_date,
+                              total_excl_tax=10, total_tax=0, total_incl_tax=10))
+    db.session.commit()
 
 
 def snapshot() -> dict[str, list[tuple]]:

@@ -67,7 +67,8 @@ def test_overpaid_invoice_is_completed_by_the_payment_that_reached_its_total(mak
                  payments=[("60.00", days(-50)), ("60.00", days(-40)), ("30.00", days(-30))])
     kpis = company_kpis(company.id)
     assert kpis.average_payment_delay == Decimal("20.0")
-    assert kpis.outstanding == Decimal("-50.00")
+    # DESIGN.md: outstanding sums positive balances; the overpayment is the client's credit.
+    assert kpis.outstanding == Decimal("0.00") and kpis.client_credit == Decimal("50.00")
 
 
 def test_exchange_counts_and_kind_filter_are_exact_per_company(make_company):

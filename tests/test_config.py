@@ -29,9 +29,10 @@ def test_production_refuses_to_start_without_a_secret_key(fresh_config):
 
 
 def test_production_uses_the_secret_key_from_the_environment(fresh_config):
-    cfg = fresh_config(APP_ENV="production", SECRET_KEY="from-the-env")
+    key = "from-the-env-" + "k" * 32
+    cfg = fresh_config(APP_ENV="production", SECRET_KEY=key)
     app = create_app(cfg.ProductionConfig)
-    assert app.config["SECRET_KEY"] == "from-the-env"
+    assert app.config["SECRET_KEY"] == key
     assert app.config["SESSION_COOKIE_SECURE"] is True
 
 

@@ -11,12 +11,12 @@ from admin_app.extensions import db
 from admin_app.models import AuditLog, Document, Exchange
 
 
-def _upload(client, content: bytes, name="terms.pdf", title="Terms"):
+def _upload(client, content: bytes, name="terms.txt", title="Terms"):
     return client.post("/admin/my-documents/upload/", data={
         "title": title, "file": (BytesIO(content), name)}, content_type="multipart/form-data")
 
 
-def _replace(client, document, content: bytes, name="terms-v2.pdf"):
+def _replace(client, document, content: bytes, name="terms-v2.txt"):
     return client.post("/admin/my-documents/replace/", data={
         "id": document.id, "title": "", "file": (BytesIO(content), name)},
         content_type="multipart/form-data")
@@ -37,9 +37,9 @@ def test_upload_stores_a_document_of_no_company(app, admin_client, admin_user, t
     assert terms.uploaded_by_id == admin_user.id and terms.size_bytes == len(b"version one")
     assert _stored(app, terms).read_bytes() == b"version one"
     html = admin_client.get("/admin/my-documents/").get_data(as_text=True)
-    assert 'data-document="Terms"' in html and "terms.pdf" in html
+    assert 'data-document="Terms"' in html and "terms.txt" in html
     download = admin_client.get(f"/admin/my-documents/download/?id={terms.id}")
-    assert download.data == b"version one" and "terms.pdf" in download.headers[
+    assert download.data == b"version one" and "terms.txt" in download.headers[
         "Content-Disposition"]
 
 
@@ -56,7 +56,7 @@ def test_replace_adds_a_version_and_keeps_the_old_one_readable(app, admin_client
     db.session.expire_all()
     current = db.session.scalar(select(Document).where(Document.previous_version_id == terms.id))
     assert current.version == 2 and current.title == "Terms" and current.company_id is None
-    assert current.original_name == "terms-v2.pdf"
+    assert current.original_name == "terms-v2.txt"
     assert admin_client.get(f"/admin/my-documents/download/?id={terms.id}").data == \
         b"version one"
     html = admin_client.get("/admin/my-documents/").get_data(as_text=True)

@@ -94,13 +94,14 @@ def test_an_order_is_invoiced_in_parts_per_tax_rate(company, make_document):
     assert order.status == "invoiced"
 
 
-def test_cancelling_an_invoice_reopens_its_order(company, make_document):
+def test_an_issued_invoice_is_never_cancelled_but_corrected_by_a_credit_note(company,
+                                                                            make_document):
     order = make_document("order", company, number="ORD-X-3")
     invoice = sales.invoice_order(order)
     sales.issue_invoice(invoice)
-    sales.cancel_invoice(invoice)
-    db.session.commit()
-    assert invoice.status == "cancelled" and order.status == "open"
+    with pytest.raises(SalesError, match="credit note"):
+        sales.cancel_invoice(invoice)
+    assert invoice.status == "issued" and order.status == "invoiced"
 
 
 @pytest.mark.parametrize("percent", ["0", "-5", "120"])
@@ -143,7 +144,7 @@ def test_refused_invoice_transitions(company, make_document, start, action):
 
 def test_an_invoice_with_payments_cannot_be_cancelled(company, make_invoice):
     invoice = make_invoice(company, payments=[("10.00", date.today())])
-    with pytest.raises(SalesError, match="payments"):
+    with pytest.raises(SalesError, match="credit note"):
         sales.cancel_invoice(invoice)
 
 

@@ -93,7 +93,7 @@ def test_an_issued_invoice_cannot_be_edited(admin_client, make_company, make_doc
     response = admin_client.get(f"/admin/invoice/edit/?id={invoice.id}")
     assert response.status_code == 302 and "details" in response.location
     page = admin_client.get(response.location).get_data(as_text=True)
-    assert "cannot change" in page and "Cancel it and issue a new invoice" in page
+    assert "cannot change" in page and "Issue a credit note to correct it" in page
     posted = admin_client.post(f"/admin/invoice/edit/?id={invoice.id}", data={
         "company": str(invoice.company_id), "issue_date": "2026-05-01", "due_date": "2026-05-31",
         **_lines(("Changed", "9", "9", "0"))})
@@ -108,7 +108,8 @@ def test_an_issued_invoice_is_never_deleted_from_the_list(admin_client, make_com
     db.session.commit()
     response = admin_client.post("/admin/invoice/delete/", data={"id": str(invoice.id)},
                                  follow_redirects=True)
-    assert "cannot be deleted: cancel it instead" in response.get_data(as_text=True)
+    assert "cannot be deleted: issue a credit note to correct it" in response.get_data(
+        as_text=True)
     assert _get(Invoice, invoice.id) is not None
 
 
@@ -131,17 +132,22 @@ def test_a_draft_invoice_is_deleted(admin_client, make_company, make_document):
     assert _get(Invoice, invoice.id) is None
 
 
-def test_issue_and_cancel_through_the_invoice_page(admin_client, make_company, make_document):
+def test_issue_through_the_invoice_page_then_cancelling_is_refused(admin_client, make_company,
+                                                                   make_document):
     invoice = make_document("invoice", make_company())
     response = admin_client.post("/admin/invoice/transition/",
                                  data={"id": invoice.id, "action": "issue"}, follow_redirects=True)
     assert f"Invoice issued with number INV-{date.today().year}-0001" in response.get_data(
         as_text=True)
-    admin_client.post("/admin/invoice/transition/", data={"id": invoice.id, "action": "cancel"})
-    assert _get(Invoice, invoice.id).status == "cancelled"
+    page = response.get_data(as_text=True)
+    assert 'data-action="cancel"' not in page and 'data-action="credit"' in page
+    refused = admin_client.post("/admin/invoice/transition/",
+                                data={"id": invoice.id, "action": "cancel"}, follow_redirects=True)
+    assert "cannot be cancelled" in refused.get_data(as_text=True)
+    assert _get(Invoice, invoice.id).status == "issued"
     again = admin_client.post("/admin/invoice/transition/",
                               data={"id": invoice.id, "action": "issue"}, follow_redirects=True)
-    assert "is cancelled: it cannot be issued" in again.get_data(as_text=True)
+    assert "is issued: it cannot be issued" in again.get_data(as_text=True)
 
 
 def test_transitions_need_the_csrf_token(admin_client, make_company, make_document):

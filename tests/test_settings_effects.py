@@ -170,7 +170,7 @@ def test_two_kinds_cannot_share_a_prefix(admin_client):
 
 # --- currency -----------------------------------------------------------------------------------
 
-def test_the_currency_shows_on_pdfs_and_pages_and_locks_once_documents_are_issued(
+def test_the_currency_shows_on_pdfs_and_pages_and_issued_documents_keep_theirs(
         admin_client, make_company, make_document):
     invoice = make_document("invoice", make_company())
     assert post_section(admin_client, "commercial", currency="GBP").status_code == 302
@@ -179,15 +179,12 @@ def test_the_currency_shows_on_pdfs_and_pages_and_locks_once_documents_are_issue
     assert "£120.00" in details.get_data(as_text=True)
     _issue(admin_client, invoice.id)
     html = admin_client.get(SETTINGS_URL).get_data(as_text=True)
-    assert "data-currency-locked" in html and "currency" not in section_values(html,
-                                                                               "commercial")
-    response = admin_client.post(SETTINGS_URL, data={"section": "commercial",
-                                                     "currency": "USD"})
-    assert "do not record their own currency" in _errors(response, "currency")
+    assert "data-currency-note" in html
+    assert post_section(admin_client, "commercial", currency="USD").status_code == 302
     forget_cached()
-    assert get_setting("currency") == "GBP"
-    # The rest of the section still saves while the currency is locked.
-    assert post_section(admin_client, "commercial", payment_terms_days="15").status_code == 302
+    assert get_setting("currency") == "USD"
+    # The issued invoice keeps the currency it was issued in.
+    assert "£100.00" in _text(_pdf(admin_client, "invoice", invoice.id))
 
 
 # --- upload limit -------------------------------------------------------------------------------
@@ -202,7 +199,7 @@ def test_the_upload_limit_is_what_the_card_accepts_and_says(admin_client, make_c
                                                     "big.pdf")},
                                 content_type="multipart/form-data")
     assert "The file is larger than 1 MB" in too_big.get_data(as_text=True)
-    fits = admin_client.post(url, data={"file": (io.BytesIO(b"x" * 1024 * 1024), "ok.pdf")},
+    fits = admin_client.post(url, data={"file": (io.BytesIO(b"x" * 1024 * 1024), "ok.txt")},
                              content_type="multipart/form-data")
     assert fits.status_code == 302 and fits.location.endswith(card_url(company.id) +
                                                               "#documents")

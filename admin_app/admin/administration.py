@@ -1,10 +1,11 @@
 """Administration: staff accounts, the audit log and the merge history (admins only)."""
 import json
 
+from flask import flash, url_for
+from flask_admin.actions import action
+from flask_admin.contrib.sqla.filters import FilterEqual, IntEqualFilter
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask import url_for
-from flask_admin.contrib.sqla.filters import FilterEqual, IntEqualFilter
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
@@ -15,8 +16,10 @@ from wtforms.validators import EqualTo, Length, Optional
 from ..extensions import db
 from ..models import AuditLog, User
 from ..models.audit import AUDIT_ACTIONS
+from ..services.two_factor import reset_for
 from ..services.users import delete_account, save_account
 from .validators import InUserLanguage
+from ..unit_of_work import unit_of_work
 from . import validators as v
 from .base import AdminOnlyModelView, ReadOnlyModelView
 from .company import USER_OPTIONS
@@ -46,16 +49,19 @@ def _password_fields(required: bool) -> dict:
 
 
 class UserView(AdminOnlyModelView):
-    column_list = ["email", "full_name", "role", "is_active", "last_login_at", "created_at"]
-    column_labels = {"is_active": _l("Active"), "last_login_at": _l("Last login")}
+    column_list = ["email", "full_name", "role", "is_active", "totp_enabled_at", "last_login_at",
+                   "created_at"]
+    column_labels = {"is_active": _l("Active"), "last_login_at": _l("Last login"),
+                     "totp_enabled_at": _l("Two-factor since")}
     column_searchable_list = ["email", "full_name"]
     column_choices = {"role": ROLE_CHOICES}
     column_filters = [FilterEqual(User.role, _l("Role"), options=ROLE_CHOICES), "is_active",
                       "last_login_at"]
     column_default_sort = "email"
-    column_exclude_list = column_details_exclude_list = ["password_hash"]
-    column_details_list = ["email", "full_name", "role", "is_active", "last_login_at",
-                           "created_at"]
+    column_exclude_list = column_details_exclude_list = ["password_hash", "totp_secret",
+                                                         "totp_last_step"]
+    column_details_list = ["email", "full_name", "role", "is_active", "totp_enabled_at",
+                           "last_login_at", "created_at"]
     column_export_list = ["id", "email", "full_name", "role", "is_active", "last_login_at",
                           "created_at"]
     form_columns = ["email", "full_name", "role", "is_active"]
@@ -79,6 +85,18 @@ class UserView(AdminOnlyModelView):
 
     def remove_model(self, model, work):
         delete_account(model, current_user.id)
+
+    @action("reset_two_factor", _l("Reset two-factor login"),
+            _l("Turn two-factor login off for the selected users (they lost their phone and "
+               "recovery codes)? Their sessions end; they log in with the password and can set "
+               "it up again."))
+    def action_reset_two_factor(self, ids):
+        users = self.models_for_ids(ids)
+        with unit_of_work() as work:
+            reset = [user for user in users if reset_for(user)]
+        if work.committed:
+            flash(_("Two-factor login reset for %(count)d of %(total)d users.",
+                    count=len(reset), total=len(users)), "success")
 
 
 def _changes_formatter(_view, _context, model, _name):

@@ -126,13 +126,10 @@ class CardForms(SecureBaseView):
         company, moved = _writable_company()
         if moved:
             return moved
-        try:
-            form = DocumentForm()
-            valid = form.validate_on_submit()
-        except RequestEntityTooLarge:
-            flash(_("The file is too large."), "error")
-            return redirect(card_url(company, "documents"))
-        if valid:
+        # A body above MAX_CONTENT_LENGTH raises RequestEntityTooLarge here: the 413 page of
+        # error_pages answers, with a link back to this card.
+        form = DocumentForm()
+        if form.validate_on_submit():
             with unit_of_work() as work:
                 if not form.file.data or not getattr(form.file.data, "filename", ""):
                     raise CardError(_("Choose a file to upload."))

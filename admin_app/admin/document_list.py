@@ -9,6 +9,7 @@ from ..models import Document
 from ..models.documents import SIGNATURE_STATUSES
 from ..services.card_edit import discard_file
 from ..services.removals import remove_document
+from ..services.signatures import refuse_locked_edit
 from . import validators as v
 from .labels import STATUS_LABELS
 from .base import SecureModelView
@@ -63,6 +64,9 @@ class DocumentView(SecureModelView):
     form_ajax_refs = {"company": {"fields": ["name"], "page_size": 10,
                                   "placeholder": _l("Empty: a shared document")}}
     form_args = {"title": {"validators": [v.required(_l("title"))]}}
+
+    def on_model_change(self, form, model, is_created):
+        refuse_locked_edit(model)
 
     def remove_model(self, model, work):
         work.after_commit(discard_file, remove_document(model))

@@ -19,6 +19,7 @@ from ..unit_of_work import unit_of_work
 from ..models import Invoice, InvoiceLine, Order, OrderLine, Payment, Quote, QuoteLine
 from ..models.sales import PAYMENT_METHODS
 from ..services import pdf as pdf_service
+from ..services import register
 from ..services import sales as lifecycle
 from ..services.payments import record_payment
 from ..services.sales import SalesError
@@ -27,6 +28,7 @@ from .validators import InUserLanguage
 from .args import int_arg
 from .base import SecureModelView, company_from_args
 from .labels import STATUS_LABELS
+from .invoice_extras import InvoiceMailAndRegisterMixin
 from .sales_format import (
     EXPORT_FORMATTERS, FORMATTERS, balance_export_formatter, balance_formatter, document_link,
     related_formatter,
@@ -115,7 +117,8 @@ class SalesDocumentView(SecureModelView):
         model = kwargs.get("model")
         if template == self.details_template and model is not None:
             kwargs.update(available_actions=self.available_actions(model), doc_link=document_link,
-                          pdf_url=self.pdf_url(model), plain=pdf_service.qty)
+                          pdf_url=self.pdf_url(model), plain=pdf_service.qty,
+                          editable=lifecycle.is_editable(model))
         return super().render(template, **kwargs)
 
     def available_actions(self, model) -> list[str]:
@@ -256,8 +259,9 @@ class OrderView(SalesDocumentView):
         return redirect(url_for("invoice.details_view", id=invoice.id))
 
 
-class InvoiceView(PdfMixin, SalesDocumentView):
+class InvoiceView(InvoiceMailAndRegisterMixin, PdfMixin, SalesDocumentView):
     pdf_builder = staticmethod(pdf_service.invoice_pdf)
+    list_template = "admin/sales/invoice_list.html"
     column_list = ["number", "company", "issue_date", "due_date", "status", "total_excl_tax",
                    "total_incl_tax", "balance", "paid_on"]
     column_filters = ["status", "issue_date", "due_date", "paid_on", "total_incl_tax",
@@ -268,7 +272,9 @@ class InvoiceView(PdfMixin, SalesDocumentView):
     form_columns = ["company", "issue_date", "due_date", "order", "notes", "lines"]
 
     def get_query(self):
-        return super().get_query().options(selectinload(Invoice.payments))
+        return super().get_query().options(selectinload(Invoice.payments),
+                                           selectinload(Invoice.credit_notes),
+                                           selectinload(Invoice.credit_uses))
     form_ajax_refs = {"company": COMPANY_AJAX,
                       "order": {"fields": ["number"], "page_size": 10, "filters": ["status = 'open'"],
                                 "placeholder": _l("Search an open order by number (optional)")}}
@@ -292,8 +298,13 @@ class InvoiceView(PdfMixin, SalesDocumentView):
         return super().done_message(action, document, result)
 
     def render(self, template, **kwargs):
-        if template == self.details_template and kwargs.get("model") is not None:
-            kwargs.update(payment_methods=PAYMENT_METHODS, today=clock.today())
+        model = kwargs.get("model")
+        if template == self.list_template and current_user.is_admin:
+            kwargs.update(register_badge=register.badge())  # two queries, whatever the size
+        if template == self.details_template and model is not None:
+            kwargs.update(payment_methods=PAYMENT_METHODS, today=clock.today(),
+                          credit_url=(url_for("creditnote.credit_view", invoice_id=model.id)
+                                      if model.status == "issued" else None))
         return super().render(template, **kwargs)
 
 
@@ -325,7 +336,9 @@ class InvoiceView(PdfMixin, SalesDocumentView):
 def add_sales_views(admin: Admin, category: str = "Sales") -> None:
     """Register quotes, orders, invoices, payments, their lines, the board and the history."""
     from .opportunities import OpportunityView, PipelineBoardView
+    from .credit_notes import CreditNoteView
     from .payments import PaymentView
+    from ..models import CreditNote
     from .sales_lines import LineView
     from .sales_history import SalesHistoryView
     from ..models import Opportunity
@@ -336,6 +349,7 @@ def add_sales_views(admin: Admin, category: str = "Sales") -> None:
     admin.add_view(QuoteView(Quote, db, name=_l("Quotes"), category=category))
     admin.add_view(OrderView(Order, db, name=_l("Orders"), category=category))
     admin.add_view(InvoiceView(Invoice, db, name=_l("Invoices"), category=category))
+    admin.add_view(CreditNoteView(CreditNote, db, name=_l("Credit notes"), category=category))
     admin.add_view(PaymentView(Payment, db, name=_l("Payments"), category=category))
     admin.add_view(LineView(QuoteLine, db, "quote", name=_l("Quote lines"), category=category))
     admin.add_view(LineView(OrderLine, db, "order", name=_l("Order lines"), category=category))

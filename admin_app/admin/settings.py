@@ -75,14 +75,8 @@ class SettingsView(SecureBaseView):
         return self.render("admin/settings.html", forms=forms, titles=TITLES, intros=INTROS,
                            failed=failed, numbers=upcoming_numbers(clock.today().year),
                            logo=values["company_logo"] and logo_file() is not None,
-                           currency_locked=self._currency_locked(),
                            hard_limit=service.hard_upload_limit_mb(),
                            values=values)
-
-    @staticmethod
-    def _currency_locked() -> bool:
-        from ..services.numbering import issued_documents_exist
-        return issued_documents_exist()
 
     def _save(self, section: str, form) -> bool:
         """Check every field of the section, then save all of it or nothing."""

@@ -105,7 +105,7 @@ class DocumentsForm(FlaskForm):
 
 class RegionalForm(FlaskForm):
     time_zone = SelectField(_l("Time zone"), description=_l(
-        "Stored now; dates are still computed on the server's clock until “today” follows it."))
+        "“Today” and “overdue” are computed in this zone on every page."))
     default_language = SelectField(
         _l("Default language"), choices=list(LANGUAGE_NAMES.items()),
         description=_l("Stored now; the interface follows each browser's language (or ?lang=) "
@@ -116,11 +116,18 @@ class RegionalForm(FlaskForm):
         self.time_zone.choices = [(zone, zone.replace("_", " ")) for zone in time_zones()]
 
 
+class SecurityForm(FlaskForm):
+    admin_two_factor_required = BooleanField(
+        _l("Administrators must use two-factor login"),
+        description=_l("An administrator without it is sent to My account to set it up, and "
+                       "reaches no other page until it is on."))
+
+
 FORMS = {"commercial": CommercialForm, "exchanges": ExchangesForm, "seller": SellerForm,
-         "documents": DocumentsForm, "regional": RegionalForm}
+         "documents": DocumentsForm, "regional": RegionalForm, "security": SecurityForm}
 TITLES = {"commercial": _l("Commercial"), "exchanges": _l("Exchanges"),
           "seller": _l("Seller identity"), "documents": _l("Documents"),
-          "regional": _l("Regional")}
+          "regional": _l("Regional"), "security": _l("Security")}
 INTROS = {"seller": _l("Printed on quotes and invoices.")}
 # Form fields that are not settings of their own.
 EXTRA_FIELDS = {"csrf_token", "company_logo", "remove_logo"}

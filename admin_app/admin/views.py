@@ -7,6 +7,9 @@ from ..models import (
     Address, AuditLog, CommentTemplate, Company, Contact, CustomFieldDefinition, Document,
     EmailTemplate, Exchange, Merge, User,
 )
+from flask_babel import lazy_gettext as _l
+
+from .account import AccountView
 from .administration import AuditLogView, MergeView, UserView
 from .agenda import AgendaView
 from .card import CardView
@@ -23,6 +26,7 @@ from .outbox import OutboxView
 from .preferences import PreferencesView
 from .sales import add_sales_configuration_views, add_sales_views
 from .settings import SettingsView
+from .signatures import SignatureView, VerifyView
 from .templates import TemplatesView
 
 
@@ -42,6 +46,10 @@ def add_model_views(admin: Admin) -> None:
                               category=crm))
     add_sales_views(admin, category=sales)
     admin.add_view(DocumentView(Document, db, name=_l("Documents"), category=docs))
+    admin.add_view(SignatureView(name=_l("Signatures"), endpoint="signatures",
+                                 url="/admin/signatures"))
+    admin.add_view(VerifyView(name=_l("Verify a signed file"), endpoint="verify",
+                              url="/admin/signatures/verify", category=docs))
     add_sales_configuration_views(admin, category=conf)
     admin.add_view(SettingsView(name=_l("Settings"), endpoint="settings", url="/admin/settings",
                                 category=conf))
@@ -67,3 +75,5 @@ def add_model_views(admin: Admin) -> None:
                                    url="/admin/data-quality", category=crm))
     admin.add_view(PreferencesView(name=_l("My preferences"), endpoint="preferences",
                                    url="/admin/preferences"))
+    # Every logged-in user's own page; the name in the navigation bar links to it too.
+    admin.add_view(AccountView(name=_l("My account"), endpoint="account", url="/admin/account"))

@@ -2,7 +2,8 @@
 from .audit import AuditLog, DuplicateIgnore, Merge
 from .companies import Address, Company, Contact, CustomFieldDefinition, CustomFieldValue
 from .configuration import CommentTemplate, DocumentText, EmailTemplate, Setting
-from .documents import Document
+from .credit_notes import CreditNote, CreditNoteLine, CreditUse
+from .documents import Document, SignatureRequest
 from .exchanges import Exchange, exchange_attachments, exchange_recipients
 from .imports import ImportBatch, ImportChange, ImportMapping
 from .sales import (
@@ -10,14 +11,16 @@ from .sales import (
     Quote, QuoteLine,
 )
 from .outbox import CalendarFeed, OutboxMessage
-from .users import User
+from .register import DocumentSnapshot, RegisterCheck, RegisterRecord
+from .users import LoginSession, RecoveryCode, User
 
 __all__ = [
-    "Address", "AuditLog", "CalendarFeed", "CommentTemplate", "Company", "Contact",
-    "CustomFieldDefinition", "CustomFieldValue", "Document", "DocumentText", "DuplicateIgnore",
-    "EmailTemplate", "Exchange", "ImportBatch", "ImportChange", "ImportMapping", "Invoice",
-    "InvoiceLine", "Merge", "NumberCounter", "Opportunity", "Order", "OrderLine", "OutboxMessage",
-    "Payment",
-    "PipelineStage", "Quote", "QuoteLine", "Setting", "User", "exchange_attachments",
+    "Address", "AuditLog", "CalendarFeed", "CommentTemplate", "Company", "Contact", "CreditNote",
+    "CreditNoteLine", "CreditUse", "CustomFieldDefinition", "CustomFieldValue", "Document",
+    "DocumentSnapshot", "DocumentText", "DuplicateIgnore", "EmailTemplate", "Exchange",
+    "ImportBatch", "ImportChange", "ImportMapping", "Invoice", "InvoiceLine", "LoginSession",
+    "Merge", "NumberCounter", "Opportunity", "Order", "OrderLine", "OutboxMessage", "Payment",
+    "PipelineStage", "Quote", "QuoteLine", "RecoveryCode", "RegisterCheck", "RegisterRecord",
+    "Setting", "SignatureRequest", "User", "exchange_attachments",
     "exchange_recipients",
 ]

@@ -10,7 +10,7 @@ from ..extensions import db
 from .base import created_at_column, in_values, utcnow
 
 AUDIT_ACTIONS = ("create", "update", "delete", "merge", "unmerge", "convert", "transition",
-                 "payment", "login", "send")
+                 "payment", "login", "send", "login_fail", "lockout", "logout", "security")
 
 
 class AuditLog(db.Model):

@@ -31,13 +31,14 @@ def money_from_cents(cents_expression):
     return cast(cents_expression / 100.0, MONEY)
 
 
-def balance_of(total_incl_tax, paid):
+def balance_of(total_incl_tax, paid, credited=0, used_credit=0):
     """What is left to pay on an invoice, from Decimals, SQL money or SQL cents alike.
 
-    Negative: a credit in the client's favour. Issued credit notes (DESIGN.md) will lower it as
-    a third term here; every balance the application shows or compares is built by this function.
+    DESIGN.md: total − payments − issued credit notes + credit refunded or applied elsewhere out
+    of it. Negative: a credit in the client's favour. Every balance the application shows or
+    compares is built by this function.
     """
-    return total_incl_tax - paid
+    return total_incl_tax - paid - credited + used_credit
 
 
 def overdue_conditions(status, balance, due_date, today) -> tuple:

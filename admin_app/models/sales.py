@@ -19,7 +19,8 @@ QUOTE_STATUSES = ("draft", "sent", "accepted", "refused", "expired")
 ORDER_STATUSES = ("open", "invoiced", "closed")
 INVOICE_STATUSES = ("draft", "issued", "cancelled")
 PAYMENT_METHODS = ("transfer", "card", "cheque", "cash", "direct_debit", "other")
-NUMBERED_KINDS = ("quote", "order", "invoice")
+# "credit": credit notes; "register": the lock of the invoice register (services/register).
+NUMBERED_KINDS = ("quote", "order", "invoice", "credit", "register")
 
 
 class PipelineStage(db.Model):
@@ -187,6 +188,8 @@ class Invoice(SalesDocumentMixin, db.Model):
     lines = relationship("InvoiceLine", back_populates="invoice", cascade="all, delete-orphan",
                          passive_deletes=True, order_by="InvoiceLine.position")
     payments = relationship("Payment", back_populates="invoice", order_by="Payment.paid_on")
+    credit_notes = relationship("CreditNote", back_populates="invoice", order_by="CreditNote.id")
+    credit_uses = relationship("CreditUse", back_populates="invoice", order_by="CreditUse.id")
 
     # Paid total, balance and "overdue": the instance side reads the loaded payments (lists
     # load them with the page: selectinload), the SQL side is a correlated subquery in cents.
@@ -202,10 +205,21 @@ class Invoice(SalesDocumentMixin, db.Model):
     def _paid_total_sql(cls):
         return money_from_cents(paid_cents(cls.id))
 
+    @property
+    def credited_total(self) -> Decimal:
+        """The sum of the invoice's issued credit notes."""
+        return sum((c.total_incl_tax for c in self.credit_notes if c.status == "issued"), ZERO)
+
+    @property
+    def used_credit_total(self) -> Decimal:
+        """Credit refunded or applied elsewhere out of this invoice."""
+        return sum((u.amount for u in self.credit_uses), ZERO)
+
     @hybrid_property
     def balance(self) -> Decimal:
         """Total incl. tax less what settled it (models.balances.balance_of)."""
-        return balance_of(self.total_incl_tax, self.paid_total)
+        return balance_of(self.total_incl_tax, self.paid_total, self.credited_total,
+                          self.used_credit_total)
 
     @balance.inplace.expression
     @classmethod
@@ -215,7 +229,9 @@ class Invoice(SalesDocumentMixin, db.Model):
     @classmethod
     def _balance_cents_sql(cls):
         """The balance in exact integer cents, as a SQL expression correlated to the invoice."""
-        return balance_of(cents(cls.total_incl_tax), paid_cents(cls.id))
+        from .credit_notes import credited_cents, used_credit_cents
+        return balance_of(cents(cls.total_incl_tax), paid_cents(cls.id), credited_cents(cls.id),
+                          used_credit_cents(cls.id))
 
     @hybrid_property
     def is_overdue(self) -> bool:

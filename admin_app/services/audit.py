@@ -9,7 +9,8 @@ from sqlalchemy import inspect
 from ..extensions import db
 from ..models import AuditLog, User
 
-IGNORED_FIELDS = {"password_hash", "updated_at", "name_key", "phone_key", "email_domain",
+IGNORED_FIELDS = {"password_hash", "totp_secret", "updated_at", "name_key", "phone_key",
+                  "email_domain",
                   "legal_id_key", "legal_id_check"}
 
 

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, vCalAddress, vText
 
+from .. import clock
 from ..models import Exchange
 from .settings import get_setting
 
@@ -15,7 +16,7 @@ DEFAULT_LENGTH = timedelta(hours=1)
 
 def organisation_zone() -> ZoneInfo:
     """The organisation's time zone (Settings), in which meeting times are entered."""
-    return ZoneInfo(get_setting("time_zone") or "Europe/Madrid")
+    return clock.organisation_zone()
 
 
 def zoned(moment: datetime) -> datetime:

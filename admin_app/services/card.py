@@ -1,9 +1,9 @@
 """The client card: what it shows, read in a fixed number of queries."""
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from .. import clock
 from ..errors import Refusal
@@ -50,6 +50,10 @@ class Card:
     users: list[User]
     comment_templates: list[CommentTemplate]
     merges: list[Merge]
+    today: date | None = None
+    # Only when the client holds a credit: the invoices holding it, the ones it can settle.
+    credits: list = field(default_factory=list)
+    credit_targets: list = field(default_factory=list)
 
     @property
     def main_address(self) -> Address | None:
@@ -61,10 +65,11 @@ def load_card(company: Company, kind: str | None = None, cursor: str | None = No
     """Everything the card shows; the number of queries does not grow with the data."""
     cid, today = company.id, today or clock.today()
     documents = db.session.execute(
-        select(Document, func.count().over()).options(joinedload(Document.uploaded_by))
+        select(Document, func.count().over())
+        .options(joinedload(Document.uploaded_by), selectinload(Document.signature_requests))
         .where(Document.company_id == cid).order_by(Document.created_at.desc(), Document.id.desc())
         .limit(LIST_LIMIT)).all()
-    return Card(
+    card = Card(
         company=company,
         addresses=list(db.session.scalars(
             select(Address).where(Address.company_id == cid)
@@ -90,7 +95,12 @@ def load_card(company: Company, kind: str | None = None, cursor: str | None = No
             .order_by(User.full_name, User.email))),
         comment_templates=comment_templates(),
         merges=merges_into(cid),
+        today=today,
     )
+    if card.kpis.client_credit:
+        from .credit_notes import credit_invoices, settleable_invoices
+        card.credits, card.credit_targets = credit_invoices(cid), settleable_invoices(cid)
+    return card
 
 
 def comment_templates() -> list[CommentTemplate]:

@@ -2,13 +2,13 @@
 account manager. Each function flushes; the view commits once."""
 import hashlib
 import io
-import mimetypes
 import secrets
 from datetime import datetime
 from pathlib import Path
 
 from flask_babel import gettext as _
 from flask import current_app
+from flask_babel import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 from werkzeug.datastructures import FileStorage
 
@@ -20,17 +20,14 @@ from .card import CardError
 from .exchanges import check_exchange
 from .html import sanitize_html
 from .settings import upload_limit_bytes
+from .uploads import (  # noqa: F401  (human_size: imported from here by the views)
+    UploadRefused, clean_name, clean_text, detected_type, human_size, read_limited,
+)
 
 PHOTO_FORMATS = {"JPEG", "PNG", "GIF", "WEBP"}
 PHOTO_BOX = (400, 400)
 MAX_PHOTO_PIXELS = 40_000_000  # refuse decompression bombs before decoding them
 CHUNK = 64 * 1024
-
-
-def human_size(size: int) -> str:
-    if size >= 1024 * 1024:
-        return f"{size / (1024 * 1024):.0f} MB"
-    return f"{max(size // 1024, 1)} KB"
 
 
 def upload_root() -> Path:
@@ -126,39 +123,41 @@ def record_exchange(company: Company, author: User | None, values: dict) -> Exch
 
 
 def store_document(company: Company | None, user: User | None, upload: FileStorage,
-                   title: str = "") -> Document:
-    """Save an upload under a random name outside static, size-limited, and record it; with no
-    company it is a shared document (Configuration > My documents)."""
-    original = Path((upload.filename or "").replace("\\", "/")).name.strip()[:255]
+                   title: str = "", replaces: Document | None = None) -> Document:
+    """Record an upload and write its file under a random name outside static; with no company
+    it is a shared document (Configuration > My documents).
+
+    The type comes from the bytes and must match the name; the file is written only once the
+    row is flushed (valid), so a refused row leaves no file. The caller removes the file if its
+    transaction is rolled back: `work.on_rollback(discard_file, document.file)`."""
+    original = clean_name(upload.filename)
     if not original:
-        raise CardError(_("Choose a file to upload."))
-    limit = upload_limit_bytes()  # Settings > Documents, never above MAX_CONTENT_LENGTH
+        raise UploadRefused(_("Choose a file to upload."))
+    data = read_limited(upload.stream, upload_limit_bytes())  # Settings > Documents
+    if not data:
+        raise UploadRefused(_("The file is empty."))
+    content_type = detected_type(data, original)
     relative = f"documents/{secrets.token_hex(16)}"
-    path = upload_root() / relative
-    path.parent.mkdir(parents=True, exist_ok=True)
-    digest, size = hashlib.sha256(), 0
-    with path.open("wb") as out:
-        while chunk := upload.stream.read(CHUNK):
-            size += len(chunk)
-            if size > limit:
-                out.close()
-                path.unlink(missing_ok=True)
-                raise CardError(_("The file is larger than %(size)s.", size=human_size(limit)))
-            digest.update(chunk)
-            out.write(chunk)
-    if size == 0:
-        path.unlink(missing_ok=True)
-        raise CardError(_("The file is empty."))
-    content_type = mimetypes.guess_type(original)[0] or "application/octet-stream"
-    document = Document(company_id=company.id if company else None, title=(title or "").strip()[:200] or original,
+    document = Document(company_id=company.id if company else None,
+                        title=clean_text(title, 200) or original[:200],
                         original_name=original, file=relative, content_type=content_type,
-                        size_bytes=size, sha256=digest.hexdigest(),
+                        size_bytes=len(data), sha256=hashlib.sha256(data).hexdigest(),
                         uploaded_by_id=user.id if user else None)
     db.session.add(document)
     db.session.flush()
     audit.record("create", document, summary=f"Document {original} for {company.name}"
                  if company else f"Shared document {original}")
+    write_file(relative, data)
     return document
+
+
+def write_file(relative: str, data: bytes) -> None:
+    """Write a stored file whole: a temporary name first, so a half-written file never shows."""
+    path = upload_root() / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(path.name + ".part")
+    temporary.write_bytes(data)
+    temporary.replace(path)
 
 
 def update_comments(company: Company, html: str | None) -> None:

@@ -13,8 +13,9 @@ from sqlalchemy.orm import aliased
 
 from .. import clock
 from ..extensions import db
-from ..models import Invoice, Order, Payment
+from ..models import CreditNote, Invoice, Order, Payment
 from ..models.balances import balance_of, cents, from_cents, overdue_clause
+from ..models.credit_notes import credited_cents, used_credit_cents
 from ..models.sales import paid_cents_sum
 
 TENTH = Decimal("0.1")
@@ -29,6 +30,8 @@ class Kpis:
     unpaid_amount: Decimal | None
     average_payment_delay: Decimal | None
     issued_count: int
+    # Credit in the client's favour: the negative balances, as a positive amount.
+    client_credit: Decimal | None = None
 
     def data_values(self) -> dict[str, str]:
         """The machine-readable `data-value` of each KPI: `1234.50`, `12.5`, `3` or empty."""
@@ -45,7 +48,17 @@ def grouped_balance_cents():
     Aggregating in one grouped join keeps the cost linear whatever plan the database picks; a
     correlated subquery was evaluated once per use of the balance on PostgreSQL.
     """
-    return balance_of(cents(Invoice.total_incl_tax), paid_cents_sum())
+    return balance_of(cents(Invoice.total_incl_tax), paid_cents_sum(), credited_cents(Invoice.id),
+                      used_credit_cents(Invoice.id))
+
+
+def credited_revenue_cents(company_id: int, start: date | None = None):
+    """Cents excl. tax of the company's issued credit notes (from `start`): a scalar subquery."""
+    query = select(func.coalesce(func.sum(cents(CreditNote.total_excl_tax)), 0)).where(
+        CreditNote.company_id == company_id, CreditNote.status == "issued")
+    if start is not None:
+        query = query.where(CreditNote.issue_date >= start)
+    return query.scalar_subquery()
 
 
 def grouped_overdue(today: date):
@@ -70,11 +83,16 @@ def order_invoiced_cents():
 def company_kpis(company_id: int, today: date | None = None) -> Kpis:
     """Revenue, outstanding, unpaid (overdue) and the average payment delay, in one query.
 
-    A company without issued invoices gets empty figures: "no data", not "zero".
+    DESIGN.md: revenue is net of issued credit notes; outstanding sums the positive balances;
+    negative balances are the client's credit. A company without issued invoices gets empty
+    figures: "no data", not "zero".
     """
     today = today or clock.today()
     paid = paid_cents_sum()
-    total = cents(Invoice.total_incl_tax)
+    # What payments had to cover: the total less the issued credit notes; the whole total when
+    # credit notes cover all of it (then only an invoice paid in full before counts as paid).
+    after_credit = cents(Invoice.total_incl_tax) - credited_cents(Invoice.id)
+    total = case((after_credit > 0, after_credit), else_=cents(Invoice.total_incl_tax))
     per_invoice = with_payments(
         select(cents(Invoice.total_excl_tax).label("excl"),
                grouped_balance_cents().label("balance"), Invoice.status, Invoice.due_date,
@@ -84,10 +102,12 @@ def company_kpis(company_id: int, today: date | None = None) -> Kpis:
     balance, completed = per_invoice.c.balance, per_invoice.c.completed_on
     overdue = overdue_clause(per_invoice.c.status, balance, per_invoice.c.due_date, today)
     row = db.session.execute(
-        select(func.count(), func.sum(per_invoice.c.excl), func.sum(balance),
+        select(func.count(), func.sum(per_invoice.c.excl) - credited_revenue_cents(company_id),
+               func.sum(case((balance > 0, balance), else_=0)),
                func.sum(case((overdue, 1), else_=0)), func.sum(case((overdue, balance), else_=0)),
                func.count(completed),
-               func.sum(_days_between(completed, per_invoice.c.issue_date)))
+               func.sum(_days_between(completed, per_invoice.c.issue_date)),
+               func.sum(case((balance < 0, -balance), else_=0)))
         .select_from(per_invoice)
     ).one()
     issued_count = int(row[0] or 0)
@@ -95,7 +115,8 @@ def company_kpis(company_id: int, today: date | None = None) -> Kpis:
         return Kpis(None, None, None, None, None, 0)
     return Kpis(revenue=from_cents(row[1]), outstanding=from_cents(row[2]),
                 unpaid_count=int(row[3] or 0), unpaid_amount=from_cents(row[4] or 0),
-                average_payment_delay=_mean_days(row[5], row[6]), issued_count=issued_count)
+                average_payment_delay=_mean_days(row[5], row[6]), issued_count=issued_count,
+                client_credit=from_cents(row[7] or 0))
 
 
 def completed_on(paid, total):
@@ -115,7 +136,8 @@ def completed_on(paid, total):
     walked = (select(func.min(later.paid_on))
               .where(later.invoice_id == Invoice.id, running >= total)
               .scalar_subquery())
-    return case((paid == total, func.max(Payment.paid_on)), (paid > total, walked), else_=null())
+    return case((total <= 0, null()), (paid == total, func.max(Payment.paid_on)),
+                (paid > total, walked), else_=null())
 
 
 def _days_between(later, earlier):
@@ -153,7 +175,8 @@ def last_months(today: date, count: int = 12) -> list[tuple[int, int]]:
 
 
 def monthly_revenue(company_id: int, today: date | None = None) -> list[MonthRevenue]:
-    """Revenue (issued invoices, excluding tax) per month of issue over the last 12 months."""
+    """Revenue (issued invoices less issued credit notes, excluding tax) per month of issue
+    over the last 12 months."""
     today = today or clock.today()
     months = last_months(today)
     start = date(months[0][0], months[0][1], 1)
@@ -164,7 +187,20 @@ def monthly_revenue(company_id: int, today: date | None = None) -> list[MonthRev
                Invoice.issue_date >= start)
         .group_by(year, month)
     ).all()
-    sums = {(int(y), int(m)): from_cents(total) for y, m, total in rows}
+    credit_year = extract("year", CreditNote.issue_date)
+    credit_month = extract("month", CreditNote.issue_date)
+    credited = db.session.execute(
+        select(credit_year, credit_month, func.sum(cents(CreditNote.total_excl_tax)))
+        .where(CreditNote.company_id == company_id, CreditNote.status == "issued",
+               CreditNote.issue_date >= start)
+        .group_by(credit_year, credit_month)
+    ).all()
+    month_cents: dict[tuple[int, int], int] = {}
+    for y, m, total in rows:
+        month_cents[(int(y), int(m))] = int(total or 0)
+    for y, m, total in credited:
+        month_cents[(int(y), int(m))] = month_cents.get((int(y), int(m)), 0) - int(total or 0)
+    sums = {key: from_cents(total) for key, total in month_cents.items()}
     return [MonthRevenue(y, m, sums.get((y, m), Decimal("0.00"))) for y, m in months]
 
 

@@ -37,8 +37,16 @@ def _counts(company_ids: list[int], kinds) -> dict[int, dict[str, int]]:
 
 
 def deletion_blockers(company_ids: list[int]) -> dict[int, dict[str, int]]:
-    """Per company, the sales documents (and merge records) that forbid deleting it."""
+    """Per company, the sales documents, signed documents and merge records that forbid
+    deleting it."""
     result = _counts(company_ids, BLOCKING)
+    # Documents signed (or out for signature) are evidence: the company stays with them.
+    for company_id, count in db.session.execute(
+            select(Document.company_id, func.count())
+            .where(Document.company_id.in_(company_ids),
+                   Document.signature_status.in_(("pending", "signed")))
+            .group_by(Document.company_id)).all():
+        result[company_id]["signed documents"] = count
     rows = db.session.execute(
         select(Merge.kept_id, Merge.absorbed_id)
         .where(or_(Merge.kept_id.in_(company_ids), Merge.absorbed_id.in_(company_ids)))).all()

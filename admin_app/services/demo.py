@@ -18,6 +18,7 @@ from ..models import (
 )
 from ..normalize import email_domain, normalize_legal_id, normalize_name, normalize_phone
 from .pricing import document_totals, line_totals
+from .snapshots import freeze_unfrozen
 from .users import create_user, find_user_by_email, hash_password
 
 PREFIXES = ["Acme", "Nordic", "Atlas", "Blue", "Cobalt", "Delta", "Evergreen", "Falcon", "Granite",
@@ -78,6 +79,8 @@ def seed_demo(companies: int = 50, seed: int = 42, admin_email: str = "admin@exa
             bar.update(len(ids))
     _save_counters(numbers)
     db.session.flush()
+    # Every issued document gets its snapshot and register record, as through the app.
+    freeze_unfrozen()
     return counts
 
 
@@ -104,19 +107,20 @@ def _configuration() -> list[PipelineStage]:
                                  "<p><strong>Next steps:</strong> </p>"),
             CommentTemplate(name="Payment issue", body="<p>Payment reminder sent on: </p>"),
         ])
-    if not db.session.scalar(select(func.count()).select_from(EmailTemplate)):
-        db.session.add_all([
-            EmailTemplate(name="Follow-up after meeting", subject="Following our meeting",
-                          purpose="exchange", is_default=True,
-                          body="Hello {{ contact.first_name }},\n\nThank you for your time today. "
-                               "As discussed, ...\n\nBest regards,\n{{ user.full_name }}"),
-            EmailTemplate(name="Payment reminder", subject="Invoice reminder for {{ company.name }}",
-                          purpose="payment_reminder", is_default=True,
-                          body="Hello {{ contact.first_name }},\n\nOur records show "
-                               "{{ document.balance|money(document.currency) }} left to pay on "
-                               "{{ document.title }}, due on {{ document.due_date|date }}. Could "
-                               "you check on your side?\n\n{{ user.full_name }}"),
-        ])
+    # Per purpose: the migrations seed a default payment reminder of their own.
+    purposes = set(db.session.scalars(select(EmailTemplate.purpose)))
+    db.session.add_all([template for template in (
+        EmailTemplate(name="Follow-up after meeting", subject="Following our meeting",
+                      purpose="exchange", is_default=True,
+                      body="Hello {{ contact.first_name }},\n\nThank you for your time today. "
+                           "As discussed, ...\n\nBest regards,\n{{ user.full_name }}"),
+        EmailTemplate(name="Payment reminder", subject="Invoice reminder for {{ company.name }}",
+                      purpose="payment_reminder", is_default=True,
+                      body="Hello {{ contact.first_name }},\n\nOur records show "
+                           "{{ document.balance|money(document.currency) }} left to pay on "
+                           "{{ document.title }}, due on {{ document.due_date|date }}. Could "
+                           "you check on your side?\n\n{{ user.full_name }}"),
+    ) if template.purpose not in purposes])
     if not db.session.scalar(select(func.count()).select_from(DocumentText)):
         db.session.add(DocumentText(
             name="Bank transfer", purpose="invoice_footer", is_default=True,

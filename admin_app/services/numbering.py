@@ -8,13 +8,16 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..extensions import db
-from ..models import Invoice, NumberCounter, Order, Quote
+from ..models import CreditNote, Invoice, NumberCounter, Order, Quote
 from .settings import get_setting
 
-PREFIX_SETTINGS = {"quote": "quote_prefix", "order": "order_prefix", "invoice": "invoice_prefix"}
-# Every kind that has a prefix setting; credit notes have one before they have documents.
-PREFIX_KEYS = {**PREFIX_SETTINGS, "credit_note": "credit_note_prefix"}
-NUMBERED_MODELS = {"quote": Quote, "order": Order, "invoice": Invoice}
+PREFIX_SETTINGS = {"quote": "quote_prefix", "order": "order_prefix", "invoice": "invoice_prefix",
+                   "credit_note": "credit_note_prefix"}
+# Every kind that has a prefix setting.
+PREFIX_KEYS = PREFIX_SETTINGS
+# The counter row of each kind (number_counters.kind holds at most 10 characters).
+COUNTER_KINDS = {"quote": "quote", "order": "order", "invoice": "invoice", "credit_note": "credit"}
+NUMBERED_MODELS = {"quote": Quote, "order": Order, "invoice": Invoice, "credit_note": CreditNote}
 KIND_NAMES = {"quote": _l("quotes"), "order": _l("orders"), "invoice": _l("invoices"),
               "credit_note": _l("credit notes")}
 
@@ -30,6 +33,7 @@ def next_value(kind: str, year: int) -> int:
     """
     if kind not in PREFIX_SETTINGS:
         raise ValueError(f"Unknown numbered kind {kind!r}")
+    kind = COUNTER_KINDS[kind]
     session = db.session
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
@@ -61,8 +65,8 @@ def upcoming_numbers(year: int) -> dict[str, str | None]:
     kind that has no documents yet."""
     taken = dict(db.session.execute(select(NumberCounter.kind, NumberCounter.last_value)
                                     .where(NumberCounter.year == year)).all())
-    return {kind: format_number(get_setting(key), year, taken.get(kind, 0) + 1)
-            if kind in NUMBERED_MODELS else None for kind, key in PREFIX_KEYS.items()}
+    return {kind: format_number(get_setting(key), year, taken.get(COUNTER_KINDS[kind], 0) + 1)
+            for kind, key in PREFIX_KEYS.items()}
 
 
 def prefix_collision(kind: str, prefix: str) -> str | None:
@@ -80,7 +84,7 @@ def prefix_collision(kind: str, prefix: str) -> str | None:
     if model is None:
         return None
     counters = dict(db.session.execute(select(NumberCounter.year, NumberCounter.last_value)
-                                       .where(NumberCounter.kind == kind)).all())
+                                       .where(NumberCounter.kind == COUNTER_KINDS[kind])).all())
     shape = re.compile(rf"^{re.escape(prefix)}-(\d{{4}})-(\d+)$")
     for number in db.session.scalars(select(model.number).where(model.number.like(pattern))):
         match = shape.match(number or "")
@@ -91,6 +95,7 @@ def prefix_collision(kind: str, prefix: str) -> str | None:
 
 
 def issued_documents_exist() -> bool:
-    """Whether any quote, order or invoice has a number (was sent, created or issued)."""
+    """Whether any quote, order, invoice or credit note has a number (was sent, created or
+    issued)."""
     return bool(db.session.scalar(select(or_(*(exists().where(model.number.is_not(None))
                                                for model in NUMBERED_MODELS.values())))))

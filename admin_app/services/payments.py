@@ -9,6 +9,7 @@ from ..extensions import db
 from ..formats import money
 from ..models import Invoice, Payment
 from ..models.balances import balance_of, from_cents
+from ..models.credit_notes import credited_cents, used_credit_cents
 from ..models.sales import PAYMENT_METHODS, paid_cents_sum
 from . import audit
 from .pricing import ZERO, to_cents
@@ -22,6 +23,14 @@ def paid_total(invoice_id: int, excluding: int | None = None) -> Decimal:
     if excluding is not None:
         query = query.where(Payment.id != excluding)
     return from_cents(db.session.scalar(query))
+
+
+def credit_totals(invoice_id: int) -> tuple[Decimal, Decimal]:
+    """(issued credit notes, credit refunded or applied elsewhere) of the invoice, from the
+    database."""
+    credited, used = db.session.execute(select(credited_cents(invoice_id),
+                                               used_credit_cents(invoice_id))).one()
+    return from_cents(credited), from_cents(used)
 
 
 def check_payment(payment: Payment) -> None:
@@ -48,7 +57,8 @@ def _check_payment(payment: Payment) -> None:
     if payment.method not in PAYMENT_METHODS:
         raise SalesError(_("Unknown payment method %(method)r.", method=payment.method))
     payment.amount = to_cents(payment.amount)
-    balance = balance_of(invoice.total_incl_tax, paid_total(invoice.id, excluding=payment.id))
+    balance = balance_of(invoice.total_incl_tax, paid_total(invoice.id, excluding=payment.id),
+                         *credit_totals(invoice.id))
     if payment.amount > balance:
         raise SalesError(_("Overpayment refused: invoice %(number)s has a balance of %(balance)s "
                            "and this payment is %(amount)s.", number=invoice,
@@ -61,12 +71,16 @@ def refresh_paid_on(invoice: Invoice) -> None:
     rows = db.session.execute(select(Payment.amount, Payment.paid_on)
                               .where(Payment.invoice_id == invoice.id)
                               .order_by(Payment.paid_on, Payment.id)).all()
+    # Payments complete what the issued credit notes left to pay, or the whole total when credit
+    # notes cover all of it (DESIGN.md: an invoice settled by a credit note alone was never paid).
+    due = invoice.total_incl_tax - credit_totals(invoice.id)[0]
+    due = due if due > 0 else invoice.total_incl_tax
     paid, completed_on = ZERO, None
     for amount, paid_on in rows:
         paid += amount
-        if completed_on is None and paid >= invoice.total_incl_tax > 0:
+        if completed_on is None and paid >= due > 0:
             completed_on = paid_on
-    invoice.paid_on = completed_on if paid >= invoice.total_incl_tax > 0 else None
+    invoice.paid_on = completed_on if paid >= due > 0 else None
 
 
 def record_payment(invoice: Invoice, amount: Decimal, paid_on: date, method: str = "transfer",

@@ -1,7 +1,11 @@
-"""PDFs of quotes and invoices (fpdf2): seller from Settings, client billing identity, lines, taxes."""
+"""PDFs of quotes, invoices and credit notes (fpdf2), rendered from a snapshot only (services.snapshots):
+seller, client billing identity, currency, lines, taxes. The same snapshot gives the same bytes."""
 import logging
+from datetime import UTC, datetime
+from datetime import date as Date
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -9,13 +13,12 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from PIL import Image
 
-from ..formats import date, money
-from ..models import Contact, Invoice, Quote
+from ..formats import date as format_date
+from ..formats import money
+from .card_edit import upload_root
 from .pricing import ZERO
-from .seller_logo import logo_file
 from .setting_types import grouped_iban
-from .settings import get_setting
-from .templates import document_texts
+from .snapshots import archived_pdf, snapshot_of
 
 log = logging.getLogger(__name__)
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
@@ -31,8 +34,14 @@ def qty(value: Decimal) -> str:
 
 
 class _Document(FPDF):
-    def __init__(self) -> None:
+    def __init__(self, data: dict[str, Any]) -> None:
         super().__init__(format="A4")
+        self.data, self.seller = data, data["seller"]
+        # Fixed metadata: the same snapshot must give the same bytes (the /ID is a hash of the
+        # content and this date).
+        first = next((d for d in data["dates"].values() if d), "2000-01-01")
+        self.set_creation_date(datetime.combine(Date.fromisoformat(first), datetime.min.time(),
+                                                tzinfo=UTC))
         self.set_auto_page_break(True, margin=18)
         regular, bold = FONT_DIR / "DejaVuSans.ttf", FONT_DIR / "DejaVuSans-Bold.ttf"
         if regular.exists() and bold.exists():
@@ -47,10 +56,10 @@ class _Document(FPDF):
     def header(self) -> None:
         if self.footer_lines is None:  # the first page: wrapping the footer needs one
             self.footer_lines = []
-            if get_setting("company_footer"):
+            if self.seller.get("company_footer"):
                 self.set_font(self.family, "", 7)
                 self.footer_lines = self.multi_cell(
-                    0, 3.5, self.text(get_setting("company_footer")), dry_run=True,
+                    0, 3.5, self.text(self.seller["company_footer"]), dry_run=True,
                     output="LINES")[:FOOTER_MAX_LINES]
                 self.set_auto_page_break(True, margin=18 + 3.5 * len(self.footer_lines))
 
@@ -61,6 +70,10 @@ class _Document(FPDF):
             value = value.replace("€", "EUR").replace("\u202f", " ")
             return value.encode("latin-1", "replace").decode("latin-1")
         return value
+
+    def money(self, value) -> str:
+        """An amount of the snapshot, in the snapshot's currency."""
+        return money(Decimal(value), self.data.get("currency"))
 
     def line_of(self, value, size=10, style="", h=5, align="L", w=0) -> None:
         self.set_font(self.family, style, size)
@@ -78,25 +91,11 @@ class _Document(FPDF):
                   align="C")
 
 
-def _billing_address(company, prefer_quote: bool):
-    addresses = list(company.addresses)
-    order = (["is_quote_default"] if prefer_quote else []) + ["is_billing_default", "is_main"]
-    for flag in order:
-        found = next((a for a in addresses if getattr(a, flag)), None)
-        if found is not None:
-            return found
-    return addresses[0] if addresses else None
-
-
-def _billing_contact(company) -> Contact | None:
-    contacts = list(company.contacts)
-    return next((c for c in contacts if c.is_billing_contact), None)
-
-
 def _logo(pdf: _Document) -> float:
     """Draw the seller logo at the top right; the width it takes (0 without a logo)."""
-    path = logo_file()
-    if path is None:
+    relative = pdf.seller.get("company_logo")
+    path = upload_root() / relative if relative else None
+    if path is None or not path.is_file():
         return 0
     try:
         with Image.open(path) as image:
@@ -111,15 +110,15 @@ def _logo(pdf: _Document) -> float:
 
 
 def _header(pdf: _Document, title: str, facts: list[tuple[str, str]]) -> None:
-    top = pdf.get_y()
+    top, seller = pdf.get_y(), pdf.seller
     text_width = pdf.epw - _logo(pdf)
-    pdf.line_of(get_setting("company_name"), 15, "B", 7, w=text_width)
-    if get_setting("company_address"):
-        pdf.line_of(get_setting("company_address"), 9, h=4.5, w=text_width)
+    pdf.line_of(seller.get("company_name"), 15, "B", 7, w=text_width)
+    if seller.get("company_address"):
+        pdf.line_of(seller["company_address"], 9, h=4.5, w=text_width)
     for label, key in ((_("Legal ID"), "company_legal_id"), (_("VAT number"), "company_vat_number"),
                        (_("Email"), "company_email")):
-        if get_setting(key):
-            pdf.line_of(f"{label}: {get_setting(key)}", 9, h=4.5, w=text_width)
+        if seller.get(key):
+            pdf.line_of(f"{label}: {seller[key]}", 9, h=4.5, w=text_width)
     if text_width < pdf.epw:  # below the logo, whatever the text's height
         pdf.set_y(max(pdf.get_y(), top + LOGO_HEIGHT))
     pdf.ln(6)
@@ -129,113 +128,152 @@ def _header(pdf: _Document, title: str, facts: list[tuple[str, str]]) -> None:
     pdf.ln(3)
 
 
-def _client(pdf: _Document, company, prefer_quote: bool) -> None:
-    pdf.line_of(_("Bill to") if not prefer_quote else _("Prepared for"), 9, "B")
-    pdf.line_of(company.name, 11, "B", 6)
-    address = _billing_address(company, prefer_quote)
+def _client(pdf: _Document) -> None:
+    buyer = pdf.data["buyer"]
+    pdf.line_of(_("Prepared for") if pdf.data["kind"] == "quote" else _("Bill to"), 9, "B")
+    pdf.line_of(buyer["name"], 11, "B", 6)
+    address = buyer.get("address")
     if address is not None:
-        if address.contact_name:
-            pdf.line_of(_("Attn. %(name)s", name=address.contact_name), 10)
-        for part in (address.line1, address.line2,
-                     " ".join(p for p in (address.postal_code, address.city) if p), address.country):
+        if address.get("contact_name"):
+            pdf.line_of(_("Attn. %(name)s", name=address["contact_name"]), 10)
+        town = " ".join(p for p in (address.get("postal_code"), address.get("city")) if p)
+        for part in (address.get("line1"), address.get("line2"), town, address.get("country")):
             if part:
                 pdf.line_of(part, 10)
-    if company.legal_id:
-        pdf.line_of(_("Legal ID: %(id)s", id=company.legal_id), 9)
-    contact = _billing_contact(company)
+    if buyer.get("legal_id"):
+        pdf.line_of(_("Legal ID: %(id)s", id=buyer["legal_id"]), 9)
+    if buyer.get("vat_number"):
+        pdf.line_of(_("VAT number: %(number)s", number=buyer["vat_number"]), 9)
+    contact = buyer.get("contact")
     if contact is not None:
-        reach = ", ".join(p for p in (contact.email, contact.phone) if p)
-        pdf.line_of(_("Billing contact: %(name)s", name=contact.full_name)
+        reach = ", ".join(p for p in (contact.get("email"), contact.get("phone")) if p)
+        pdf.line_of(_("Billing contact: %(name)s", name=contact["name"])
                     + (f" ({reach})" if reach else ""), 9)
     pdf.ln(5)
 
 
-def _lines(pdf: _Document, document) -> None:
+def _lines(pdf: _Document) -> None:
     pdf.set_font(pdf.family, "B", 9)
     pdf.set_fill_color(235, 238, 242)
     for label, width, align in COLUMNS:
         pdf.cell(width, 7, pdf.text(str(label)), border="B", align=align, fill=True)
     pdf.ln()
     pdf.set_font(pdf.family, "", 9)
-    for line in document.lines:
-        values = (line.description, qty(line.quantity), money(line.unit_price),
-                  f"{qty(line.tax_rate)}%", money(line.total_excl_tax))
+    for line in pdf.data["lines"]:
+        values = (line["description"], qty(Decimal(line["quantity"])),
+                  pdf.money(line["unit_price"]), f"{qty(Decimal(line['tax_rate']))}%",
+                  pdf.money(line["total_excl_tax"]))
         text = pdf.text(values[0])
         height = 6 * len(pdf.multi_cell(COLUMNS[0][1], 6, text, dry_run=True, output="LINES"))
         if pdf.get_y() + height > pdf.page_break_trigger:
             pdf.add_page()
         top = pdf.get_y()
         pdf.multi_cell(COLUMNS[0][1], 6, text, new_x=XPos.RIGHT, new_y=YPos.TOP)
-        for value, (_, width, align) in zip(values[1:], COLUMNS[1:]):
+        for value, (_label, width, align) in zip(values[1:], COLUMNS[1:]):
             pdf.cell(width, 6, pdf.text(value), align=align)
         pdf.set_xy(pdf.l_margin, top + height)
     pdf.ln(2)
 
 
-def _totals(pdf: _Document, document) -> None:
+def _totals(pdf: _Document) -> None:
     per_rate: dict[Decimal, list[Decimal]] = {}
-    for line in document.lines:
-        base, tax = per_rate.setdefault(line.tax_rate, [ZERO, ZERO])
-        per_rate[line.tax_rate] = [base + line.total_excl_tax, tax + line.total_tax]
-    rows = [(_("Total excl. tax"), money(document.total_excl_tax), "")]
+    for line in pdf.data["lines"]:
+        rate = Decimal(line["tax_rate"])
+        base, tax = per_rate.setdefault(rate, [ZERO, ZERO])
+        per_rate[rate] = [base + Decimal(line["total_excl_tax"]), tax + Decimal(line["total_tax"])]
+    totals = pdf.data["totals"]
+    rows = [(_("Total excl. tax"), pdf.money(totals["total_excl_tax"]), "")]
     for rate, (base, tax) in sorted(per_rate.items()):
-        rows.append((_("Tax %(rate)s%% on %(base)s", rate=qty(rate), base=money(base)), money(tax), ""))
-    rows.append((_("Total incl. tax"), money(document.total_incl_tax), "B"))
+        rows.append((_("Tax %(rate)s%% on %(base)s", rate=qty(rate), base=pdf.money(base)),
+                     pdf.money(tax), ""))
+    rows.append((_("Total incl. tax"), pdf.money(totals["total_incl_tax"]), "B"))
     for label, value, style in rows:
         pdf.set_font(pdf.family, style, 10)
         pdf.cell(130, 6, pdf.text(label), align="R")
         pdf.cell(50, 6, pdf.text(value), align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
 
-def _finish(pdf: _Document, document) -> bytes:
-    texts = document_texts(document)  # the default notes and footer (Templates > Document texts)
-    notes = "\n\n".join(text for text in (document.notes, texts["notes"]) if text)
+def _finish(pdf: _Document) -> bytes:
+    texts = pdf.data.get("texts") or {}  # default notes and footer (Templates > Document texts)
+    notes = "\n\n".join(text for text in (pdf.data.get("notes"), texts.get("notes")) if text)
     if notes:
         pdf.ln(4)
         pdf.line_of(_("Notes"), 9, "B")
         pdf.line_of(notes, 9)
-    if texts["footer"]:
+    if texts.get("footer"):
         pdf.ln(6)
         pdf.line_of(texts["footer"], 8, h=4)
     return bytes(pdf.output())
 
 
-def invoice_pdf(invoice: Invoice) -> bytes:
-    """The invoice as a PDF: a draft or cancelled invoice says so in its title."""
-    pdf = _Document()
-    pdf.add_page()
+def _day(value: str | None) -> str:
+    return format_date(Date.fromisoformat(value)) if value else ""
+
+
+def _invoice(pdf: _Document) -> None:
+    data, dates = pdf.data, pdf.data["dates"]
     title = {"draft": _("DRAFT INVOICE (not valid for payment)"),
-             "cancelled": _("CANCELLED INVOICE %(number)s", number=invoice.number)}.get(
-        invoice.status, _("INVOICE %(number)s", number=invoice.number))
-    _header(pdf, title, [(_("Issue date"), date(invoice.issue_date)),
-                         (_("Due date"), date(invoice.due_date))])
-    _client(pdf, invoice.company, prefer_quote=False)
-    _lines(pdf, invoice)
-    _totals(pdf, invoice)
-    if invoice.status == "issued" and invoice.payments:
-        pdf.ln(2)
-        pdf.line_of(_("Paid: %(paid)s - Balance due: %(balance)s", paid=money(invoice.paid_total),
-                      balance=money(invoice.balance)), 10, "B", align="R")
+             "cancelled": _("CANCELLED INVOICE %(number)s", number=data["number"])}.get(
+        data["status"], _("INVOICE %(number)s", number=data["number"]))
+    _header(pdf, title, [(_("Issue date"), _day(dates["issue_date"])),
+                         (_("Due date"), _day(dates["due_date"]))])
+    _client(pdf)
+    _lines(pdf)
+    _totals(pdf)
     pdf.ln(3)
-    pdf.line_of(_("Payment due by %(date)s.", date=date(invoice.due_date)), 10)
-    if get_setting("company_iban"):
+    pdf.line_of(_("Payment due by %(date)s.", date=_day(dates["due_date"])), 10)
+    if pdf.seller.get("company_iban"):
         pdf.line_of(_("Pay by bank transfer to IBAN %(iban)s.",
-                      iban=grouped_iban(get_setting("company_iban"))), 10)
-    return _finish(pdf, invoice)
+                      iban=grouped_iban(pdf.seller["company_iban"])), 10)
 
 
-def quote_pdf(quote: Quote) -> bytes:
-    pdf = _Document()
-    pdf.add_page()
-    facts = [(_("Issue date"), date(quote.issue_date))]
-    if quote.valid_until:
-        facts.append((_("Valid until"), date(quote.valid_until)))
-    _header(pdf, _("QUOTE %(number)s", number=quote.number) if quote.number else _("DRAFT QUOTE"),
+def _quote(pdf: _Document) -> None:
+    data, dates = pdf.data, pdf.data["dates"]
+    facts = [(_("Issue date"), _day(dates["issue_date"]))]
+    if dates.get("valid_until"):
+        facts.append((_("Valid until"), _day(dates["valid_until"])))
+    _header(pdf, _("QUOTE %(number)s", number=data["number"]) if data["number"] else _("DRAFT QUOTE"),
             facts)
-    _client(pdf, quote.company, prefer_quote=True)
-    _lines(pdf, quote)
-    _totals(pdf, quote)
-    return _finish(pdf, quote)
+    _client(pdf)
+    _lines(pdf)
+    _totals(pdf)
+
+
+def _credit_note(pdf: _Document) -> None:
+    data = pdf.data
+    title = (_("CREDIT NOTE %(number)s", number=data["number"]) if data["number"]
+             else _("DRAFT CREDIT NOTE"))
+    invoice = data["invoice"]
+    _header(pdf, title, [(_("Issue date"), _day(data["dates"]["issue_date"])),
+                         (_("Corrects invoice"), _("%(number)s of %(date)s", number=invoice["number"],
+                                                   date=_day(invoice["issue_date"])))])
+    _client(pdf)
+    if data.get("reason"):
+        pdf.line_of(_("Reason: %(reason)s", reason=data["reason"]), 10)
+        pdf.ln(2)
+    _lines(pdf)
+    _totals(pdf)
+    pdf.ln(3)
+    pdf.line_of(_("These amounts are credited to the client."), 10)
+
+
+RENDERERS = {"invoice": _invoice, "quote": _quote, "credit": _credit_note}
+
+
+def render(data: dict[str, Any]) -> bytes:
+    """The PDF of a snapshot (services.snapshots): nothing else is read."""
+    pdf = _Document(data)
+    pdf.add_page()
+    RENDERERS[data["kind"]](pdf)
+    return _finish(pdf)
+
+
+def document_pdf(document) -> bytes:
+    """The PDF archived at issue; else rendered from the snapshot (a draft: as it reads now)."""
+    return archived_pdf(document) or render(snapshot_of(document))
+
+
+invoice_pdf = quote_pdf = credit_note_pdf = document_pdf
 
 
 def pdf_filename(document) -> str:

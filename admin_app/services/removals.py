@@ -25,7 +25,8 @@ def describe(row) -> str:
 def removal_refusal(row) -> str | None:
     """Why this row must stay, or None when it may be removed."""
     if isinstance(row, Document):
-        if row.signature_status in ("pending", "signed"):
+        # A request past its expiry no longer holds the document (shown_signature_status).
+        if row.shown_signature_status in ("pending", "signed"):
             if row.signature_status == "signed":
                 return _("“%(name)s” is signed: it is kept as evidence.", name=row.original_name)
             return _("“%(name)s” is waiting for a signature: it is kept as evidence.",

@@ -10,7 +10,7 @@ from .. import clock
 from ..extensions import db
 from ..models import Invoice, InvoiceLine, Opportunity, Order, OrderLine, Quote, QuoteLine
 from ..models.base import utcnow
-from . import audit
+from . import audit, snapshots
 from .conversion import convert_on_invoice
 from .numbering import next_number
 from .pricing import ZERO, apply_line_totals, to_cents
@@ -136,8 +136,8 @@ def ensure_editable(document) -> None:
     """Refuse changing the amounts or lines of a document past its draft stage."""
     if isinstance(document, Invoice) and document.status != "draft":
         raise SalesError(_("%(document)s is %(status)s: its amounts and lines cannot change. "
-                           "Cancel it and issue a new invoice instead.",
-                           document=_label(document), status=_status(document)))
+                           "Issue a credit note to correct it.", document=_label(document),
+                           status=_status(document)))
     if isinstance(document, Quote) and document.status != "draft":
         raise SalesError(_("%(document)s is %(status)s: only draft quotes can be edited.",
                            document=_label(document), status=_status(document)))
@@ -146,10 +146,20 @@ def ensure_editable(document) -> None:
                            "change.", document=_label(document), status=_status(document)))
 
 
+def is_editable(document) -> bool:
+    """Whether `ensure_editable` lets the document change (the pages hide Edit otherwise)."""
+    try:
+        ensure_editable(document)
+    except SalesError:
+        return False
+    return True
+
+
 def ensure_deletable(document) -> None:
     """Numbered documents are never deleted: the numbering must stay without gaps."""
     if document.number:
-        hint = {"Invoice": _("cancel it instead"), "Quote": _("mark it refused or expired instead"),
+        hint = {"Invoice": _("issue a credit note to correct it"),
+                "Quote": _("mark it refused or expired instead"),
                 "Order": _("close it instead")}[type(document).__name__]
         raise SalesError(_("%(document)s has a number and cannot be deleted: %(hint)s.",
                            document=_label(document), hint=hint))
@@ -165,6 +175,7 @@ def send_quote(quote: Quote) -> None:
     quote.number = quote.number or next_number("quote", quote.issue_date.year)
     old = _transition(quote, "sent", ("draft",), "sent")
     _audit_transition(quote, old)
+    snapshots.freeze(quote)
 
 
 def accept_quote(quote: Quote, user=None) -> Order:
@@ -178,6 +189,7 @@ def accept_quote(quote: Quote, user=None) -> Order:
     apply_line_totals(order)
     order.number = next_number("order", order.order_date.year)
     db.session.add(order)
+    snapshots.freeze(order)
     if quote.opportunity_id:
         opportunity = db.session.get(Opportunity, quote.opportunity_id)
         if opportunity is not None and opportunity.status == "open":
@@ -209,7 +221,9 @@ def quote_actions(quote: Quote) -> list[str]:
 # --- orders -----------------------------------------------------------------------------------
 
 def number_new_order(order: Order) -> None:
+    """A new order takes its number and is frozen as created."""
     order.number = order.number or next_number("order", order.order_date.year)
+    snapshots.freeze(order)
 
 
 def _live_invoices(order_id: int):
@@ -326,27 +340,25 @@ def issue_invoice(invoice: Invoice) -> None:
     old = _transition(invoice, "issued", ("draft",), "issued")
     invoice.issued_at = utcnow()
     _audit_transition(invoice, old)
+    snapshots.freeze(invoice)
+    from .register import record_in_register
+    record_in_register(invoice)
 
 
 def cancel_invoice(invoice: Invoice) -> None:
-    """issued → cancelled; refused while payments are recorded on it."""
-    if invoice.status == "issued" and invoice.payments:
-        raise SalesError(_("%(document)s has payments: remove them before cancelling it.",
-                           document=_label(invoice)))
-    old = _transition(invoice, "cancelled", ("issued",), "cancelled")
-    invoice.cancelled_at = utcnow()
-    if invoice.order is not None:
-        refresh_order_status(invoice.order)
-    _audit_transition(invoice, old)
+    """Refused: an issued invoice is corrected by a credit note, never cancelled (DESIGN.md)."""
+    if invoice.status == "draft":
+        raise SalesError(_("A draft invoice cannot be cancelled: delete it instead."))
+    raise SalesError(_("Invoice %(number)s is %(status)s: an issued invoice cannot be cancelled. "
+                       "Issue a credit note to correct it.", number=invoice.number,
+                       status=_status(invoice)))
 
 
 INVOICE_ACTIONS = {"issue": issue_invoice, "cancel": cancel_invoice}
 
 
 def invoice_actions(invoice: Invoice) -> list[str]:
-    """What the invoice page offers: cancelling a paid invoice is refused, so it is not offered."""
-    if invoice.status == "issued":
-        return [] if invoice.payments else ["cancel"]
+    """What the invoice page offers: issuing a draft; an issued invoice is credited instead."""
     return ["issue"] if invoice.status == "draft" else []
 
 

@@ -26,7 +26,7 @@ from .setting_types import (
 
 log = logging.getLogger(__name__)
 
-SECTIONS = ("commercial", "exchanges", "seller", "documents", "regional")
+SECTIONS = ("commercial", "exchanges", "seller", "documents", "regional", "security")
 LANGUAGES = ("en", "es", "fr")
 
 
@@ -87,6 +87,8 @@ DEFINITIONS: dict[str, Definition] = {d.key: d for d in (
     # Regional
     Definition("time_zone", "regional", "Europe/Madrid", time_zone),
     Definition("default_language", "regional", "en", choice(*LANGUAGES)),
+    # Security: administrators must log in with a second factor (services/two_factor.py)
+    Definition("admin_two_factor_required", "security", False, boolean),
     # Imports (/admin/import/): the largest file accepted, in rows and in megabytes. Not on the
     # settings page yet (no section shows them); set with `set_setting` or the database.
     Definition("import_max_rows", "imports", 50000, integer(1, 1_000_000)),
@@ -178,13 +180,8 @@ def problems(values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
             errors[key] = str(exc)
     current = all_settings()
     errors.update(_prefix_problems(parsed, current, errors))
-    if "currency" in parsed and parsed["currency"] != current["currency"]:
-        from .numbering import issued_documents_exist
-        if issued_documents_exist():
-            errors["currency"] = _(
-                "Documents were already issued in %(currency)s, and documents do not record "
-                "their own currency yet: changing it would relabel them.",
-                currency=current["currency"])
+    # A new currency applies to documents issued from now on: an issued document keeps the one
+    # recorded in its snapshot (services.snapshots).
     return parsed, errors
 
 

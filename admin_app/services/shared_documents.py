@@ -63,6 +63,8 @@ def replace_shared(document: Document, user: User | None, upload: FileStorage,
     """A new version of a shared document; the one it replaces stays readable."""
     if _successor(document) is not None:
         raise Refusal(_("This is an older version: replace the current one."))
+    if document.signature_status in ("pending", "signed"):
+        raise Refusal(_("A signed document (or one out for signature) cannot be replaced."))
     new = store_document(None, user, upload, (title or "").strip() or document.title)
     new.version = document.version + 1
     new.previous_version_id = document.id

@@ -50,6 +50,11 @@ VARIABLES: dict[str, tuple[tuple[str, str, object], ...]] = {
         ("balance", "Invoices: left to pay", Decimal("1210.00")),
         ("currency", "Currency it was issued in", "EUR"),
     ),
+    "signature": (
+        ("link", "The signer's personal portal link (signature requests)",
+         "https://backoffice.example/portal/Xy12..."),
+        ("expires_on", "The last day the link works (use |date('%d/%m/%Y'))", date(2026, 2, 14)),
+    ),
 }
 GROUP_HELP = {
     "company": "The company the message or document is for",
@@ -57,6 +62,7 @@ GROUP_HELP = {
     "sender": "Your organisation, as set in Settings",
     "user": "The user who sends it",
     "document": "The quote, invoice or file it is about",
+    "signature": "The signature request: its portal link and until when it works",
 }
 FILTER_HELP = (
     ("upper, lower, title, trim, truncate(40)", "change text"),
@@ -72,11 +78,13 @@ def sample_context(groups) -> dict[str, Vars]:
             for group in groups}
 
 
-def build_context(groups, company=None, contact=None, user=None, document=None) -> dict:
+def build_context(groups, company=None, contact=None, user=None, document=None,
+                  signature: dict | None = None) -> dict:
     """The variables of `groups`, from the models; absent objects give empty values."""
     builders = {"company": lambda: _company(company), "contact": lambda: _contact(contact),
                 "sender": _sender, "user": lambda: _user(user),
-                "document": lambda: _document(document)}
+                "document": lambda: _document(document),
+                "signature": lambda: signature or _empty("signature")}
     return {group: Vars(group, builders[group]()) for group in groups}
 
 

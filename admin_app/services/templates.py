@@ -39,6 +39,8 @@ def groups_for(kind: str, purpose: str | None) -> tuple[str, ...]:
         return ()
     if kind == "document":
         return ("company", "contact", "sender", "document")
+    if purpose == "signature_request":
+        return PEOPLE + ("document", "signature")
     return PEOPLE + (("document",) if purpose in DOCUMENT_PURPOSES else ())
 
 

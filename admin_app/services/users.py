@@ -7,9 +7,10 @@ from sqlalchemy import func, inspect, select
 
 from ..extensions import db
 from ..models import User
-from ..models.base import utcnow
 from ..models.users import ROLES
 from ..errors import Refusal
+from .audit import record
+from .sessions import end_all_sessions
 
 _default_hasher = PasswordHasher()
 # Tests create many users; the smallest argon2 cost keeps them fast and still exercises argon2.
@@ -61,7 +62,8 @@ def create_user(email: str, password: str, role: str = "user", full_name: str = 
 
 
 def authenticate(email: str, password: str) -> User | None:
-    """The active user with these credentials, or None; the hash is checked even for unknown emails."""
+    """The active user with these credentials, or None; the hash is checked even for unknown emails.
+    Not yet a login: services/login_attempts.complete_login is (after a second factor if any)."""
     user = find_user_by_email(email)
     if user is None:
         _default_hasher.hash(password)  # same cost for unknown emails: no account enumeration by timing
@@ -72,13 +74,13 @@ def authenticate(email: str, password: str) -> User | None:
         "PASSWORD_HASH_FAST"
     ):
         user.password_hash = hash_password(password)
-    user.last_login_at = utcnow()
     return user
 
 
 def save_account(user: User, new_password: str | None = None) -> None:
-    """Apply the account rules to a user created or edited by an admin: a unique email
-    (compared without case), a known role, at least one active admin, the password hashed."""
+    """Apply the account rules to a user created or edited (by an admin, or on their own account
+    page): a unique email (compared without case), a known role, at least one active admin, the
+    password hashed. A new password, a new role or a deactivation ends the user's sessions."""
     user.email = (user.email or "").strip().lower()
     if user.role not in ROLES:
         raise UserError(_("Unknown role %(role)s: choose one of %(roles)s.", role=user.role,
@@ -92,6 +94,42 @@ def save_account(user: User, new_password: str | None = None) -> None:
         if len(new_password) < 8:
             raise UserError(_("The password must have at least 8 characters."))
         user.password_hash = hash_password(new_password)
+    if user.id is not None:
+        _end_sessions_on_change(user, password_changed=bool(new_password))
+
+
+def change_own_password(user: User, current_password: str, new_password: str) -> None:
+    """A user changing their own password: the current one is asked first."""
+    if not verify_password(user, current_password or ""):
+        raise UserError(_("The current password is wrong."))
+    save_account(user, new_password)
+
+
+def check_own_password(user: User, password: str) -> None:
+    """Refuse a sensitive change of one's own account without the current password."""
+    if not verify_password(user, password or ""):
+        raise UserError(_("The current password is wrong."))
+
+
+def log_out_everywhere(user: User) -> int:
+    """End every session of `user`, this browser's included; how many were ended."""
+    ended = end_all_sessions(user)
+    record("security", user, summary=f"{user.email}: logged out everywhere ({ended} sessions)")
+    return ended
+
+
+def _end_sessions_on_change(user: User, password_changed: bool) -> None:
+    state = inspect(user).attrs
+    reasons = ["password changed"] if password_changed else []
+    if state.role.history.deleted and state.role.history.deleted[0] != user.role:
+        reasons.append(f"role changed to {user.role}")
+    if state.is_active.history.deleted and state.is_active.history.deleted[0] and \
+            not user.is_active:
+        reasons.append("deactivated")
+    if reasons:
+        ended = end_all_sessions(user)
+        record("security", user, summary=f"{user.email}: {', '.join(reasons)}; "
+                                         f"{ended} sessions ended")
 
 
 def delete_account(user: User, acting_user_id: int | None) -> None:

@@ -3,7 +3,7 @@
 Empty means "as the browser asks" for the language and "the organisation's" for the zone.
 
 Revision ID: 0013l
-Revises: 0008x
+Revises: 0010c
 Create Date: 2026-11-28 05:00:00.000000
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0013l'
-down_revision = '0008x'
+down_revision = '0010c'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,188 @@
+"""Documents frozen at issue: what the buyer, the seller, the currency, the terms and the lines
+were when a quote, order, invoice or credit note was issued, and the PDF produced then.
+
+The PDF of an issued document is rendered from its snapshot only, and the one produced at issue
+is archived (outside static, with its SHA-256): downloading it again gives the same bytes,
+whatever happened to the company or the settings since.
+"""
+import hashlib
+import logging
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
+
+from ..extensions import db
+from ..models import CreditNote, DocumentSnapshot, Invoice, Order, Quote
+from .card_edit import upload_root
+from .settings import get_setting
+
+log = logging.getLogger(__name__)
+
+KINDS = {Quote: "quote", Order: "order", Invoice: "invoice", CreditNote: "credit"}
+SELLER_KEYS = ("company_name", "company_address", "company_legal_id", "company_vat_number",
+               "company_email", "company_iban", "company_footer", "company_logo")
+ADDRESS_FIELDS = ("contact_name", "line1", "line2", "postal_code", "city", "country")
+LINE_FIELDS = ("description", "quantity", "unit_price", "tax_rate", "total_excl_tax", "total_tax")
+ARCHIVE_DIR = "issued"
+WRITTEN = "archived_pdfs"  # session.info key: files written in the current transaction
+
+
+def kind_of(document) -> str:
+    return KINDS[type(document)]
+
+
+def billing_address(company, prefer_quote: bool = False):
+    """The address a document is made out to: the quote default for quotes, then the billing
+    default, then the main address, then any."""
+    addresses = list(company.addresses)
+    flags = (["is_quote_default"] if prefer_quote else []) + ["is_billing_default", "is_main"]
+    for flag in flags:
+        found = next((a for a in addresses if getattr(a, flag)), None)
+        if found is not None:
+            return found
+    return addresses[0] if addresses else None
+
+
+def _text(value) -> str | None:
+    return None if value is None else str(value)
+
+
+def _dates(document) -> dict[str, str | None]:
+    names = {"quote": ("issue_date", "valid_until"), "order": ("order_date",),
+             "invoice": ("issue_date", "due_date"), "credit": ("issue_date",)}[kind_of(document)]
+    return {name: _text(getattr(document, name)) for name in names}
+
+
+def build(document) -> dict[str, Any]:
+    """The document as it reads now, in plain JSON values (Decimals and dates as text)."""
+    from .templates import document_texts  # the templating layer imports the models late
+
+    company = document.company
+    address = billing_address(company, prefer_quote=isinstance(document, Quote))
+    contact = next((c for c in company.contacts if c.is_billing_contact), None)
+    kind = kind_of(document)
+    data = {
+        "kind": kind, "number": document.number, "status": document.status,
+        "dates": _dates(document),
+        "currency": get_setting("currency"),
+        "payment_terms_days": get_setting("payment_terms_days"),
+        "buyer": {
+            "name": company.name, "legal_id": company.legal_id,
+            "vat_number": getattr(company, "vat_number", None),
+            "address": ({f: getattr(address, f) for f in ADDRESS_FIELDS}
+                        if address is not None else None),
+            "contact": ({"name": contact.full_name, "email": contact.email,
+                         "phone": contact.phone} if contact is not None else None),
+        },
+        "seller": {key: get_setting(key) for key in SELLER_KEYS},
+        "lines": [{f: _text(getattr(line, f)) for f in LINE_FIELDS} for line in document.lines],
+        "totals": {f: _text(getattr(document, f))
+                   for f in ("total_excl_tax", "total_tax", "total_incl_tax")},
+        "notes": document.notes,
+        "texts": (document_texts(document) if kind in ("quote", "invoice")
+                  else {"notes": "", "footer": ""}),
+    }
+    if isinstance(document, CreditNote):
+        invoice = document.invoice
+        data["invoice"] = {"number": invoice.number, "issue_date": _text(invoice.issue_date)}
+        data["reason"] = document.reason
+    return data
+
+
+def snapshot_row(document) -> DocumentSnapshot | None:
+    if document.id is None:
+        return None
+    return db.session.scalar(select(DocumentSnapshot).where(
+        DocumentSnapshot.kind == kind_of(document), DocumentSnapshot.document_id == document.id))
+
+
+def snapshot_of(document) -> dict[str, Any]:
+    """The stored snapshot of an issued document, else the document as it reads now (drafts)."""
+    row = snapshot_row(document)
+    return row.data if row is not None else build(document)
+
+
+def freeze(document, archive: bool = True) -> DocumentSnapshot:
+    """Store the document's snapshot (once) and archive the PDF rendered from it. Flushes."""
+    row = snapshot_row(document)
+    if row is None:
+        db.session.flush()
+        row = DocumentSnapshot(kind=kind_of(document), document_id=document.id,
+                               data=build(document))
+        db.session.add(row)
+        db.session.flush()
+    if archive and row.pdf_sha256 is None and row.kind != "order":
+        _archive(row)
+    return row
+
+
+def _archive(row: DocumentSnapshot) -> None:
+    from .pdf import render  # pdf renders snapshots; it imports this module
+
+    data = render(row.data)
+    digest = hashlib.sha256(data).hexdigest()
+    relative = f"{ARCHIVE_DIR}/{row.kind}-{row.document_id}-{digest[:16]}.pdf"
+    path = upload_root() / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Written before the commit (never a snapshot pointing at nothing); a rollback removes it.
+    path.write_bytes(data)
+    db.session.info.setdefault(WRITTEN, []).append(path)
+    row.pdf_path, row.pdf_sha256 = relative, digest
+
+
+@event.listens_for(Session, "after_commit")
+def _keep_archives(session) -> None:
+    session.info.pop(WRITTEN, None)
+
+
+@event.listens_for(Session, "after_rollback")
+def _discard_archives(session) -> None:
+    for path in session.info.pop(WRITTEN, ()):
+        Path(path).unlink(missing_ok=True)
+
+
+def archived_pdf(document) -> bytes | None:
+    """The PDF archived at issue, if its file is there and still has its SHA-256."""
+    row = snapshot_row(document)
+    if row is None or not row.pdf_path:
+        return None
+    path = upload_root() / row.pdf_path
+    if not Path(path).is_file():
+        log.warning("The archived PDF of %s %s is missing: %s", row.kind, row.document_id, path)
+        return None
+    data = path.read_bytes()
+    if hashlib.sha256(data).hexdigest() != row.pdf_sha256:
+        log.error("The archived PDF of %s %s does not match its SHA-256", row.kind,
+                  row.document_id)
+        return None
+    return data
+
+
+def freeze_unfrozen(batch: int = 500) -> int:
+    """Freeze every numbered document that has no snapshot yet (bulk-loaded demo data), in the
+    order it was issued, and register its invoices: the same path as an issue, without the PDF
+    (it is archived on first download). Flushes; the count frozen."""
+    from sqlalchemy.orm import selectinload
+
+    from ..models import Company
+    from .register import record_in_register
+
+    done = 0
+    for model in (Quote, Order, Invoice):
+        kind = KINDS[model]
+        frozen = select(DocumentSnapshot.document_id).where(DocumentSnapshot.kind == kind)
+        order = (model.issued_at, model.id) if model is Invoice else (model.id,)
+        query = (select(model).where(model.number.is_not(None), model.id.not_in(frozen))
+                 .order_by(*order).limit(batch)
+                 .options(selectinload(model.lines),
+                          selectinload(model.company).selectinload(Company.addresses),
+                          selectinload(model.company).selectinload(Company.contacts)))
+        while documents := db.session.scalars(query).all():
+            for document in documents:
+                freeze(document, archive=False)
+                if model is Invoice:
+                    record_in_register(document)
+            done += len(documents)
+    return done
