@@ -22,8 +22,12 @@ def pages(admin_user, make_company, make_invoice):
                  occurred_at=datetime(2026, 5, 1, 10, 0), callback_at=datetime(2026, 5, 9, 9, 0)),
     ])
     db.session.commit()
-    make_invoice(kept)
+    invoice = make_invoice(kept)
     return {
+        "my account": "/admin/account/",
+        "invoice details": f"/admin/invoice/details/?id={invoice.id}",
+        "credit note form": f"/admin/creditnote/credit/?invoice_id={invoice.id}",
+        "verify a signed file": "/admin/signatures/verify/",
         "dashboard": "/admin/",
         "card": card_url(kept.id),
         "company list": "/admin/company/",

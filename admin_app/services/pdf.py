@@ -232,8 +232,8 @@ def _quote(pdf: _Document) -> None:
     facts = [(_("Issue date"), _day(dates["issue_date"]))]
     if dates.get("valid_until"):
         facts.append((_("Valid until"), _day(dates["valid_until"])))
-    _header(pdf, _("QUOTE %(number)s", number=data["number"]) if data["number"] else _("DRAFT QUOTE"),
-            facts)
+    title = _("QUOTE %(number)s", number=data["number"]) if data["number"] else _("DRAFT QUOTE")
+    _header(pdf, title, facts)
     _client(pdf)
     _lines(pdf)
     _totals(pdf)
@@ -245,7 +245,8 @@ def _credit_note(pdf: _Document) -> None:
              else _("DRAFT CREDIT NOTE"))
     invoice = data["invoice"]
     _header(pdf, title, [(_("Issue date"), _day(data["dates"]["issue_date"])),
-                         (_("Corrects invoice"), _("%(number)s of %(date)s", number=invoice["number"],
+                         (_("Corrects invoice"), _("%(number)s of %(date)s",
+                                                   number=invoice["number"],
                                                    date=_day(invoice["issue_date"])))])
     _client(pdf)
     if data.get("reason"):
