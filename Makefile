@@ -42,7 +42,7 @@ bench: install
 
 translations: install
 	$(BIN)/pybabel extract -F babel.cfg -k _l -o admin_app/translations/messages.pot admin_app wsgi.py >/dev/null
-	$(BIN)/pybabel update -i admin_app/translations/messages.pot -d admin_app/translations
+	$(BIN)/pybabel update --no-fuzzy-matching -i admin_app/translations/messages.pot -d admin_app/translations
 	$(BIN)/pybabel compile -d admin_app/translations
 
 clean:

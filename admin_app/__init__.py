@@ -42,7 +42,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     login_manager.init_app(app)
     mail.init_app(app)
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=_select_locale)
+    babel.init_app(app, locale_selector=_select_locale, timezone_selector=_select_time_zone)
 
     from . import formats, models  # noqa: F401  (models: registers the tables on db.metadata)
     from .admin import init_admin
@@ -97,14 +97,29 @@ def _ensure_secret_key(app: Flask) -> None:
 
 
 def _select_locale() -> str | None:
-    """?lang= remembered in the session, else the browser's preference."""
+    """A ?lang= on this request (remembered in the session), else the user's saved language,
+    else the session's, else the browser's preference."""
     from flask import current_app, has_request_context, session
+    from flask_login import current_user
     if not has_request_context():
         return None  # a PDF or a mail built from the command line: the default locale
     languages = current_app.config["LANGUAGES"]
     if request.args.get("lang") in languages:
         session["lang"] = request.args["lang"]
+        return request.args["lang"]
+    saved = getattr(current_user, "language", None) if current_user else None
+    if saved in languages:
+        return saved
     return session.get("lang") or request.accept_languages.best_match(languages)
+
+
+def _select_time_zone() -> str | None:
+    """The user's saved zone, else the organisation's (Settings); dates are stored in UTC."""
+    from flask import has_request_context
+    from flask_login import current_user
+    from .services.settings import get_setting
+    saved = getattr(current_user, "time_zone", None) if has_request_context() else None
+    return saved or get_setting("time_zone") or "UTC"
 
 
 # How long a SQLite writer waits for another one's lock before giving up ("database is locked").

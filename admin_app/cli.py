@@ -55,7 +55,7 @@ def register_cli(app: Flask) -> None:
         from .services.demo import DemoAlreadyLoaded, seed_demo
         try:
             # The bar goes to a terminal only: a script or a log gets the summary line alone.
-            with tqdm(total=companies + int(whale), unit=" companies", unit_scale=True,
+            with tqdm(total=companies + int(whale), desc="seed-demo", unit=" companies",
                       disable=not sys.stderr.isatty()) as bar:
                 summary = seed_demo(companies=companies, seed=seed, admin_email=admin_email,
                                     admin_password=admin_password, whale=whale,

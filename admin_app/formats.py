@@ -8,8 +8,9 @@ from datetime import datetime as DateTime
 from decimal import Decimal
 
 from babel import dates as babel_dates
+from babel.numbers import NumberFormatError, get_group_symbol, parse_decimal
 from flask import Flask, g, has_app_context
-from flask_babel import format_currency, format_decimal, get_locale
+from flask_babel import format_currency, format_decimal, get_locale, refresh
 from flask_babel import format_date as babel_date
 from flask_babel import format_time as babel_time
 
@@ -45,23 +46,72 @@ def date(value: Date | None) -> str:
     return EMPTY if value is None else babel_date(value, "medium")
 
 
-def datetime(value: DateTime | None) -> str:
-    """A stored (UTC) date-time to the minute, in the user's zone: `May 1, 2026, 9:05 AM`."""
+def datetime(value: DateTime | None, rebase: bool = True) -> str:
+    """A stored (UTC) date-time to the minute, in the user's zone: `May 1, 2026, 9:05 AM`.
+
+    `rebase=False` for times already kept as the organisation's wall clock (exchanges,
+    meetings, call-backs): they are shown as entered."""
     if value is None:
         return EMPTY
     # Babel's own "medium" date-time has seconds; a reader needs the minute, in the locale's
     # order of date and time.
     pattern = babel_dates.get_datetime_format("medium", locale=get_locale())
-    return (pattern.replace("'", "").replace("{1}", babel_date(value, "medium"))
-            .replace("{0}", babel_time(value, "short")))
+    return (pattern.replace("'", "").replace("{1}", babel_date(value, "medium", rebase=rebase))
+            .replace("{0}", babel_time(value, "short", rebase=rebase)))
+
+
+def wall_datetime(value: DateTime | None) -> str:
+    """A date-time kept as the organisation's wall clock, shown as it is (no zone change)."""
+    return datetime(value, rebase=False)
+
+
+def parse_number(text: str | None) -> Decimal:
+    """A number as the reader types it: `1.234,50` (es), `1 234,50` (fr), `1,234.50` (en).
+
+    A plain `1234.50` is accepted in every language too (a pasted figure, a habit). Raises
+    ValueError when the text is not a number.
+    """
+    cleaned = (text or "").strip()
+    if not cleaned or len(cleaned) > 40:
+        raise ValueError(text)
+    locale = get_locale() or "en"
+    # People type an ordinary space where the locale groups with a (narrow) no-break one.
+    group = get_group_symbol(locale=locale)
+    if group.isspace():
+        cleaned = cleaned.replace(" ", group).replace("\u00a0", group).replace("\u202f", group)
+    try:
+        value = parse_decimal(cleaned, locale=locale, strict=True)
+    except NumberFormatError:
+        # A plain figure ("120.50"), or a lone decimal comma where the locale uses a point.
+        plain = cleaned.replace(group, "") if group.isspace() else cleaned
+        if "." not in plain and plain.count(",") == 1:
+            plain = plain.replace(",", ".")
+        try:
+            value = Decimal(plain)
+        except ArithmeticError:
+            raise ValueError(text) from None
+    if not value.is_finite():
+        raise ValueError(text)
+    return value
+
+
+def input_number(value: Decimal | int | None) -> str:
+    """A number as an input shows it for editing: the locale's decimal mark, no grouping."""
+    if value is None:
+        return ""
+    places = max(0, -Decimal(value).as_tuple().exponent) if isinstance(value, Decimal) else 0
+    return format_decimal(value, format="0." + "0" * places if places else "0")
 
 
 def init_app(app: Flask) -> None:
     """Offer the formatters to every template: `money(x)`, `x|money`, `d|date`, `dt|datetime`."""
     app.jinja_env.globals.update(money=money)
-    app.jinja_env.filters.update(money=money, number=number, date=date, datetime=datetime)
+    app.jinja_env.filters.update(money=money, number=number, date=date, datetime=datetime,
+                               wall_datetime=wall_datetime, input_number=input_number)
 
     @app.before_request
     def read_the_currency_again() -> None:
-        # An app context can outlive a request (tests, shells): each request reads the setting.
+        # An app context can outlive a request (tests, shells): each request reads the setting,
+        # and chooses its language and time zone again (Flask-Babel keeps them on `g`).
         g.pop("money_currency", None)
+        refresh()

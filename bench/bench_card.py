@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import create_engine, insert, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
-from timing import median_p95, timed_get  # noqa: E402  (bench/, the script's folder)
+from timing import median_p95, progress, timed_get  # noqa: E402  (bench/, the script's folder)
 
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
@@ -96,7 +96,7 @@ def measure(app, url: str, runs: int) -> tuple[float, float, int]:
                                            "password": "demo-admin-pass"})
     assert response.status_code == 302, "login failed"
     times, queries = [], []
-    for n in range(runs + 2):
+    for n in progress(range(runs + 2), url):
         with app.app_context():
             db.session.remove()
         with app.app_context():

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from timing import median_p95, timed_get  # noqa: E402  (bench/, the script's folder)
+from timing import median_p95, progress, timed_get  # noqa: E402  (bench/, the script's folder)
 
 SYLLABLES = ["ka", "zen", "tro", "mi", "lo", "var", "the", "nor", "pix", "sol", "bra", "qui",
              "del", "fen", "gor", "hal", "ix", "jun", "ley", "mon", "pra", "rus", "tal", "vo"]
@@ -107,7 +107,7 @@ def main() -> None:
         print(f"seeded {len(rows):,} companies ({len(planted):,} planted duplicates) "
               f"in {time.perf_counter() - started:.1f}s on {db.engine.dialect.name}")
         timings = []
-        for _ in range(args.repeat):
+        for _ in progress(range(args.repeat), "duplicate scan"):
             started = time.perf_counter()
             result = scan()
             timings.append(time.perf_counter() - started)
@@ -133,7 +133,7 @@ def _timed_get(client, url: str) -> tuple[float, int]:
 
 
 def _cached_loads(client, url: str, repeat: int) -> str:
-    runs = [timed_get(client, url) for _ in range(repeat)]
+    runs = [timed_get(client, url) for _ in progress(range(repeat), url)]
     median, p95 = median_p95([ms for ms, _ in runs])
     return (f"median {median:.0f} ms, p95 {p95:.0f} ms, "
             f"{max(n for _, n in runs)} SQL statements")

@@ -24,7 +24,7 @@ from flask_admin.contrib.sqla import ModelView  # noqa: E402
 from admin_app import create_app  # noqa: E402
 from admin_app.extensions import db  # noqa: E402
 from admin_app.models import Company  # noqa: E402
-from timing import median_p95, timed_get  # noqa: E402  (bench/, the script's folder)
+from timing import median_p95, progress, timed_get  # noqa: E402  (bench/, the script's folder)
 from admin_app.normalize import email_domain, normalize_name, normalize_phone  # noqa: E402
 from config import TestingConfig  # noqa: E402
 
@@ -73,7 +73,7 @@ def seed(count: int) -> None:
 
 def measure(client, url: str, repeat: int) -> tuple[float, float, int]:
     client.get(url)  # warm up
-    runs = [timed_get(client, url) for _ in range(repeat)]
+    runs = [timed_get(client, url) for _ in progress(range(repeat), url)]
     median, p95 = median_p95([ms for ms, _ in runs])
     return median, p95, runs[-1][1]
 

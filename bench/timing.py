@@ -29,3 +29,9 @@ def median_p95(times: list[float]) -> tuple[float, float]:
     ordered = sorted(times)
     return statistics.median(ordered), ordered[min(len(ordered) - 1,
                                                    round(0.95 * (len(ordered) - 1)))]
+
+
+def progress(iterable, desc: str, total: int | None = None):
+    """A progress bar on a terminal (stderr), nothing when the output is a file or a pipe."""
+    from tqdm import tqdm
+    return tqdm(iterable, desc=desc, total=total, disable=None, leave=False)

@@ -25,6 +25,6 @@ def test_user_records_an_exchange_from_the_card_in_the_browser(live_server, brow
     item = page.locator("[data-timeline] [data-kind=call]").first
     assert "Called about the renewal" in item.inner_text()
     assert "with Ana Garcia" in item.inner_text()
-    assert "Call back 04 May 2031" in item.inner_text()
+    assert "Call back May 4, 2031, 9:30\u202fAM" in item.inner_text()
     assert "Phone call recorded." in page.content()
     page.screenshot(path=str(tmp_path / "card.png"), full_page=True)

@@ -108,7 +108,7 @@ def test_user_records_a_call_with_a_call_back_from_the_card(user_client, normal_
         ("call", contact.id, normal_user.id)
     assert exchange.callback_at.isoformat() == "2026-03-09T09:00:00"
     html = user_client.get(card_url(company.id)).get_data(as_text=True)
-    assert "Renewal call" in html and "Call back 09 Mar 2026" in html
+    assert "Renewal call" in html and "Call back Mar 9, 2026, 9:00\u202fAM" in html
     assert "Wants a discount &lt;b&gt;now&lt;/b&gt;" in html  # bodies are text, escaped
     assert "Renewal call" in user_client.get("/admin/").get_data(as_text=True)  # dashboard
 
@@ -223,7 +223,7 @@ def test_custom_fields_are_saved_by_type_and_shown_typed(admin_client, make_comp
         f"field-{portal.id}": "https://portal.example"})
     assert response.status_code == 302
     html = admin_client.get(card_url(company.id)).get_data(as_text=True)
-    assert "1,200" in html and "01 Apr 2019" in html and ">Yes<" in html
+    assert "1,200" in html and "Apr 1, 2019" in html and ">Yes<" in html
     assert 'href="https://portal.example"' in html and 'rel="noopener noreferrer"' in html
 
 

@@ -37,7 +37,7 @@ def test_removing_a_contact_keeps_its_exchanges(admin_client, make_company):
                             occurred_at=utcnow()))
     db.session.commit()
     page = admin_client.get(_remove_url(company, "contact", contact)).get_data(as_text=True)
-    assert "Its 1 exchange stay in the history" in page and "billing contact" in page
+    assert "Its 1 exchange stays in the history" in page and "billing contact" in page
     admin_client.post(_remove_url(company, "contact", contact))
     db.session.expire_all()
     assert db.session.get(Contact, contact.id) is None

@@ -1,8 +1,9 @@
 """A user logs in through a real browser, lands on the dashboard and logs out."""
+from tests.screens_support import save_screenshot
 
 
 def test_user_logs_in_in_the_browser_sees_the_dashboard_and_logs_out(live_server, browser,
-                                                                      admin_user, tmp_path):
+                                                                      admin_user):
     page = browser.new_page()
     page.goto(f"{live_server}/admin/company/")
     assert "/login" in page.url
@@ -17,7 +18,7 @@ def test_user_logs_in_in_the_browser_sees_the_dashboard_and_logs_out(live_server
     assert "Companies" in page.content()
     page.goto(f"{live_server}/admin/")
     assert page.locator("[data-section=my-clients]").is_visible()
-    page.screenshot(path=str(tmp_path / "dashboard.png"))
+    save_screenshot(page, "journey-login-dashboard")
     page.click("form[action='/logout'] button")
     page.wait_for_url(f"{live_server}/login")
     assert "You are logged out." in page.content()

@@ -10,7 +10,7 @@ from flask_babel import force_locale
 from admin_app.extensions import db
 from admin_app.formats import date as format_date
 from admin_app.formats import datetime as format_datetime
-from admin_app.formats import money, number
+from admin_app.formats import input_number, money, number, parse_number, wall_datetime
 from admin_app.services.settings import set_setting
 from tests.card_support import card_url, days, kpi_values
 
@@ -35,6 +35,8 @@ def test_money_is_written_in_the_users_locale(app, locale, amount, shown):
     ("fr", "1 mai 2026", "1 mai 2026, 09:05", "12,5"),
 ])
 def test_dates_and_numbers_are_written_in_the_users_locale(app, locale, day, moment, delay):
+    set_setting("time_zone", "UTC")
+    db.session.commit()
     with force_locale(locale):
         assert format_date(date(2026, 5, 1)) == day
         assert format_datetime(datetime(2026, 5, 1, 9, 5, 59)) == moment
@@ -83,3 +85,64 @@ def test_invoice_pdf_follows_the_readers_language(admin_client, make_company, ma
                            headers={"Accept-Language": "fr"}).data
     text = "".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf)).pages)
     assert "1 mai 2026" in text and "234,50" in text and "€" in text
+
+
+def test_date_times_are_shown_in_the_organisations_zone_and_wall_clock_times_as_entered(app):
+    set_setting("time_zone", "Europe/Madrid")
+    db.session.commit()
+    with force_locale("es"):
+        # Stored in UTC; Madrid is two hours ahead in May.
+        assert format_datetime(datetime(2026, 5, 1, 9, 5)) == "1 may 2026, 11:05"
+        assert wall_datetime(datetime(2026, 5, 1, 9, 5)) == "1 may 2026, 9:05"
+        # A date-time near midnight UTC falls on the next day in Madrid.
+        assert format_date(datetime(2026, 5, 1, 23, 30)) == "2 may 2026"
+
+
+@pytest.mark.parametrize("locale, typed, value", [
+    ("es", "1.234,50", "1234.50"),
+    ("es", "1234,5", "1234.5"),
+    ("es", "120.50", "120.50"),  # a plain figure is read as one in every language
+    ("fr", "1 234,50", "1234.50"),
+    ("fr", f"1{NNBSP}234,50", "1234.50"),
+    ("fr", f"1{NBSP}234,50", "1234.50"),
+    ("en", "1,234.50", "1234.50"),
+    ("en", "-70", "-70"),
+])
+def test_numbers_typed_in_the_users_locale_are_read(app, locale, typed, value):
+    with force_locale(locale):
+        assert parse_number(typed) == Decimal(value)
+
+
+@pytest.mark.parametrize("typed", ["", "abc", "1,2,3,4.5.6", "NaN", "Infinity", "1" * 50, "1e5x"])
+def test_text_that_is_not_a_number_is_refused(app, typed):
+    with force_locale("es"), pytest.raises(ValueError):
+        parse_number(typed)
+
+
+@pytest.mark.parametrize("locale, shown", [("en", "1234.50"), ("es", "1234,50"), ("fr", "1234,50")])
+def test_inputs_show_numbers_with_the_locales_decimal_mark(app, locale, shown):
+    with force_locale(locale):
+        assert input_number(Decimal("1234.50")) == shown
+
+
+def test_payment_typed_with_a_spanish_decimal_comma_is_recorded(admin_client, make_company,
+                                                                make_invoice):
+    invoice = make_invoice(make_company(), lines=(("1", "2000.00", "0"),))
+    admin_client.get("/admin/?lang=es")
+    admin_client.post("/admin/invoice/pay/", data={
+        "id": invoice.id, "amount": "1.234,50", "paid_on": "2026-05-01", "method": "transfer"})
+    db.session.refresh(invoice)
+    assert [p.amount for p in invoice.payments] == [Decimal("1234.50")]
+
+
+def test_admin_form_reads_a_french_amount(admin_client, make_company):
+    from admin_app.models import Opportunity, PipelineStage
+    stage = PipelineStage(name="Qualified", probability=50, position=1)
+    company = make_company()
+    db.session.add(stage)
+    db.session.commit()
+    admin_client.get("/admin/?lang=fr")
+    admin_client.post("/admin/opportunity/new/", data={
+        "company": company.id, "title": "Big deal", "amount": "12 345,60", "stage": stage.id,
+        "status": "open"})
+    assert db.session.query(Opportunity.amount).scalar() == Decimal("12345.60")

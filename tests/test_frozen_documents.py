@@ -110,3 +110,22 @@ def test_a_rolled_back_issue_leaves_no_archived_pdf(make_company, make_document)
     issue_invoice(again)
     db.session.commit()
     assert (upload_root() / snapshots.snapshot_row(again).pdf_path).is_file()
+
+
+def test_the_archived_pdf_stays_in_the_issuers_language_whoever_reads_it(make_company,
+                                                                        make_document):
+    from flask_babel import force_locale
+    company = _client(make_company)
+    invoice = make_document("invoice", company, issue_date=date(2026, 4, 1),
+                            due_date=date(2026, 5, 1))
+    draft = make_document("invoice", company, issue_date=date(2026, 4, 2),
+                          due_date=date(2026, 5, 2))
+    with force_locale("es"):
+        issue_invoice(invoice)
+        db.session.commit()
+        issued_in_spanish = document_pdf(invoice)
+    assert "FACTURA" in _text(issued_in_spanish)
+    with force_locale("fr"):
+        assert document_pdf(invoice) == issued_in_spanish
+        # A draft is not archived: it reads as its reader's language writes it.
+        assert "BROUILLON" in _text(document_pdf(draft)).upper()

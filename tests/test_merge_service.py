@@ -206,6 +206,6 @@ def test_preview_lists_fields_side_by_side_and_rows_that_will_move(pair):
     assert phone["default"] == "absorbed"
     linked = {row["key"]: (row["kept"], row["absorbed"]) for row in shown["linked"]}
     assert linked["invoices.company_id"] == (1, 1) and linked["addresses.company_id"] == (2, 2)
-    assert shown["status"] == "client" and "main" in shown["cleared_flags"]
+    assert shown["status"] == "client" and "the main address" in shown["cleared_flags"]
     industry = next(c for c in shown["custom"] if c["label"] == "Industry")
     assert industry["conflict"] and industry["default"] == "kept"

@@ -24,6 +24,7 @@ from admin_app.services.signatures import hash_token
 from tests.document_support import (
     add_signer, pdf_bytes, png_bytes, portal_link_of, uploaded_document,
 )
+from tests.language_support import english_words
 
 AGENT = "Mozilla/5.0 (Signer test browser)"
 
@@ -198,14 +199,20 @@ def test_the_preview_may_be_framed_by_the_portal_only(sent, client):
     assert page.headers["Referrer-Policy"] == "no-referrer"
 
 
+# Names and files of the test data, which are nobody's translation.
+_PORTAL_DATA = ("Sam", "Acme", "contract.pdf", "Contract")
+
+
 def test_the_portal_speaks_the_signers_language(sent, client):
     _document, _contact, link, _message = sent
     refresh()  # the test's app context outlives requests: forget the locale chosen before
     html = client.get(link, headers={"Accept-Language": "es"}).get_data(as_text=True)
     assert "Firmar" in html and 'lang="es"' in html
+    assert not english_words(html, allowed=_PORTAL_DATA)
     refresh()
     html = client.get(f"{link}?lang=fr").get_data(as_text=True)
     assert "Signer" in html and 'lang="fr"' in html
+    assert not english_words(html, allowed=_PORTAL_DATA)
 
 
 def test_a_signed_document_cannot_be_removed_nor_its_company_deleted(sent, client,

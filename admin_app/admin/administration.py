@@ -18,6 +18,7 @@ from ..models import AuditLog, User
 from ..models.audit import AUDIT_ACTIONS
 from ..services.two_factor import reset_for
 from ..services.users import delete_account, save_account
+from .validators import InUserLanguage
 from ..unit_of_work import unit_of_work
 from . import validators as v
 from .base import AdminOnlyModelView, ReadOnlyModelView
@@ -26,22 +27,23 @@ from .formatting import LazyOptions
 from .links import company_url
 from .merge import undo_formatter
 
-ROLE_CHOICES = [("user", "User"), ("admin", "Administrator")]
+ROLE_CHOICES = [("user", _l("User")), ("admin", _l("Administrator"))]
 # Reviewed (bandit B105): help text shown under the field, not a password.
 PASSWORD_HELP = "At least 8 characters. Stored as an argon2 hash; nobody can read it back."  # nosec B105
 
 
 def _password_fields(required: bool) -> dict:
-    first = v.required("password") if required else Optional()
+    first = v.required(_l("password")) if required else Optional()
     return {
         "password": PasswordField(
             "Password" if required else "New password",
-            [first, Length(min=8, message="The password must have at least 8 characters.")],
+            [first, InUserLanguage(Length(min=8, message=_l(
+                "The password must have at least 8 characters.")))],
             description=PASSWORD_HELP if required else "Leave empty to keep the current one.",
             render_kw={"autocomplete": "new-password"}),
         "password_confirm": PasswordField(
             "Repeat the password",
-            [EqualTo("password", message="The two passwords differ.")],
+            [InUserLanguage(EqualTo("password", message=_l("The two passwords differ.")))],
             render_kw={"autocomplete": "new-password"}),
     }
 
@@ -49,11 +51,11 @@ def _password_fields(required: bool) -> dict:
 class UserView(AdminOnlyModelView):
     column_list = ["email", "full_name", "role", "is_active", "totp_enabled_at", "last_login_at",
                    "created_at"]
-    column_labels = {"is_active": "Active", "last_login_at": "Last login",
-                     "totp_enabled_at": "Two-factor since"}
+    column_labels = {"is_active": _l("Active"), "last_login_at": _l("Last login"),
+                     "totp_enabled_at": _l("Two-factor since")}
     column_searchable_list = ["email", "full_name"]
     column_choices = {"role": ROLE_CHOICES}
-    column_filters = [FilterEqual(User.role, "Role", options=ROLE_CHOICES), "is_active",
+    column_filters = [FilterEqual(User.role, _l("Role"), options=ROLE_CHOICES), "is_active",
                       "last_login_at"]
     column_default_sort = "email"
     column_exclude_list = column_details_exclude_list = ["password_hash", "totp_secret",
@@ -65,9 +67,9 @@ class UserView(AdminOnlyModelView):
     form_columns = ["email", "full_name", "role", "is_active"]
     form_choices = {"role": ROLE_CHOICES}
     form_args = {"email": {"validators": v.email(required_=True)},
-                 "full_name": {"label": "Full name", "validators": [v.required("full name")]},
-                 "is_active": {"label": "Active",
-                               "description": "An inactive user cannot log in."}}
+                 "full_name": {"label": _l("Full name"), "validators": [v.required(_l("full name"))]},
+                 "is_active": {"label": _l("Active"),
+                               "description": _l("An inactive user cannot log in.")}}
 
     def get_create_form(self):
         return type("UserCreateForm", (super().get_create_form(),), _password_fields(True))
@@ -140,14 +142,14 @@ class AuditLogView(ReadOnlyModelView):
     admin_only = True
     can_export = True
     column_list = ["at", "user", "action", "entity_type", "entity_id", "summary"]
-    column_labels = {"at": "When", "entity_type": "Entity", "entity_id": "ID"}
+    column_labels = {"at": _l("When"), "entity_type": _l("Entity"), "entity_id": _l("ID")}
     column_default_sort = [("at", True), ("id", True)]
     column_searchable_list = ["summary"]
     column_filters = [
-        FilterEqual(AuditLog.action, "Action", options=[(a, a) for a in AUDIT_ACTIONS]),
-        FilterEqual(AuditLog.entity_type, "Entity", options=LazyOptions(_entity_types)),
-        IntEqualFilter(AuditLog.user_id, "User", options=USER_OPTIONS),
-        IntEqualFilter(AuditLog.entity_id, "Entity ID"),
+        FilterEqual(AuditLog.action, _l("Action"), options=[(a, a) for a in AUDIT_ACTIONS]),
+        FilterEqual(AuditLog.entity_type, _l("Entity"), options=LazyOptions(_entity_types)),
+        IntEqualFilter(AuditLog.user_id, _l("User"), options=USER_OPTIONS),
+        IntEqualFilter(AuditLog.entity_id, _l("Entity ID")),
         "at",
     ]
     column_details_list = ["at", "user", "action", "entity_type", "entity_id", "summary",
@@ -160,14 +162,14 @@ class AuditLogView(ReadOnlyModelView):
                           "changes"]
 
     def search_placeholder(self):
-        return "Words of the summary"
+        return _("Words of the summary")
 
 
 class MergeView(ReadOnlyModelView):
     admin_only = True
     column_list = ["created_at", "kept", "absorbed", "user", "undone_at", "undone_by"]
-    column_labels = {"created_at": "Merged on", "kept": "Kept card", "absorbed": "Absorbed card",
-                     "undone_at": "Undone on"}
+    column_labels = {"created_at": _l("Merged on"), "kept": _l("Kept card"), "absorbed": _l("Absorbed card"),
+                     "undone_at": _l("Undone on")}
     column_default_sort = ("created_at", True)
     column_filters = ["created_at", "undone_at"]
     column_details_list = ["created_at", "kept", "absorbed", "user", "note", "moved",

@@ -26,6 +26,7 @@ from .args import CheckedArgsMixin, int_arg
 from .counting import capped_count_query
 from .export import SafeExportMixin
 from .form_limits import LengthConverter
+from .labels import labels_for
 from .formatting import (
     company_link_formatter, company_plain_formatter, html_detail_formatter,
     html_export_formatter, html_list_formatter,
@@ -96,6 +97,8 @@ class SecureModelView(SecureMixin, CheckedArgsMixin, SafeExportMixin, ModelView)
 
     def __init__(self, model, session, *args, **kwargs):
         self._install_formatters(model)
+        # Every column, filter and form label in the reader's language (see labels.py).
+        self.column_labels = labels_for(self.column_labels)
         super().__init__(model, session, *args, **kwargs)
 
     def _install_formatters(self, model) -> None:
@@ -128,6 +131,17 @@ class SecureModelView(SecureMixin, CheckedArgsMixin, SafeExportMixin, ModelView)
             name = labels.get(key) or key.removesuffix(".name").replace(".", " ").replace("_", " ")
             names.append(str(name).capitalize())
         return ", ".join(names)
+
+    def get_filter_arg(self, index, flt):
+        """Filter URLs keep the English name (`flt0_status_equals`) in every language."""
+        english = getattr(flt.name, "_args", None)
+        if not english:
+            return super().get_filter_arg(index, flt)
+        shown, flt.name = flt.name, english[0]
+        try:
+            return super().get_filter_arg(index, flt)
+        finally:
+            flt.name = shown
 
     def get_count_query(self):
         if not self.count_cap:

@@ -2,6 +2,7 @@
 from flask import flash, redirect, request
 from flask_admin import expose
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -34,15 +35,15 @@ class CheckboxesField(SelectMultipleField):
 
 
 class EmailForm(FlaskForm):
-    contact = SelectField("To", coerce=str, validate_choice=False)
-    cc = CheckboxesField("In copy", coerce=str, validate_choice=False)
-    email_template = SelectField("Template", coerce=str, validate_choice=False)
-    title = StringField("Subject", [Optional(), Length(max=200)])
-    body = TextAreaField("Message", [Optional(), Length(max=100000)],
+    contact = SelectField(_l("To"), coerce=str, validate_choice=False)
+    cc = CheckboxesField(_l("In copy"), coerce=str, validate_choice=False)
+    email_template = SelectField(_l("Template"), coerce=str, validate_choice=False)
+    title = StringField(_l("Subject"), [Optional(), Length(max=200)])
+    body = TextAreaField(_l("Message"), [Optional(), Length(max=100000)],
                          render_kw={"data-rich-text": "", "rows": 8, "aria-label": "Message"})
-    attachments = CheckboxesField("Attachments", coerce=str, validate_choice=False)
-    upload = FileField("Attach a new file")
-    internal_recipients = CheckboxesField("Internal copy to", coerce=str, validate_choice=False)
+    attachments = CheckboxesField(_l("Attachments"), coerce=str, validate_choice=False)
+    upload = FileField(_l("Attach a new file"))
+    internal_recipients = CheckboxesField(_l("Internal copy to"), coerce=str, validate_choice=False)
 
 
 def _ids(values) -> list[int]:

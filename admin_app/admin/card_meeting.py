@@ -1,4 +1,5 @@
 """Planning, moving and cancelling a meeting from the card, with its calendar invitation."""
+from flask_babel import lazy_gettext as _l
 from flask import abort, flash, redirect, request
 from flask_admin import expose
 from flask_babel import gettext as _
@@ -22,15 +23,15 @@ from .company_pages import card_url, follow_merge_message, live_company_or_redir
 
 
 class MeetingForm(FlaskForm):
-    title = StringField("Title", [InputRequired("The title is required."), Length(max=200)])
-    starts_at = DateTimeLocalField("Starts", [InputRequired("The start is required.")],
+    title = StringField(_l("Title"), [InputRequired(_l("The title is required.")), Length(max=200)])
+    starts_at = DateTimeLocalField(_l("Starts"), [InputRequired(_l("The start is required."))],
                                    format=DATETIME_FORMATS)
-    ends_at = DateTimeLocalField("Ends", [Optional()], format=DATETIME_FORMATS)
-    location = StringField("Location", [Optional(), Length(max=200)])
-    attendees = CheckboxesField("Attendees", coerce=str, validate_choice=False)
-    body = TextAreaField("Agenda / notes", [Optional(), Length(max=20000)],
+    ends_at = DateTimeLocalField(_l("Ends"), [Optional()], format=DATETIME_FORMATS)
+    location = StringField(_l("Location"), [Optional(), Length(max=200)])
+    attendees = CheckboxesField(_l("Attendees"), coerce=str, validate_choice=False)
+    body = TextAreaField(_l("Agenda / notes"), [Optional(), Length(max=20000)],
                          render_kw={"data-rich-text": "", "rows": 4, "aria-label": "Notes"})
-    send_invitation = BooleanField("Send a calendar invitation to the attendees")
+    send_invitation = BooleanField(_l("Send a calendar invitation to the attendees"))
 
 
 def _attendee_ids(values, prefix: str) -> list[int]:

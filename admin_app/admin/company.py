@@ -1,4 +1,6 @@
 """The company list and form; the card and the merge are views of their own."""
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask import request
 from flask_admin.contrib.sqla.filters import FilterEqual, IntEqualFilter
 from markupsafe import Markup
@@ -12,6 +14,7 @@ from ..services.addresses import save_company_addresses
 from ..services.companies import default_comments
 from ..services.search import search_clause
 from . import validators as v
+from .labels import STATUS_LABELS, labels_for
 from .base import SecureModelView
 from ..services.card import comment_templates
 from .company_bulk import CompanyBulkEditMixin
@@ -23,7 +26,7 @@ from .formatting import LazyOptions
 from .links import company_url
 from .quality_filters import CompanyQualityFilter
 
-STATUS_CHOICES = [(s, s.title()) for s in COMPANY_STATUSES]
+STATUS_CHOICES = [(s, STATUS_LABELS[s]) for s in COMPANY_STATUSES]
 
 
 def _with_scheme(value):
@@ -80,17 +83,17 @@ class CompanyView(DuplicateWarningMixin, CompanyBulkEditMixin, CompanyDeleteMixi
     edit_template = "admin/company/edit.html"
 
     column_list = ["name", "status", "city", "email", "phone", "account_manager", "created_at"]
-    column_labels = {"city": "City", "account_manager": "Account manager", "legal_id": "Legal ID",
-                     "created_at": "Created", "updated_at": "Updated",
-                     "converted_at": "Became a client"}
+    column_labels = {"city": _l("City"), "account_manager": _l("Account manager"), "legal_id": _l("Legal ID"),
+                     "created_at": _l("Created"), "updated_at": _l("Updated"),
+                     "converted_at": _l("Became a client")}
     column_sortable_list = ["name", "status", "email", "created_at",
                             ("account_manager", "account_manager.full_name")]
     column_default_sort = "name"
     column_searchable_list = ["name", "email", "phone", "legal_id", "website"]
     column_choices = {"status": STATUS_CHOICES}
     column_filters = [
-        FilterEqual(Company.status, "Status", options=STATUS_CHOICES),
-        IntEqualFilter(Company.account_manager_id, "Account manager", options=USER_OPTIONS),
+        FilterEqual(Company.status, _l("Status"), options=STATUS_CHOICES),
+        IntEqualFilter(Company.account_manager_id, _l("Account manager"), options=USER_OPTIONS),
         "created_at", "updated_at", "converted_at", CompanyQualityFilter(),
     ]
     column_details_list = ["name", "status", "email", "phone", "website", "legal_id",
@@ -109,15 +112,15 @@ class CompanyView(DuplicateWarningMixin, CompanyBulkEditMixin, CompanyDeleteMixi
                     "account_manager", "comments"]
     form_choices = {"status": STATUS_CHOICES}
     form_args = {
-        "name": {"validators": [v.required("company name")]},
+        "name": {"validators": [v.required(_l("company name"))]},
         "email": {"validators": v.email()},
         "phone": {"validators": v.phone()},
         "website": {"validators": v.website(), "filters": [_with_scheme]},
         "account_manager": {"query_factory": _active_users, "blank_text": "— nobody —",
-                            "description": "The user in charge; the company shows in their "
-                                           "dashboard under “My clients”."},
-        "comments": {"description": "Shared with every user. Basic formatting (bold, lists, "
-                                    "links) is kept; scripts and styles are removed."},
+                            "description": _l("The user in charge; the company shows in their "
+                                           "dashboard under “My clients”.")},
+        "comments": {"description": _l("Shared with every user. Basic formatting (bold, lists, "
+                                    "links) is kept; scripts and styles are removed.")},
     }
     form_widget_args = {"comments": {"rows": 6, "data-rich-text": "1"}}
     create_template = "admin/company/create.html"
@@ -126,19 +129,20 @@ class CompanyView(DuplicateWarningMixin, CompanyBulkEditMixin, CompanyDeleteMixi
             "form_columns": ["id", "label", "contact_name", "line1", "line2", "postal_code",
                              "city", "country", "is_main", "is_billing_default",
                              "is_delivery_default", "is_quote_default"],
-            "form_label": "Address",
-            "column_labels": {"line1": "Address line 1", "line2": "Address line 2",
-                              "is_main": "Main address", "is_billing_default": "Default for invoices",
-                              "is_delivery_default": "Default for deliveries",
-                              "is_quote_default": "Default for quotes"},
-            "form_args": {"line1": {"validators": [v.required("street address")]}},
+            "form_label": _l("Address"),
+            "column_labels": labels_for({"line1": _l("Address line 1"), "line2": _l("Address line 2"),
+                              "is_main": _l("Main address"), "is_billing_default": _l("Default for invoices"),
+                              "is_delivery_default": _l("Default for deliveries"),
+                              "is_quote_default": _l("Default for quotes")}),
+            "form_args": {"line1": {"validators": [v.required(_l("street address"))]}},
         }),
         (Contact, {
             "form_columns": ["id", "first_name", "last_name", "email", "job_title", "phone",
                              "is_billing_contact"],
-            "form_label": "Contact",
-            "column_labels": {"is_billing_contact": "Billing contact (receives invoices first)"},
-            "form_args": {"last_name": {"validators": [v.required("contact's last name")]},
+            "form_label": _l("Contact"),
+            "column_labels": labels_for(
+                {"is_billing_contact": _l("Billing contact (receives invoices first)")}),
+            "form_args": {"last_name": {"validators": [v.required(_l("contact's last name"))]},
                           "email": {"validators": v.email()},
                           "phone": {"validators": v.phone()}},
         }),
@@ -188,5 +192,5 @@ class CompanyView(DuplicateWarningMixin, CompanyBulkEditMixin, CompanyDeleteMixi
         return comment_templates()
 
     def search_placeholder(self):
-        return "Name, email, phone, legal ID or website"
+        return _("Name, email, phone, legal ID or website")
 

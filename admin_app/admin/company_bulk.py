@@ -6,7 +6,7 @@ from urllib.parse import parse_qsl, urlsplit
 from flask import abort, flash, redirect, request
 from flask_admin import expose
 from flask_admin.actions import action
-from flask_admin.babel import lazy_gettext
+from flask_babel import lazy_gettext as _l
 from flask_admin.helpers import get_redirect_target
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -34,7 +34,7 @@ class CompanyBulkEditMixin:
             return False
         return super().is_action_allowed(name)
 
-    @action("bulk_edit", lazy_gettext("Edit selected…"))
+    @action("bulk_edit", _l("Edit selected…"))
     def action_bulk_edit(self, ids):
         list_url = get_redirect_target() or self.get_url(".index_view")
         chosen = sorted({i for i in map(parse_id, ids) if i})

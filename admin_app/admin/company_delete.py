@@ -1,5 +1,6 @@
 """Deleting companies: a company with sales documents is merged, never deleted; an empty one goes
 after a page that lists what goes with it."""
+from flask_babel import lazy_gettext as _l
 from flask import abort, flash, redirect, request
 from flask_admin import expose
 from flask_babel import gettext as _
@@ -32,10 +33,10 @@ class CompanyDeleteMixin:
                 "fa fa-trash",
                 lambda _action, row_id, _row: self.get_url(".delete_confirm", id=row_id,
                                                            url=request.full_path),
-                title="Delete…"))
+                title=_l("Delete…")))
         return actions
 
-    @action("delete", "Delete", None)
+    @action("delete", _l("Delete"), None)
     def action_delete(self, ids):
         # No browser confirm(): the next page lists what would go and asks.
         return redirect(self.get_url(".delete_confirm", id=list(ids), url=request.full_path))

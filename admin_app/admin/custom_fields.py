@@ -1,12 +1,14 @@
 """Custom fields (defined by admins at run time) as typed inputs on the company form."""
 import re
 
+from flask_babel import lazy_gettext as _l
 from flask import request
 from flask_admin.helpers import get_form_data
 from wtforms import fields
 from wtforms.validators import URL, Length, NumberRange, Optional
 
 from ..models import CustomFieldDefinition
+from .validators import InUserLanguage
 from ..services.custom_fields import (
     NUMBER_LIMIT, TEXT_MAX, active_definitions, choices_of, form_value, raw_text, save_values,
 )
@@ -36,8 +38,8 @@ def build_field(definition: CustomFieldDefinition):
         return fields.SelectField(label, [Optional()], choices=[("", "—")] + [(o, o) for o in options],
                                   description=description)
     if kind == "url":
-        return fields.URLField(label, [Optional(), URL(message="Enter a full web address, "
-                                                               "starting with https://")],
+        return fields.URLField(label, [Optional(), InUserLanguage(URL(message=_l(
+            "Enter a full web address, starting with https://")))],
                                description=description)
     return fields.StringField(label, [Optional(), Length(max=TEXT_MAX)], description=description)
 

@@ -1,4 +1,5 @@
 """The list of stored documents (card files and shared documents)."""
+from flask_babel import lazy_gettext as _l
 from flask import abort, redirect, url_for
 from flask_admin import expose
 from flask_admin.contrib.sqla.filters import FilterEqual
@@ -10,9 +11,10 @@ from ..services.card_edit import discard_file
 from ..services.removals import remove_document
 from ..services.signatures import refuse_locked_edit
 from . import validators as v
+from .labels import STATUS_LABELS
 from .base import SecureModelView
 
-SIGNATURE_CHOICES = [(s, s.title()) for s in SIGNATURE_STATUSES]
+SIGNATURE_CHOICES = [(s, STATUS_LABELS[s]) for s in SIGNATURE_STATUSES]
 
 
 def human_size(size: int | None) -> str:
@@ -27,14 +29,14 @@ def human_size(size: int | None) -> str:
 class DocumentView(SecureModelView):
     column_list = ["title", "original_name", "company", "size_bytes", "version",
                    "signature_status", "uploaded_by", "created_at"]
-    column_labels = {"original_name": "File", "size_bytes": "Size", "company": "Company",
-                     "signature_status": "Signature", "created_at": "Uploaded"}
+    column_labels = {"original_name": _l("File"), "size_bytes": _l("Size"), "company": _l("Company"),
+                     "signature_status": _l("Signature"), "created_at": _l("Uploaded")}
     column_sortable_list = ["title", "original_name", "size_bytes", "signature_status",
                             "created_at", ("company", "company.name")]
     column_default_sort = ("created_at", True)
     column_searchable_list = ["title", "original_name", "signer_name", "signer_email"]
     column_choices = {"signature_status": SIGNATURE_CHOICES}
-    column_filters = [FilterEqual(Document.signature_status, "Signature",
+    column_filters = [FilterEqual(Document.signature_status, _l("Signature"),
                                   options=SIGNATURE_CHOICES), "created_at", "size_bytes"]
     column_formatters = {"size_bytes": lambda v_, c, m, n: human_size(m.size_bytes)}
     column_formatters_export = {"size_bytes": lambda v_, c, m, n: m.size_bytes}
@@ -60,8 +62,8 @@ class DocumentView(SecureModelView):
 
     form_columns = ["title", "company"]
     form_ajax_refs = {"company": {"fields": ["name"], "page_size": 10,
-                                  "placeholder": "Empty: a shared document"}}
-    form_args = {"title": {"validators": [v.required("title")]}}
+                                  "placeholder": _l("Empty: a shared document")}}
+    form_args = {"title": {"validators": [v.required(_l("title"))]}}
 
     def on_model_change(self, form, model, is_created):
         refuse_locked_edit(model)

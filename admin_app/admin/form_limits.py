@@ -3,8 +3,11 @@ stopping there (the Length validator renders `maxlength`), and the server refusi
 message. The admin forms get it from the column (LengthConverter); hand-written forms use
 `bounded()`."""
 from flask_admin.contrib.sqla.form import AdminModelConverter
+from flask_admin.model.form import converts
 from flask_babel import LazyString, lazy_gettext as _l
 from wtforms.validators import Length
+
+from .fields import LocaleDecimalField
 
 
 def max_length(limit: int) -> Length:
@@ -30,7 +33,13 @@ def bounded(attribute, *validators, description=None) -> dict:
 
 
 class LengthConverter(AdminModelConverter):
-    """Flask-Admin's converter; a String(n) column's input also states and explains n."""
+    """Flask-Admin's converter; a String(n) column's input also states and explains n, and a
+    Numeric column's input reads numbers the way the user's language writes them."""
+
+    @converts("Numeric")
+    def handle_decimal_types(self, column, field_args, **extra):
+        field_args.setdefault("places", None)
+        return LocaleDecimalField(**field_args)
 
     @classmethod
     def _string_common(cls, column, field_args, **extra) -> None:

@@ -1,10 +1,12 @@
 """Pipeline stages, opportunities and the board that groups open opportunities by stage."""
+from flask_babel import lazy_gettext as _l
 from flask import request
 from flask_admin import expose
 from flask_login import current_user
 from sqlalchemy import func, select
 from wtforms.validators import NumberRange, Optional
 
+from .validators import InUserLanguage
 from .. import clock
 from ..extensions import db
 from ..models import Opportunity, PipelineStage, User
@@ -21,11 +23,11 @@ class PipelineStageView(AdminOnlyModelView):
     column_list = ["position", "name", "probability", "opportunities"]
     column_default_sort = "position"
     column_sortable_list = ["position", "name", "probability"]
-    column_labels = {"probability": "Default probability (%)", "opportunities": "Open opportunities"}
+    column_labels = {"probability": _l("Default probability (%)"), "opportunities": _l("Open opportunities")}
     column_descriptions = {"position": "Order of the stage on the board (smallest first)."}
     form_columns = ["name", "position", "probability"]
     form_args = {"probability": {"validators": [NumberRange(0, 100, "Between 0 and 100.")]},
-                 "position": {"validators": [NumberRange(min=0, message="0 or more.")]}}
+                 "position": {"validators": [InUserLanguage(NumberRange(min=0, message=_l("0 or more.")))]}}
 
     def get_list(self, *args, **kwargs):
         count, rows = super().get_list(*args, **kwargs)
@@ -52,13 +54,13 @@ class OpportunityView(SecureModelView):
     column_default_sort = ("expected_close_on", False)
     column_formatters = FORMATTERS
     column_formatters_export = EXPORT_FORMATTERS
-    column_labels = {"expected_close_on": "Expected close", "closed_on": "Won/lost on",
-                     "probability": "Probability (%)"}
+    column_labels = {"expected_close_on": _l("Expected close"), "closed_on": _l("Won/lost on"),
+                     "probability": _l("Probability (%)")}
     column_descriptions = {"probability": "Empty: the stage's default probability.",
                            "closed_on": "Set automatically when marked won or lost."}
     form_columns = ["company", "title", "amount", "stage", "probability", "status",
                     "expected_close_on", "closed_on", "owner", "notes"]
-    form_args = {"amount": {"validators": [NumberRange(min=0, message="Must be 0 or more.")]},
+    form_args = {"amount": {"validators": [InUserLanguage(NumberRange(min=0, message=_l("Must be 0 or more.")))]},
                  "probability": {"validators": [Optional(), NumberRange(0, 100, "Between 0 and 100.")]},
                  "stage": {"query_factory": lambda: db.session.scalars(
                      select(PipelineStage).order_by(PipelineStage.position)).all()}}

@@ -1,7 +1,9 @@
 """Payments recorded on issued invoices; paid_on of the invoice follows them."""
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 from wtforms.validators import NumberRange
 
+from .validators import InUserLanguage
 from ..models import Invoice, Payment
 from ..services import payments as payment_service
 from .base import SecureModelView
@@ -17,13 +19,13 @@ class PaymentView(SecureModelView):
                          "company": lambda v, c, m, n: FORMATTERS["company"](v, c, m.invoice, n)}
     column_formatters_export = EXPORT_FORMATTERS
     form_columns = ["invoice", "amount", "paid_on", "method", "reference"]
-    form_args = {"amount": {"validators": [NumberRange(min=0.01, message="Must be above 0.")]}}
+    form_args = {"amount": {"validators": [InUserLanguage(NumberRange(min=0.01, message=_l("Must be above 0.")))]}}
     form_choices = {"method": [("transfer", "Bank transfer"), ("card", "Card"),
                                ("cheque", "Cheque"), ("cash", "Cash"),
                                ("direct_debit", "Direct debit"), ("other", "Other")]}
     form_ajax_refs = {"invoice": {"fields": ["number"], "page_size": 10,
                                   "filters": ["status = 'issued'"],
-                                  "placeholder": "Search an issued invoice by number"}}
+                                  "placeholder": _l("Search an issued invoice by number")}}
 
     def get_query(self):
         # The company column reads payment.invoice.company: load both with the page, not per row.

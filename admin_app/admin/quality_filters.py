@@ -17,7 +17,7 @@ class CompanyQualityFilter(BaseSQLAFilter):
     """Companies failing one data-quality check."""
 
     def __init__(self):
-        super().__init__(Company.id, "Data quality",
+        super().__init__(Company.id, _l("Data quality"),
                          options=[(c.key, c.label) for c in COMPANY_CHECKS])
 
     def validate(self, value) -> bool:
@@ -34,7 +34,7 @@ class ContactQualityFilter(BaseSQLAFilter):
     """Contacts whose email is not at their company's domain."""
 
     def __init__(self):
-        super().__init__(Contact.id, "Data quality", options=[
+        super().__init__(Contact.id, _l("Data quality"), options=[
             (CONTACT_MISMATCH, _l("Email not at the company's domain"))])
 
     def validate(self, value) -> bool:

@@ -1,6 +1,5 @@
 """Admin views of quotes, orders and invoices: inline lines, server totals, transitions, PDFs."""
 from datetime import date, timedelta
-from decimal import Decimal, InvalidOperation
 
 from flask import Response, flash, redirect, request, url_for
 from flask_admin import Admin, expose
@@ -14,7 +13,7 @@ from wtforms.validators import InputRequired, NumberRange
 
 from .. import clock
 from ..extensions import db
-from ..formats import money
+from ..formats import money, parse_number
 from ..ids import parse_id
 from ..unit_of_work import unit_of_work
 from ..models import Invoice, InvoiceLine, Order, OrderLine, Payment, Quote, QuoteLine
@@ -25,8 +24,10 @@ from ..services import sales as lifecycle
 from ..services.payments import record_payment
 from ..services.sales import SalesError
 from ..services.settings import get_setting
+from .validators import InUserLanguage
 from .args import int_arg
 from .base import SecureModelView, company_from_args
+from .labels import STATUS_LABELS
 from .invoice_extras import InvoiceMailAndRegisterMixin
 from .sales_format import (
     EXPORT_FORMATTERS, FORMATTERS, balance_export_formatter, balance_formatter, document_link,
@@ -37,12 +38,12 @@ LINE_FORM = {
     "form_columns": ["id", "description", "quantity", "unit_price", "tax_rate"],
     "form_args": {
         "description": {"validators": [InputRequired()]},
-        "quantity": {"validators": [InputRequired(), NumberRange(min=0, message="Must be 0 or more.")]},
-        "unit_price": {"validators": [InputRequired(), NumberRange(min=0, message="Must be 0 or more.")]},
-        "tax_rate": {"validators": [InputRequired(), NumberRange(min=0, max=100,
-                                                                 message="Between 0 and 100.")]},
+        "quantity": {"validators": [InputRequired(), InUserLanguage(NumberRange(min=0, message=_l("Must be 0 or more.")))]},
+        "unit_price": {"validators": [InputRequired(), InUserLanguage(NumberRange(min=0, message=_l("Must be 0 or more.")))]},
+        "tax_rate": {"validators": [InputRequired(), InUserLanguage(NumberRange(min=0, max=100,
+                                                                 message=_l("Between 0 and 100.")))]},
     },
-    "form_widget_args": {"description": {"placeholder": "What is sold"}},
+    "form_widget_args": {"description": {"placeholder": _l("What is sold")}},
     "postprocess_form": lambda form_class: _prefill_tax_rate(form_class),
 }
 
@@ -53,7 +54,7 @@ def _prefill_tax_rate(form_class):
     form_class.tax_rate = field.field_class(
         *field.args, **{**field.kwargs, "default": lambda: get_setting("default_tax_rate")})
     return form_class
-COMPANY_AJAX = {"fields": ["name"], "page_size": 10, "placeholder": "Search a company by name"}
+COMPANY_AJAX = {"fields": ["name"], "page_size": 10, "placeholder": _l("Search a company by name")}
 
 
 class SalesDocumentView(SecureModelView):
@@ -64,7 +65,7 @@ class SalesDocumentView(SecureModelView):
     column_default_sort = ("id", True)
     column_formatters = FORMATTERS
     column_formatters_export = EXPORT_FORMATTERS
-    column_labels = {"total_excl_tax": "Excl. tax", "total_tax": "Tax", "total_incl_tax": "Incl. tax"}
+    column_labels = {"total_excl_tax": _l("Excl. tax"), "total_tax": _l("Tax"), "total_incl_tax": _l("Incl. tax")}
     form_ajax_refs = {"company": COMPANY_AJAX}
     line_model = None
     actions_map: dict = {}
@@ -145,7 +146,8 @@ class SalesDocumentView(SecureModelView):
         return redirect(self.get_url(".details_view", id=document.id))
 
     def done_message(self, action, document, result) -> str:
-        return f"{document}: now {document.status}."
+        return _("%(document)s: now %(status)s.", document=document,
+                 status=STATUS_LABELS.get(document.status, document.status))
 
 
 def _pdf_response(document, data: bytes) -> Response:
@@ -154,7 +156,7 @@ def _pdf_response(document, data: bytes) -> Response:
                     headers={"Content-Disposition": f'inline; filename="{name}"'})
 
 
-PDF_ROW_ACTION = [EndpointLinkRowAction("fa fa-file-pdf-o", ".pdf_view", title="PDF")]
+PDF_ROW_ACTION = [EndpointLinkRowAction("fa fa-file-pdf-o", ".pdf_view", title=_l("PDF"))]
 
 
 class PdfMixin:
@@ -184,7 +186,7 @@ class QuoteView(PdfMixin, SalesDocumentView):
     form_ajax_refs = {"company": COMPANY_AJAX,
                       "opportunity": {"fields": ["title"], "page_size": 10,
                                       "filters": ["status = 'open'"],
-                                      "placeholder": "Search an open opportunity (optional)"}}
+                                      "placeholder": _l("Search an open opportunity (optional)")}}
     inline_models = [(QuoteLine, LINE_FORM)]
     column_extra_row_actions = PDF_ROW_ACTION
     actions_map = lifecycle.QUOTE_ACTIONS
@@ -199,9 +201,10 @@ class QuoteView(PdfMixin, SalesDocumentView):
 
     def done_message(self, action, document, result):
         if action == "accept":
-            return f"Quote {document.number} accepted: order {result.number} was created."
+            return _("Quote %(quote)s accepted: order %(order)s was created.",
+                     quote=document.number, order=result.number)
         if action == "send":
-            return f"Quote {document.number} is numbered and marked sent."
+            return _("Quote %(number)s is numbered and marked sent.", number=document.number)
         return super().done_message(action, document, result)
 
 
@@ -238,12 +241,12 @@ class OrderView(SalesDocumentView):
         if order is None:
             flash(_("That order does not exist any more."), "error")
             return redirect(self.get_url(".index_view"))
-        raw = (request.form.get("percent") or "").strip().replace(",", ".")
+        raw = (request.form.get("percent") or "").strip()
         try:
-            percent = Decimal(raw) if raw else None
-        except InvalidOperation:
+            percent = parse_number(raw) if raw else None
+        except ValueError:
             percent = None
-        if raw and (percent is None or not percent.is_finite()):
+        if raw and percent is None:
             flash(_("The part to invoice must be a number, e.g. 30 for 30 %."), "error")
             return redirect(self.get_url(".details_view", id=order.id))
         with unit_of_work() as work:
@@ -265,7 +268,7 @@ class InvoiceView(InvoiceMailAndRegisterMixin, PdfMixin, SalesDocumentView):
                       "company.name"]
     column_formatters = {**FORMATTERS, "order": related_formatter("order"), "balance": balance_formatter}
     column_formatters_export = {**EXPORT_FORMATTERS, "balance": balance_export_formatter}
-    column_labels = {**SalesDocumentView.column_labels, "paid_on": "Fully paid on"}
+    column_labels = {**SalesDocumentView.column_labels, "paid_on": _l("Fully paid on")}
     form_columns = ["company", "issue_date", "due_date", "order", "notes", "lines"]
 
     def get_query(self):
@@ -274,7 +277,7 @@ class InvoiceView(InvoiceMailAndRegisterMixin, PdfMixin, SalesDocumentView):
                                            selectinload(Invoice.credit_uses))
     form_ajax_refs = {"company": COMPANY_AJAX,
                       "order": {"fields": ["number"], "page_size": 10, "filters": ["status = 'open'"],
-                                "placeholder": "Search an open order by number (optional)"}}
+                                "placeholder": _l("Search an open order by number (optional)")}}
     inline_models = [(InvoiceLine, LINE_FORM)]
     column_extra_row_actions = PDF_ROW_ACTION
     actions_map = lifecycle.INVOICE_ACTIONS
@@ -290,7 +293,8 @@ class InvoiceView(InvoiceMailAndRegisterMixin, PdfMixin, SalesDocumentView):
 
     def done_message(self, action, document, result):
         if action == "issue":
-            return f"Invoice issued with number {document.number}. Its lines are now frozen."
+            return _("Invoice issued with number %(number)s. Its lines are now frozen.",
+                     number=document.number)
         return super().done_message(action, document, result)
 
     def render(self, template, **kwargs):
@@ -312,11 +316,9 @@ class InvoiceView(InvoiceMailAndRegisterMixin, PdfMixin, SalesDocumentView):
             flash(_("That invoice does not exist any more."), "error")
             return redirect(self.get_url(".index_view"))
         try:
-            amount = Decimal((request.form.get("amount") or "").replace(",", "."))
+            amount = parse_number(request.form.get("amount"))
             paid_on = date.fromisoformat(request.form.get("paid_on") or "")
-            if not amount.is_finite():
-                raise ValueError(amount)
-        except (InvalidOperation, ValueError):
+        except ValueError:
             flash(_("Enter the amount (e.g. 120.50) and the date of the payment."), "error")
             return redirect(self.get_url(".details_view", id=invoice.id))
         with unit_of_work() as work:
@@ -341,22 +343,22 @@ def add_sales_views(admin: Admin, category: str = "Sales") -> None:
     from .sales_history import SalesHistoryView
     from ..models import Opportunity
 
-    admin.add_view(OpportunityView(Opportunity, db, name="Opportunities", category=category))
-    admin.add_view(PipelineBoardView(name="Pipeline board", endpoint="pipeline",
+    admin.add_view(OpportunityView(Opportunity, db, name=_l("Opportunities"), category=category))
+    admin.add_view(PipelineBoardView(name=_l("Pipeline board"), endpoint="pipeline",
                                      url="/admin/pipeline", category=category))
-    admin.add_view(QuoteView(Quote, db, name="Quotes", category=category))
-    admin.add_view(OrderView(Order, db, name="Orders", category=category))
-    admin.add_view(InvoiceView(Invoice, db, name="Invoices", category=category))
-    admin.add_view(CreditNoteView(CreditNote, db, name="Credit notes", category=category))
-    admin.add_view(PaymentView(Payment, db, name="Payments", category=category))
-    admin.add_view(LineView(QuoteLine, db, "quote", name="Quote lines", category=category))
-    admin.add_view(LineView(OrderLine, db, "order", name="Order lines", category=category))
-    admin.add_view(LineView(InvoiceLine, db, "invoice", name="Invoice lines", category=category))
-    admin.add_view(SalesHistoryView(name="Sales history", endpoint="sales_history",
+    admin.add_view(QuoteView(Quote, db, name=_l("Quotes"), category=category))
+    admin.add_view(OrderView(Order, db, name=_l("Orders"), category=category))
+    admin.add_view(InvoiceView(Invoice, db, name=_l("Invoices"), category=category))
+    admin.add_view(CreditNoteView(CreditNote, db, name=_l("Credit notes"), category=category))
+    admin.add_view(PaymentView(Payment, db, name=_l("Payments"), category=category))
+    admin.add_view(LineView(QuoteLine, db, "quote", name=_l("Quote lines"), category=category))
+    admin.add_view(LineView(OrderLine, db, "order", name=_l("Order lines"), category=category))
+    admin.add_view(LineView(InvoiceLine, db, "invoice", name=_l("Invoice lines"), category=category))
+    admin.add_view(SalesHistoryView(name=_l("Sales history"), endpoint="sales_history",
                                     url="/admin/sales-history"))
 
 
 def add_sales_configuration_views(admin: Admin, category: str = "Configuration") -> None:
     from ..models import PipelineStage
     from .opportunities import PipelineStageView
-    admin.add_view(PipelineStageView(PipelineStage, db, name="Pipeline stages", category=category))
+    admin.add_view(PipelineStageView(PipelineStage, db, name=_l("Pipeline stages"), category=category))

@@ -1,4 +1,5 @@
 """All quotes, orders and invoices of one company, with a "Pending only" switch and tabs."""
+from flask_babel import lazy_gettext as _l
 from flask import abort, flash, redirect, request
 from flask_admin import expose
 from flask_babel import gettext as _
@@ -11,7 +12,7 @@ from .links import company_url
 from .sales_format import badge
 
 PER_PAGE = 20
-TITLES = {"quote": "Quotes", "order": "Orders", "invoice": "Invoices"}
+TITLES = {"quote": _l("Quotes"), "order": _l("Orders"), "invoice": _l("Invoices")}
 
 
 class SalesHistoryView(SecureBaseView):

@@ -26,7 +26,7 @@ class InUserLanguage:
             raise ValidationError(str(error.args[0])) from None
 
 
-def required(what: str):
+def required(what) -> "InUserLanguage":
     # `what` is a field name from the code; the sentence around it is translated.
     return InUserLanguage(DataRequired(message=_l("Enter the %(what)s.", what=what)))
 

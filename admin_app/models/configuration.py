@@ -1,6 +1,7 @@
 """What admins configure at run time: templates and settings."""
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Boolean, CheckConstraint, DateTime, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -9,19 +10,19 @@ from .base import in_values, utcnow
 
 # What an email template is for; each purpose has at most one default template.
 EMAIL_PURPOSES = {
-    "exchange": "Email from the card",
-    "quote_sending": "Sending a quote",
-    "invoice_sending": "Sending an invoice",
-    "payment_reminder": "Payment reminder",
-    "signature_request": "Signature request",
-    "meeting_invitation": "Meeting invitation",
+    "exchange": _l("Email from the card"),
+    "quote_sending": _l("Sending a quote"),
+    "invoice_sending": _l("Sending an invoice"),
+    "payment_reminder": _l("Payment reminder"),
+    "signature_request": _l("Signature request"),
+    "meeting_invitation": _l("Meeting invitation"),
 }
 # Texts printed on quote and invoice PDFs; the default of each purpose is the one printed.
 DOCUMENT_TEXT_PURPOSES = {
-    "quote_notes": "Quote notes",
-    "quote_footer": "Quote footer",
-    "invoice_notes": "Invoice notes",
-    "invoice_footer": "Invoice footer",
+    "quote_notes": _l("Quote notes"),
+    "quote_footer": _l("Quote footer"),
+    "invoice_notes": _l("Invoice notes"),
+    "invoice_footer": _l("Invoice footer"),
 }
 
 

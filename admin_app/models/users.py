@@ -23,6 +23,9 @@ class User(UserMixin, db.Model):
     is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     created_at: Mapped[datetime] = created_at_column()
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Empty: the browser's language and the organisation's time zone (Settings).
+    language: Mapped[str | None] = mapped_column(String(8))
+    time_zone: Mapped[str | None] = mapped_column(String(64))
     # Two-factor login (services/two_factor.py): the TOTP secret, set once enrolment is confirmed,
     # and the last time step accepted, so one code cannot be used twice.
     totp_secret: Mapped[str | None] = mapped_column(String(64))

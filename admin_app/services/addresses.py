@@ -1,6 +1,8 @@
 """Company addresses and their flags: the main address and the defaults for invoices,
 deliveries and quotes. The card, the company form and the address list share one rule: an
 address that takes a flag takes it from the company's other addresses, in one transaction."""
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, select, update
 
 from ..errors import Refusal
@@ -8,9 +10,10 @@ from ..extensions import db
 from ..models import Address, Company
 from . import audit
 
-ADDRESS_FLAGS = {"is_main": "the main address", "is_billing_default": "the default for invoices",
-                 "is_delivery_default": "the default for deliveries",
-                 "is_quote_default": "the default for quotes"}
+ADDRESS_FLAGS = {"is_main": _l("the main address"),
+                 "is_billing_default": _l("the default for invoices"),
+                 "is_delivery_default": _l("the default for deliveries"),
+                 "is_quote_default": _l("the default for quotes")}
 ADDRESS_FIELDS = ("label", "contact_name", "line1", "line2", "postal_code", "city", "country")
 REQUIRED_TEXT = ("label", "city", "country")  # NOT NULL columns: empty text, not None
 
@@ -76,7 +79,7 @@ def save_address(company: Company, values: dict, address: Address | None = None)
     for key in ADDRESS_FIELDS:
         setattr(address, key, values.get(key) or ("" if key in REQUIRED_TEXT else None))
     if not (address.line1 or "").strip():
-        raise AddressError("The address line is required.")
+        raise AddressError(_("The address line is required."))
     for flag in ADDRESS_FLAGS:
         setattr(address, flag, bool(values.get(flag)))
     take_address_flags([address])

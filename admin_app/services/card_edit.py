@@ -6,6 +6,7 @@ import secrets
 from datetime import datetime
 from pathlib import Path
 
+from flask_babel import gettext as _
 from flask import current_app
 from flask_babel import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -44,15 +45,15 @@ def store_photo(upload: FileStorage) -> str:
     limit = current_app.config.get("MAX_PHOTO_BYTES", 2 * 1024 * 1024)
     data = upload.stream.read(limit + 1)
     if not data:
-        raise CardError("The photo file is empty.")
+        raise CardError(_("The photo file is empty."))
     if len(data) > limit:
-        raise CardError(f"The photo is larger than {human_size(limit)}.")
+        raise CardError(_("The photo is larger than %(size)s.", size=human_size(limit)))
     try:
         with Image.open(io.BytesIO(data)) as probe:
             if probe.format not in PHOTO_FORMATS:
-                raise CardError("The photo must be a JPEG, PNG, GIF or WebP image.")
+                raise CardError(_("The photo must be a JPEG, PNG, GIF or WebP image."))
             if probe.width * probe.height > MAX_PHOTO_PIXELS:
-                raise CardError("The photo has too many pixels.")
+                raise CardError(_("The photo has too many pixels."))
             probe.verify()
         with Image.open(io.BytesIO(data)) as image:
             image = ImageOps.exif_transpose(image)
@@ -62,7 +63,7 @@ def store_photo(upload: FileStorage) -> str:
             Image.DecompressionBombError) as exc:
         if isinstance(exc, CardError):
             raise
-        raise CardError("The photo is not a readable image.") from None
+        raise CardError(_("The photo is not a readable image.")) from None
     relative = f"photos/{secrets.token_hex(16)}.jpg"
     path = upload_root() / relative
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -82,7 +83,7 @@ def save_contact(company: Company, values: dict, contact: Contact | None = None,
         value = (values.get(key) or "").strip()
         setattr(contact, key, value or ("" if key in ("first_name", "last_name") else None))
     if not contact.last_name:
-        raise CardError("The last name is required.")
+        raise CardError(_("The last name is required."))
     if photo:
         contact.photo = photo
     elif remove_photo:
@@ -100,7 +101,7 @@ def record_exchange(company: Company, author: User | None, values: dict) -> Exch
     """Record a call, meeting, email or note; emails are recorded here, not sent."""
     occurred_at: datetime | None = values.get("occurred_at")
     if occurred_at is None:
-        raise CardError("The date of the exchange is required.")
+        raise CardError(_("The date of the exchange is required."))
     raw_contact = str(values.get("contact_id") or "")
     kind, title = values.get("kind"), (values.get("title") or "").strip()
     exchange = Exchange(
@@ -174,7 +175,7 @@ def set_account_manager(company: Company, user_id: int | None) -> None:
     if user_id is not None:
         user = db.session.get(User, user_id)
         if user is None or (not user.is_active and user_id != company.account_manager_id):
-            raise CardError("Choose an active user as account manager.")
+            raise CardError(_("Choose an active user as account manager."))
     if user_id != company.account_manager_id:
         audit.record("update", company,
                      changes={"account_manager_id": [company.account_manager_id, user_id]},

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup, escape
 from sqlalchemy import and_, select
 
+from .. import formats
 from ..errors import Refusal
 from ..extensions import db
 from ..models import Company, CustomFieldDefinition, CustomFieldValue
@@ -129,10 +130,10 @@ def display_value(definition: CustomFieldDefinition, value: str | None) -> Marku
     if kind == "boolean":
         yes = value.lower() in TRUE_VALUES
         return Markup('<span class="badge badge-{}">{}</span>').format(
-            "success" if yes else "secondary", "Yes" if yes else "No")
+            "success" if yes else "secondary", _("Yes") if yes else _("No"))
     if kind == "date":
         try:
-            return escape(date.fromisoformat(value).strftime("%d %b %Y"))
+            return escape(formats.date(date.fromisoformat(value)))
         except ValueError:
             return escape(value)
     if kind == "number":
@@ -140,7 +141,7 @@ def display_value(definition: CustomFieldDefinition, value: str | None) -> Marku
             number = Decimal(value)
         except InvalidOperation:
             return escape(value)
-        text = f"{number:,}" if number == number.to_integral() else f"{number:,f}"
+        text = formats.number(number)
         return Markup('<span class="text-monospace">{}</span>').format(text)
     if kind == "url" and value.lower().startswith(("http://", "https://")):
         return Markup('<a href="{}" target="_blank" rel="noopener noreferrer">{}</a>').format(

@@ -6,11 +6,13 @@ companies sharing a key are compared. A key shared by too many companies (a comm
 identifies nobody and is skipped.
 """
 import re
+from flask_babel import gettext as _
 from collections import defaultdict
 from dataclasses import dataclass, field
 from collections.abc import Callable
 from itertools import combinations
 
+from flask_babel import lazy_gettext as _l
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
 from sqlalchemy import or_, select
@@ -21,8 +23,8 @@ from ..normalize import email_domain, normalize_legal_id, normalize_name, normal
 
 NAME_THRESHOLD = 85
 STRENGTH = {"legal_id": 100, "email_domain": 80, "phone": 75}
-REASON_LABELS = {"name": "Similar name", "legal_id": "Same legal id",
-                 "email_domain": "Same email domain", "phone": "Same phone"}
+REASON_LABELS = {"name": _l("Similar name"), "legal_id": _l("Same legal ID"),
+                 "email_domain": _l("Same email domain"), "phone": _l("Same phone")}
 # Largest block compared, by key kind: exact identifiers may group more companies than words.
 BLOCK_LIMIT = {"l": 200, "e": 50, "p": 50, "n": 50, "t": 40, "d": 40}
 MIN_PHONE_DIGITS = 6
@@ -252,7 +254,7 @@ def _row(company: Company) -> Row:
 def ignore_pair(first_id: int, second_id: int, user: User | None) -> DuplicateIgnore:
     """Remember that two companies are not duplicates (idempotent); flushes only."""
     if first_id == second_id:
-        raise ValueError("A company cannot be paired with itself.")
+        raise ValueError(_("A company cannot be paired with itself."))
     low, high = sorted((first_id, second_id))
     existing = db.session.scalar(select(DuplicateIgnore).where(
         DuplicateIgnore.company_low_id == low, DuplicateIgnore.company_high_id == high))

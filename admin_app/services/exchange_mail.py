@@ -102,9 +102,11 @@ def send_email(company: Company, author: User, values: EmailValues,
                           reply_to=author.email, attachments=attachments), sender)
     rows = [queue(message, exchange)]
     if internal:
-        note = Markup("<p><em>Internal copy of the email sent to {} &lt;{}&gt; by {}.</em></p>"
-                      ).format(contact.full_name, contact.email, author.full_name or author.email)
-        copy = build(Draft(to=[u.email for u in internal], subject=f"[Internal] {title}",
+        note = Markup("<p><em>{}</em></p>").format(_(
+            "Internal copy of the email sent to %(name)s <%(email)s> by %(author)s.",
+            name=contact.full_name, email=contact.email, author=author.full_name or author.email))
+        copy = build(Draft(to=[u.email for u in internal],
+                           subject=_("[Internal] %(subject)s", subject=title),
                            html=note + html, reply_to=author.email, attachments=attachments),
                      sender)
         rows.append(queue(copy, exchange, internal=True))

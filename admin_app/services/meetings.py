@@ -98,8 +98,8 @@ def cancel_meeting(meeting: Exchange) -> list[int]:
 
 def _queue_invitation(meeting: Exchange, method: str, attendees) -> int:
     ics = invitation(meeting, method, attendees)
-    verb = {"REQUEST": "Invitation" if meeting.ics_sequence == 0 else "Updated invitation",
-            "CANCEL": "Cancelled"}[method]
+    verb = {"REQUEST": _("Invitation") if meeting.ics_sequence == 0 else _("Updated invitation"),
+            "CANCEL": _("Cancelled")}[method]
     when = meeting.starts_at.strftime("%d/%m/%Y %H:%M")
     html = Markup("<p>{}: <strong>{}</strong></p><p>{} ({}){}</p>").format(
         verb, meeting.title, when, str(_zone_name()),

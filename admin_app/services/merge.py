@@ -1,7 +1,9 @@
 """Merging a duplicate company into the one kept, and undoing it; set-based and lock-ordered."""
+from flask_babel import gettext as _
 from datetime import datetime
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from markupsafe import escape
 from sqlalchemy import (
     Column, Index, Table, UniqueConstraint, and_, exists, func, select, true, update,
@@ -16,8 +18,16 @@ from .addresses import ADDRESS_FLAGS as FLAG_MEANINGS
 
 # Scalar fields offered field by field in the preview; the kept value wins unless chosen.
 MERGE_FIELDS: dict[str, str] = {
-    "name": "Name", "email": "Email", "phone": "Phone", "website": "Website",
-    "legal_id": "Legal ID", "account_manager_id": "Account manager",
+    "name": _l("Name"), "email": _l("Email"), "phone": _l("Phone"), "website": _l("Website"),
+    "legal_id": _l("Legal ID"), "account_manager_id": _l("Account manager"),
+}
+# Names of the linked tables in the preview; a table added later shows its own name.
+TABLE_LABELS = {
+    "addresses": _l("Addresses"), "contacts": _l("Contacts"), "exchanges": _l("Exchanges"),
+    "opportunities": _l("Opportunities"), "quotes": _l("Quotes"), "orders": _l("Orders"),
+    "invoices": _l("Invoices"), "documents": _l("Documents"),
+    "custom_field_values": _l("Custom fields"), "credit_notes": _l("Credit notes"),
+    "outbox_messages": _l("Emails"), "payments": _l("Payments"),
 }
 # Fields the merge may change on the kept company (fields above plus the derived ones).
 TRACKED_FIELDS = (*MERGE_FIELDS, "status", "converted_at", "comments")
@@ -67,15 +77,16 @@ def _is_partial(index: Index) -> bool:
 def check_pair(kept: Company | None, absorbed: Company | None) -> None:
     """Refuse a pair that cannot be merged, with a message for the user."""
     if kept is None or absorbed is None:
-        raise MergeError("Choose two existing companies to merge.")
+        raise MergeError(_("Choose two existing companies to merge."))
     if kept.id == absorbed.id:
-        raise MergeError("A company cannot be merged into itself.")
+        raise MergeError(_("A company cannot be merged into itself."))
     if kept.merged_into_id is not None:
-        raise MergeError(f"“{kept.name}” was merged into another company: it cannot absorb "
-                         "anything. Open the company it was merged into instead.")
+        raise MergeError(_("“%(name)s” was merged into another company: it cannot absorb "
+                           "anything. Open the company it was merged into instead.",
+                           name=kept.name))
     if absorbed.merged_into_id is not None:
-        raise MergeError(f"“{absorbed.name}” was already merged into company "
-                         f"#{absorbed.merged_into_id}.")
+        raise MergeError(_("“%(name)s” was already merged into company #%(id)s.",
+                           name=absorbed.name, id=absorbed.merged_into_id))
 
 
 def lock_pair(kept_id: int, absorbed_id: int) -> tuple[Company | None, Company | None]:
@@ -223,13 +234,15 @@ def undo_merge(merge: Merge, user: User | None) -> list[str]:
     merge = db.session.scalars(select(Merge).where(Merge.id == merge.id).with_for_update(of=Merge)
                                .execution_options(populate_existing=True)).one()
     if merge.undone_at is not None:
-        raise MergeError(f"This merge was already undone on {merge.undone_at:%Y-%m-%d %H:%M}.")
+        raise MergeError(_("This merge was already undone on %(when)s.",
+                           when=f"{merge.undone_at:%Y-%m-%d %H:%M}"))
     kept, absorbed = lock_pair(merge.kept_id, merge.absorbed_id)
     if kept.merged_into_id is not None:
-        raise MergeError(f"“{kept.name}” has since been merged into company "
-                         f"#{kept.merged_into_id}: undo that merge first.")
+        raise MergeError(_("“%(name)s” has since been merged into company #%(id)s: undo that "
+                           "merge first.", name=kept.name, id=kept.merged_into_id))
     if absorbed.merged_into_id != kept.id:
-        raise MergeError(f"“{absorbed.name}” is no longer merged into “{kept.name}”.")
+        raise MergeError(_("“%(absorbed)s” is no longer merged into “%(kept)s”.",
+                           absorbed=absorbed.name, kept=kept.name))
     previous = merge.previous_values or {}
     warnings = []
     for key, ids in (merge.moved or {}).items():
@@ -299,7 +312,8 @@ def merge_counts(company_ids: list[int]) -> dict[str, dict[int, int]]:
 
 
 def _label(key: str) -> str:
-    return key.split(".")[0].replace("_", " ").capitalize()
+    table = key.split(".")[0]
+    return str(TABLE_LABELS.get(table) or table.replace("_", " ").capitalize())
 
 
 def preview(kept: Company, absorbed: Company) -> dict:
@@ -340,7 +354,7 @@ def preview(kept: Company, absorbed: Company) -> dict:
     addresses = db.metadata.tables["addresses"]
     flag_rows = db.session.execute(select(addresses.c.company_id, *(addresses.c[f] for f in ADDRESS_FLAGS))
                                    .where(addresses.c.company_id.in_((kept.id, absorbed.id)))).all()
-    cleared = [f.removeprefix("is_").replace("_", " ") for f in ADDRESS_FLAGS
+    cleared = [str(FLAG_MEANINGS[f]) for f in ADDRESS_FLAGS
                if any(r.company_id == kept.id and getattr(r, f) for r in flag_rows)
                and any(r.company_id == absorbed.id and getattr(r, f) for r in flag_rows)]
     contacts = db.metadata.tables["contacts"]

@@ -2,6 +2,7 @@
 from datetime import date
 from decimal import Decimal
 
+from flask_babel import gettext as _
 from sqlalchemy import inspect, select
 
 from ..extensions import db
@@ -12,6 +13,7 @@ from ..models.credit_notes import credited_cents, used_credit_cents
 from ..models.sales import PAYMENT_METHODS, paid_cents_sum
 from . import audit
 from .pricing import ZERO, to_cents
+from .sales import STATUSES
 from .sales import SalesError
 
 
@@ -41,24 +43,26 @@ def check_payment(payment: Payment) -> None:
 def _check_payment(payment: Payment) -> None:
     invoice = payment.invoice
     if invoice is None:
-        raise SalesError("Choose the invoice this payment settles.")
+        raise SalesError(_("Choose the invoice this payment settles."))
     # Lock the invoice so two clerks cannot both pay its last balance (PostgreSQL).
     db.session.execute(select(Invoice.id).where(Invoice.id == invoice.id).with_for_update())
     if invoice.status != "issued":
-        raise SalesError(f"Invoice {invoice} is {invoice.status}: payments are only recorded on "
-                         "issued invoices.")
+        raise SalesError(_("Invoice %(number)s is %(status)s: payments are only recorded on "
+                           "issued invoices.", number=invoice, status=STATUSES.get(
+                               invoice.status, invoice.status)))
     if payment.amount is None or payment.amount <= 0:
-        raise SalesError("The amount of a payment must be above 0.")
+        raise SalesError(_("The amount of a payment must be above 0."))
     if payment.paid_on is None:
-        raise SalesError("The payment date is required.")
+        raise SalesError(_("The payment date is required."))
     if payment.method not in PAYMENT_METHODS:
-        raise SalesError(f"Unknown payment method {payment.method!r}.")
+        raise SalesError(_("Unknown payment method %(method)r.", method=payment.method))
     payment.amount = to_cents(payment.amount)
     balance = balance_of(invoice.total_incl_tax, paid_total(invoice.id, excluding=payment.id),
                          *credit_totals(invoice.id))
     if payment.amount > balance:
-        raise SalesError(f"Overpayment refused: invoice {invoice} has a balance of {money(balance)} "
-                         f"and this payment is {money(payment.amount)}.")
+        raise SalesError(_("Overpayment refused: invoice %(number)s has a balance of %(balance)s "
+                           "and this payment is %(amount)s.", number=invoice,
+                           balance=money(balance), amount=money(payment.amount)))
 
 
 def refresh_paid_on(invoice: Invoice) -> None:

@@ -7,6 +7,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from PIL import Image
@@ -22,8 +24,8 @@ log = logging.getLogger(__name__)
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 LOGO_HEIGHT, LOGO_MAX_WIDTH = 18, 60  # millimetres
 FOOTER_MAX_LINES = 6
-COLUMNS = (("Description", 86, "L"), ("Qty", 18, "R"), ("Unit price", 28, "R"),
-           ("Tax", 16, "R"), ("Total excl. tax", 32, "R"))
+COLUMNS = ((_l("Description"), 86, "L"), (_l("Qty"), 18, "R"), (_l("Unit price"), 28, "R"),
+           (_l("Tax"), 16, "R"), (_l("Total excl. tax"), 32, "R"))
 
 
 def qty(value: Decimal) -> str:
@@ -85,7 +87,8 @@ class _Document(FPDF):
                 self.cell(0, 3.5, line, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.set_y(-12)
         self.set_font(self.family, "", 8)
-        self.cell(0, 5, self.text(f"Page {self.page_no()}/{{nb}}"), align="C")
+        self.cell(0, 5, self.text(_("Page %(page)s/%(pages)s", page=self.page_no(), pages="{nb}")),
+                  align="C")
 
 
 def _logo(pdf: _Document) -> float:
@@ -112,8 +115,8 @@ def _header(pdf: _Document, title: str, facts: list[tuple[str, str]]) -> None:
     pdf.line_of(seller.get("company_name"), 15, "B", 7, w=text_width)
     if seller.get("company_address"):
         pdf.line_of(seller["company_address"], 9, h=4.5, w=text_width)
-    for label, key in (("Legal ID", "company_legal_id"), ("VAT number", "company_vat_number"),
-                       ("Email", "company_email")):
+    for label, key in ((_("Legal ID"), "company_legal_id"), (_("VAT number"), "company_vat_number"),
+                       (_("Email"), "company_email")):
         if seller.get(key):
             pdf.line_of(f"{label}: {seller[key]}", 9, h=4.5, w=text_width)
     if text_width < pdf.epw:  # below the logo, whatever the text's height
@@ -127,24 +130,25 @@ def _header(pdf: _Document, title: str, facts: list[tuple[str, str]]) -> None:
 
 def _client(pdf: _Document) -> None:
     buyer = pdf.data["buyer"]
-    pdf.line_of("Prepared for" if pdf.data["kind"] == "quote" else "Bill to", 9, "B")
+    pdf.line_of(_("Prepared for") if pdf.data["kind"] == "quote" else _("Bill to"), 9, "B")
     pdf.line_of(buyer["name"], 11, "B", 6)
     address = buyer.get("address")
     if address is not None:
         if address.get("contact_name"):
-            pdf.line_of(f"Attn. {address['contact_name']}", 10)
+            pdf.line_of(_("Attn. %(name)s", name=address["contact_name"]), 10)
         town = " ".join(p for p in (address.get("postal_code"), address.get("city")) if p)
         for part in (address.get("line1"), address.get("line2"), town, address.get("country")):
             if part:
                 pdf.line_of(part, 10)
     if buyer.get("legal_id"):
-        pdf.line_of(f"Legal ID: {buyer['legal_id']}", 9)
+        pdf.line_of(_("Legal ID: %(id)s", id=buyer["legal_id"]), 9)
     if buyer.get("vat_number"):
-        pdf.line_of(f"VAT number: {buyer['vat_number']}", 9)
+        pdf.line_of(_("VAT number: %(number)s", number=buyer["vat_number"]), 9)
     contact = buyer.get("contact")
     if contact is not None:
         reach = ", ".join(p for p in (contact.get("email"), contact.get("phone")) if p)
-        pdf.line_of(f"Billing contact: {contact['name']}" + (f" ({reach})" if reach else ""), 9)
+        pdf.line_of(_("Billing contact: %(name)s", name=contact["name"])
+                    + (f" ({reach})" if reach else ""), 9)
     pdf.ln(5)
 
 
@@ -152,7 +156,7 @@ def _lines(pdf: _Document) -> None:
     pdf.set_font(pdf.family, "B", 9)
     pdf.set_fill_color(235, 238, 242)
     for label, width, align in COLUMNS:
-        pdf.cell(width, 7, label, border="B", align=align, fill=True)
+        pdf.cell(width, 7, pdf.text(str(label)), border="B", align=align, fill=True)
     pdf.ln()
     pdf.set_font(pdf.family, "", 9)
     for line in pdf.data["lines"]:
@@ -165,7 +169,7 @@ def _lines(pdf: _Document) -> None:
             pdf.add_page()
         top = pdf.get_y()
         pdf.multi_cell(COLUMNS[0][1], 6, text, new_x=XPos.RIGHT, new_y=YPos.TOP)
-        for value, (_, width, align) in zip(values[1:], COLUMNS[1:]):
+        for value, (_label, width, align) in zip(values[1:], COLUMNS[1:]):
             pdf.cell(width, 6, pdf.text(value), align=align)
         pdf.set_xy(pdf.l_margin, top + height)
     pdf.ln(2)
@@ -178,10 +182,11 @@ def _totals(pdf: _Document) -> None:
         base, tax = per_rate.setdefault(rate, [ZERO, ZERO])
         per_rate[rate] = [base + Decimal(line["total_excl_tax"]), tax + Decimal(line["total_tax"])]
     totals = pdf.data["totals"]
-    rows = [("Total excl. tax", pdf.money(totals["total_excl_tax"]), "")]
+    rows = [(_("Total excl. tax"), pdf.money(totals["total_excl_tax"]), "")]
     for rate, (base, tax) in sorted(per_rate.items()):
-        rows.append((f"Tax {qty(rate)}% on {pdf.money(base)}", pdf.money(tax), ""))
-    rows.append(("Total incl. tax", pdf.money(totals["total_incl_tax"]), "B"))
+        rows.append((_("Tax %(rate)s%% on %(base)s", rate=qty(rate), base=pdf.money(base)),
+                     pdf.money(tax), ""))
+    rows.append((_("Total incl. tax"), pdf.money(totals["total_incl_tax"]), "B"))
     for label, value, style in rows:
         pdf.set_font(pdf.family, style, 10)
         pdf.cell(130, 6, pdf.text(label), align="R")
@@ -193,7 +198,7 @@ def _finish(pdf: _Document) -> bytes:
     notes = "\n\n".join(text for text in (pdf.data.get("notes"), texts.get("notes")) if text)
     if notes:
         pdf.ln(4)
-        pdf.line_of("Notes", 9, "B")
+        pdf.line_of(_("Notes"), 9, "B")
         pdf.line_of(notes, 9)
     if texts.get("footer"):
         pdf.ln(6)
@@ -207,27 +212,28 @@ def _day(value: str | None) -> str:
 
 def _invoice(pdf: _Document) -> None:
     data, dates = pdf.data, pdf.data["dates"]
-    title = {"draft": "DRAFT INVOICE (not valid for payment)",
-             "cancelled": f"CANCELLED INVOICE {data['number']}"}.get(
-        data["status"], f"INVOICE {data['number']}")
-    _header(pdf, title, [("Issue date", _day(dates["issue_date"])),
-                         ("Due date", _day(dates["due_date"]))])
+    title = {"draft": _("DRAFT INVOICE (not valid for payment)"),
+             "cancelled": _("CANCELLED INVOICE %(number)s", number=data["number"])}.get(
+        data["status"], _("INVOICE %(number)s", number=data["number"]))
+    _header(pdf, title, [(_("Issue date"), _day(dates["issue_date"])),
+                         (_("Due date"), _day(dates["due_date"]))])
     _client(pdf)
     _lines(pdf)
     _totals(pdf)
     pdf.ln(3)
-    pdf.line_of(f"Payment due by {_day(dates['due_date'])}.", 10)
+    pdf.line_of(_("Payment due by %(date)s.", date=_day(dates["due_date"])), 10)
     if pdf.seller.get("company_iban"):
-        pdf.line_of(f"Pay by bank transfer to IBAN {grouped_iban(pdf.seller['company_iban'])}.",
-                    10)
+        pdf.line_of(_("Pay by bank transfer to IBAN %(iban)s.",
+                      iban=grouped_iban(pdf.seller["company_iban"])), 10)
 
 
 def _quote(pdf: _Document) -> None:
     data, dates = pdf.data, pdf.data["dates"]
-    facts = [("Issue date", _day(dates["issue_date"]))]
+    facts = [(_("Issue date"), _day(dates["issue_date"]))]
     if dates.get("valid_until"):
-        facts.append(("Valid until", _day(dates["valid_until"])))
-    _header(pdf, f"QUOTE {data['number']}" if data["number"] else "DRAFT QUOTE", facts)
+        facts.append((_("Valid until"), _day(dates["valid_until"])))
+    title = _("QUOTE %(number)s", number=data["number"]) if data["number"] else _("DRAFT QUOTE")
+    _header(pdf, title, facts)
     _client(pdf)
     _lines(pdf)
     _totals(pdf)
@@ -235,19 +241,21 @@ def _quote(pdf: _Document) -> None:
 
 def _credit_note(pdf: _Document) -> None:
     data = pdf.data
-    title = f"CREDIT NOTE {data['number']}" if data["number"] else "DRAFT CREDIT NOTE"
+    title = (_("CREDIT NOTE %(number)s", number=data["number"]) if data["number"]
+             else _("DRAFT CREDIT NOTE"))
     invoice = data["invoice"]
-    _header(pdf, title, [("Issue date", _day(data["dates"]["issue_date"])),
-                         ("Corrects invoice", f"{invoice['number']} of "
-                                              f"{_day(invoice['issue_date'])}")])
+    _header(pdf, title, [(_("Issue date"), _day(data["dates"]["issue_date"])),
+                         (_("Corrects invoice"), _("%(number)s of %(date)s",
+                                                   number=invoice["number"],
+                                                   date=_day(invoice["issue_date"])))])
     _client(pdf)
     if data.get("reason"):
-        pdf.line_of(f"Reason: {data['reason']}", 10)
+        pdf.line_of(_("Reason: %(reason)s", reason=data["reason"]), 10)
         pdf.ln(2)
     _lines(pdf)
     _totals(pdf)
     pdf.ln(3)
-    pdf.line_of("These amounts are credited to the client.", 10)
+    pdf.line_of(_("These amounts are credited to the client."), 10)
 
 
 RENDERERS = {"invoice": _invoice, "quote": _quote, "credit": _credit_note}

@@ -3,6 +3,8 @@
 Exchanges keep their history (a removed contact leaves them without a contact); a document
 that is attached to a recorded email or carries a signature is kept as evidence.
 """
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, select
 
 from ..errors import Refusal
@@ -14,10 +16,10 @@ from .addresses import ADDRESS_FLAGS
 
 def describe(row) -> str:
     if isinstance(row, Address):
-        return f"the address “{row.label or row.line1}”"
+        return _("the address “%(name)s”", name=row.label or row.line1)
     if isinstance(row, Contact):
-        return f"the contact {row.full_name}"
-    return f"the document “{row.title or row.original_name}”"
+        return _("the contact %(name)s", name=row.full_name)
+    return _("the document “%(name)s”", name=row.title or row.original_name)
 
 
 def removal_refusal(row) -> str | None:
@@ -25,13 +27,16 @@ def removal_refusal(row) -> str | None:
     if isinstance(row, Document):
         # A request past its expiry no longer holds the document (shown_signature_status).
         if row.shown_signature_status in ("pending", "signed"):
-            return (f"“{row.original_name}” is {row.signature_status} for signature: it is kept "
-                    "as evidence.")
+            if row.signature_status == "signed":
+                return _("“%(name)s” is signed: it is kept as evidence.", name=row.original_name)
+            return _("“%(name)s” is waiting for a signature: it is kept as evidence.",
+                     name=row.original_name)
         attached = db.session.scalar(select(func.count()).select_from(exchange_attachments)
                                      .where(exchange_attachments.c.document_id == row.id))
         if attached:
-            return (f"“{row.original_name}” was attached to {attached} recorded email"
-                    f"{'s' if attached > 1 else ''}: it stays in the history.")
+            return ngettext("“%(name)s” was attached to %(num)d recorded email: it stays in the "
+                            "history.", "“%(name)s” was attached to %(num)d recorded emails: it "
+                            "stays in the history.", attached, name=row.original_name)
     return None
 
 
@@ -41,23 +46,25 @@ def removal_consequences(row) -> list[str]:
     if isinstance(row, Address):
         successor = _next_main(row)
         if successor is None:
-            return ["The company will have no address."]
+            return [_("The company will have no address.")]
         if row.is_main:
-            notes.append(f"“{successor.label or successor.line1}” becomes the main address.")
+            notes.append(_("“%(name)s” becomes the main address.",
+                           name=successor.label or successor.line1))
         for flag, meaning in ADDRESS_FLAGS.items():
             if flag != "is_main" and getattr(row, flag):
-                notes.append(f"It is {meaning}: the main address is used until you choose "
-                             "another.")
+                notes.append(_("It is %(meaning)s: the main address is used until you choose "
+                               "another.", meaning=meaning))
     elif isinstance(row, Contact):
         count = db.session.scalar(select(func.count()).select_from(Exchange)
                                   .where(Exchange.contact_id == row.id))
         if count:
-            notes.append(f"Its {count} exchange{'s' if count > 1 else ''} stay in the history, "
-                         "without a contact.")
+            notes.append(ngettext("Its %(num)d exchange stays in the history, without a contact.",
+                                  "Its %(num)d exchanges stay in the history, without a contact.",
+                                  count))
         if row.is_billing_contact:
-            notes.append("It is the billing contact: choose another one for invoices.")
+            notes.append(_("It is the billing contact: choose another one for invoices."))
     else:
-        notes.append("The file is deleted from the server.")
+        notes.append(_("The file is deleted from the server."))
     return notes
 
 

@@ -3,6 +3,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from .. import clock
@@ -18,6 +19,18 @@ from ..errors import Refusal
 
 HUNDRED = Decimal("100")
 LINE_FIELDS = ("description", "quantity", "unit_price", "tax_rate")
+
+
+KINDS = {"Quote": _l("Quote"), "Order": _l("Order"), "Invoice": _l("Invoice")}
+DRAFTS = {"Quote": _l("Draft quote"), "Order": _l("Draft order"), "Invoice": _l("Draft invoice")}
+STATUSES = {"draft": _l("draft"), "sent": _l("sent"), "accepted": _l("accepted"),
+            "refused": _l("refused"), "expired": _l("expired"), "open": _l("open"),
+            "invoiced": _l("invoiced"), "closed": _l("closed"), "issued": _l("issued"),
+            "cancelled": _l("cancelled")}
+# Past participles in the refusals ("it cannot be sent").
+VERBS = {"sent": _l("sent"), "accepted": _l("accepted"), "refused": _l("refused"),
+         "expired": _l("marked expired"), "closed": _l("closed"), "issued": _l("issued"),
+         "cancelled": _l("cancelled"), "invoiced": _l("invoiced")}
 
 
 class SalesError(Refusal):
@@ -37,12 +50,14 @@ def recompute_totals(document) -> None:
         document.lines.remove(line)
     for line in document.lines:
         if line.quantity is None or line.unit_price is None or line.tax_rate is None:
-            raise SalesError(f"Line “{line.description or ''}”: quantity, unit price and tax rate "
-                             "are required.")
+            raise SalesError(_("Line “%(line)s”: quantity, unit price and tax rate are "
+                               "required.", line=line.description or ""))
         if line.quantity < 0 or line.unit_price < 0:
-            raise SalesError(f"Line “{line.description}”: quantity and unit price must be 0 or more.")
+            raise SalesError(_("Line “%(line)s”: quantity and unit price must be 0 or more.",
+                               line=line.description))
         if not ZERO <= line.tax_rate <= HUNDRED:
-            raise SalesError(f"Line “{line.description}”: the tax rate must be between 0 and 100.")
+            raise SalesError(_("Line “%(line)s”: the tax rate must be between 0 and 100.",
+                               line=line.description))
     apply_line_totals(document)
 
 
@@ -81,7 +96,9 @@ def copy_lines(source, line_class) -> list:
 
 def _check_from(document, allowed_from: tuple[str, ...], verb: str) -> None:
     if document.status not in allowed_from:
-        raise SalesError(f"{_label(document)} is {document.status}: it cannot be {verb}.")
+        raise SalesError(_("%(document)s is %(status)s: it cannot be %(verb)s.",
+                           document=_label(document), status=_status(document),
+                           verb=VERBS.get(verb, verb)))
 
 
 def _transition(document, new_status: str, allowed_from: tuple[str, ...], verb: str) -> str:
@@ -98,13 +115,21 @@ def _audit_transition(document, old: str, summary: str = "") -> None:
 
 
 def _label(document) -> str:
+    """"Invoice INV-2026-0001" or "Draft invoice", in the reader's language."""
     kind = type(document).__name__
-    return f"{kind} {document.number}" if document.number else f"Draft {kind.lower()}"
+    if document.number:
+        return _("%(kind)s %(number)s", kind=KINDS[kind], number=document.number)
+    return str(DRAFTS[kind])
+
+
+def _status(document) -> str:
+    return str(STATUSES.get(document.status, document.status))
 
 
 def _require_lines(document, verb: str) -> None:
     if not document.lines:
-        raise SalesError(f"{_label(document)} has no lines: add at least one before it is {verb}.")
+        raise SalesError(_("%(document)s has no lines: add at least one before it is %(verb)s.",
+                           document=_label(document), verb=VERBS.get(verb, verb)))
 
 
 def ensure_editable(document) -> None:
@@ -112,13 +137,13 @@ def ensure_editable(document) -> None:
     if isinstance(document, Invoice) and document.status != "draft":
         raise SalesError(_("%(document)s is %(status)s: its amounts and lines cannot change. "
                            "Issue a credit note to correct it.", document=_label(document),
-                           status=document.status))
+                           status=_status(document)))
     if isinstance(document, Quote) and document.status != "draft":
-        raise SalesError(f"{_label(document)} is {document.status}: only draft quotes can be "
-                         "edited.")
+        raise SalesError(_("%(document)s is %(status)s: only draft quotes can be edited.",
+                           document=_label(document), status=_status(document)))
     if isinstance(document, Order) and (document.status != "open" or invoiced_amount(document)):
-        raise SalesError(f"{_label(document)} is {document.status} or already invoiced: its lines "
-                         "cannot change.")
+        raise SalesError(_("%(document)s is %(status)s or already invoiced: its lines cannot "
+                           "change.", document=_label(document), status=_status(document)))
 
 
 def is_editable(document) -> bool:
@@ -133,9 +158,11 @@ def is_editable(document) -> bool:
 def ensure_deletable(document) -> None:
     """Numbered documents are never deleted: the numbering must stay without gaps."""
     if document.number:
-        hint = {"Invoice": "issue a credit note to correct it", "Quote": "mark it refused or expired instead",
-                "Order": "close it instead"}[type(document).__name__]
-        raise SalesError(f"{_label(document)} has a number and cannot be deleted: {hint}.")
+        hint = {"Invoice": _("issue a credit note to correct it"),
+                "Quote": _("mark it refused or expired instead"),
+                "Order": _("close it instead")}[type(document).__name__]
+        raise SalesError(_("%(document)s has a number and cannot be deleted: %(hint)s.",
+                           document=_label(document), hint=hint))
 
 
 # --- quotes -----------------------------------------------------------------------------------
@@ -236,12 +263,13 @@ def refresh_order_status(order: Order) -> None:
 def invoice_order(order: Order, percent: Decimal | None = None, user=None) -> Invoice:
     """A draft invoice for the whole rest of an order, or for `percent` % of its total."""
     if order.status != "open":
-        raise SalesError(f"{_label(order)} is {order.status}: it cannot be invoiced.")
+        raise SalesError(_("%(document)s is %(status)s: it cannot be invoiced.",
+                           document=_label(order), status=_status(order)))
     if percent is not None and not ZERO < percent <= HUNDRED:
-        raise SalesError("The part to invoice must be a percentage above 0 and up to 100.")
+        raise SalesError(_("The part to invoice must be a percentage above 0 and up to 100."))
     remaining = remaining_by_rate(order)
     if sum(remaining.values(), ZERO) <= 0:
-        raise SalesError(f"{_label(order)} is already fully invoiced.")
+        raise SalesError(_("%(document)s is already fully invoiced.", document=_label(order)))
     today = clock.today()
     invoice = Invoice(company_id=order.company_id, order=order, status="draft", issue_date=today,
                       due_date=today + timedelta(days=int(get_setting("payment_terms_days") or 0)),
@@ -272,7 +300,7 @@ def _part_lines(order: Order, remaining: dict, percent: Decimal | None) -> list[
         lines.append(InvoiceLine(description=f"{what} {order.number} (tax {rate.normalize():f}%)",
                                  quantity=Decimal("1"), unit_price=amount, tax_rate=rate))
     if not lines:
-        raise SalesError("This part rounds to nothing left to invoice.")
+        raise SalesError(_("This part rounds to nothing left to invoice."))
     return lines
 
 
@@ -305,7 +333,7 @@ def issue_invoice(invoice: Invoice) -> None:
     """draft → issued: takes the next gapless number of its issue year; amounts freeze."""
     _require_lines(invoice, "issued")
     if invoice.due_date < invoice.issue_date:
-        raise SalesError("The due date cannot be before the issue date.")
+        raise SalesError(_("The due date cannot be before the issue date."))
     _check_from(invoice, ("draft",), "issued")
     # The number first: an issued invoice without a number would break a CHECK on flush.
     invoice.number = next_number("invoice", invoice.issue_date.year)
@@ -323,7 +351,7 @@ def cancel_invoice(invoice: Invoice) -> None:
         raise SalesError(_("A draft invoice cannot be cancelled: delete it instead."))
     raise SalesError(_("Invoice %(number)s is %(status)s: an issued invoice cannot be cancelled. "
                        "Issue a credit note to correct it.", number=invoice.number,
-                       status=invoice.status))
+                       status=_status(invoice)))
 
 
 INVOICE_ACTIONS = {"issue": issue_invoice, "cancel": cancel_invoice}

@@ -62,7 +62,7 @@ def replace_shared(document: Document, user: User | None, upload: FileStorage,
                    title: str = "") -> Document:
     """A new version of a shared document; the one it replaces stays readable."""
     if _successor(document) is not None:
-        raise Refusal("This is an older version: replace the current one.")
+        raise Refusal(_("This is an older version: replace the current one."))
     if document.signature_status in ("pending", "signed"):
         raise Refusal(_("A signed document (or one out for signature) cannot be replaced."))
     new = store_document(None, user, upload, (title or "").strip() or document.title)
@@ -83,8 +83,8 @@ def delete_shared(document: Document) -> list[str]:
         versions.append(db.session.get(Document, versions[-1].previous_version_id))
     refusals = [r for r in map(removal_refusal, versions) if r]
     if refusals:
-        raise Refusal(" ".join(refusals) + " Delete the versions that no email carried one by "
-                                           "one instead.")
+        raise Refusal(" ".join(refusals) + " " + _("Delete the versions that no email carried one "
+                                                   "by one instead."))
     for version in versions:
         audit.record("delete", version, changes=audit.snapshot(version),
                      summary=f"Deleted shared document {version.original_name} "
@@ -97,7 +97,7 @@ def delete_shared(document: Document) -> list[str]:
 def delete_version(document: Document) -> str:
     """Delete one older version (not evidence); the history skips it. Returns its file."""
     if _successor(document) is None:
-        raise Refusal("This is the current version: delete the document instead.")
+        raise Refusal(_("This is the current version: delete the document instead."))
     refusal = removal_refusal(document)
     if refusal:
         raise Refusal(refusal)

@@ -4,6 +4,8 @@ names only the variables of its purpose, at most one default per purpose; and th
 import logging
 import re
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from ..errors import Refusal
@@ -20,8 +22,8 @@ from .templating import TemplateProblem, check, render
 log = logging.getLogger(__name__)
 
 MODELS = {"comment": CommentTemplate, "email": EmailTemplate, "document": DocumentText}
-KIND_LABELS = {"comment": "comment template", "email": "email template",
-               "document": "document text"}
+KIND_LABELS = {"comment": _l("comment template"), "email": _l("email template"),
+               "document": _l("document text")}
 PURPOSES = {"comment": {}, "email": EMAIL_PURPOSES, "document": DOCUMENT_TEXT_PURPOSES}
 PEOPLE = ("company", "contact", "sender", "user")
 DOCUMENT_PURPOSES = {"quote_sending": Quote, "invoice_sending": Invoice,
@@ -115,21 +117,21 @@ def apply_rules(kind: str, template) -> None:
     """What every save of a template goes through, whichever page it comes from."""
     label = KIND_LABELS[kind]
     if not template.name:
-        raise Refusal(f"Give the {label} a name.")
+        raise Refusal(_("Give the %(label)s a name.", label=label))
     if len(template.name) > 120:
-        raise Refusal("A template name is limited to 120 characters.")
+        raise Refusal(_("A template name is limited to 120 characters."))
     _refuse_taken_name(kind, template, template.name)
     if kind == "comment":
         template.body = sanitize_html(template.body)
         save_comment_template(template)
         return
     if template.purpose not in PURPOSES[kind]:
-        raise Refusal(f"Choose what the {label} is for.")
+        raise Refusal(_("Choose what the %(label)s is for.", label=label))
     if kind == "email":
         if not template.subject:
-            raise Refusal("Enter the subject.")
+            raise Refusal(_("Enter the subject."))
         if len(template.subject) > 200:
-            raise Refusal("A subject is limited to 200 characters.")
+            raise Refusal(_("A subject is limited to 200 characters."))
         template.body = clean_email_body(template.body)
     check_template(kind, template.purpose, template.body, getattr(template, "subject", ""))
     keep_one_default(template)
@@ -161,9 +163,9 @@ def make_default(kind: str, template) -> None:
 def rename_template(kind: str, template, name: str) -> None:
     name = (name or "").strip()
     if not name:
-        raise Refusal(f"Give the {KIND_LABELS[kind]} a name.")
+        raise Refusal(_("Give the %(label)s a name.", label=KIND_LABELS[kind]))
     if len(name) > 120:
-        raise Refusal("A template name is limited to 120 characters.")
+        raise Refusal(_("A template name is limited to 120 characters."))
     _refuse_taken_name(kind, template, name)
     before = audit.snapshot(template)
     template.name = name
@@ -205,7 +207,8 @@ def _refuse_taken_name(kind: str, template, name: str) -> None:
     other = db.session.scalar(select(model.id).where(model.name == name,
                                                      model.id != (template.id or 0)))
     if other is not None:
-        raise Refusal(f"Another {KIND_LABELS[kind]} is already called “{name}”.")
+        raise Refusal(_("Another %(label)s is already called “%(name)s”.",
+                        label=KIND_LABELS[kind], name=name))
 
 
 def _audit(template, before: dict | None, verb: str) -> None:

@@ -46,13 +46,14 @@ def create_user(email: str, password: str, role: str = "user", full_name: str = 
     """Create an account; refuses an unknown role, a short password or a taken email."""
     email = email.strip().lower()
     if role not in ROLES:
-        raise UserError(f"Unknown role {role!r}: choose one of {', '.join(ROLES)}.")
+        raise UserError(_("Unknown role %(role)r: choose one of %(roles)s.", role=role,
+                          roles=", ".join(ROLES)))
     if len(password) < 8:
-        raise UserError("The password must have at least 8 characters.")
+        raise UserError(_("The password must have at least 8 characters."))
     if "@" not in email:
-        raise UserError(f"{email!r} is not an email address.")
+        raise UserError(_("%(email)r is not an email address.", email=email))
     if find_user_by_email(email):
-        raise UserError(f"A user with the email {email} already exists.")
+        raise UserError(_("A user with the email %(email)s already exists.", email=email))
     user = User(email=email, password_hash=hash_password(password), role=role,
                 full_name=full_name or email.split("@")[0].replace(".", " ").title())
     db.session.add(user)

@@ -54,4 +54,15 @@
       field.form.submit();
     }
   });
+  // Flask-Admin's list checkboxes carry only a title: give them a name screen readers announce.
+  function nameCheckboxes() {
+    document.querySelectorAll('input[type=checkbox][title]:not([aria-label])').forEach(function (box) {
+      box.setAttribute('aria-label', box.getAttribute('title'));
+    });
+  }
+  if (document.readyState === 'loading') {
+    document.addEventListener('DOMContentLoaded', nameCheckboxes);
+  } else {
+    nameCheckboxes();
+  }
 })();

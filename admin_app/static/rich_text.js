@@ -2,9 +2,16 @@
 // underline, list, link, "insert template…") whose HTML goes back into the textarea on submit.
 // The server sanitises whatever arrives; without JavaScript the textarea stays usable.
 (function () {
-  var COMMANDS = [['bold', '<strong>B</strong>', 'Bold'], ['italic', '<em>I</em>', 'Italic'],
-                  ['underline', '<u>U</u>', 'Underline'],
-                  ['insertUnorderedList', '• List', 'Bulleted list'], ['createLink', 'Link', 'Link']];
+  // Words in the page's language, from <div data-rich-text-labels data-…> (admin/_rich_text.html).
+  var holder = document.querySelector('[data-rich-text-labels]');
+  function word(key, english) {
+    return (holder && holder.getAttribute('data-' + key)) || english;
+  }
+  var COMMANDS = [['bold', '<strong>' + word('bold-short', 'B') + '</strong>', word('bold', 'Bold')],
+                  ['italic', '<em>' + word('italic-short', 'I') + '</em>', word('italic', 'Italic')],
+                  ['underline', '<u>' + word('underline-short', 'U') + '</u>', word('underline', 'Underline')],
+                  ['insertUnorderedList', '• ' + word('list', 'List'), word('bulleted-list', 'Bulleted list')],
+                  ['createLink', word('link', 'Link'), word('link', 'Link')]];
 
   function templates() {
     return Array.prototype.slice.call(document.querySelectorAll('template[data-comment-template]'));
@@ -14,14 +21,16 @@
     var toolbar = document.createElement('div');
     toolbar.className = 'btn-toolbar mb-1 align-items-center';
     toolbar.setAttribute('role', 'toolbar');
-    toolbar.setAttribute('aria-label', 'Formatting');
+    toolbar.setAttribute('aria-label', word('formatting', 'Formatting'));
     var group = document.createElement('div');
     group.className = 'btn-group btn-group-sm mr-2';
     var editor = document.createElement('div');
     editor.className = 'rich-text-editor form-control';
     editor.contentEditable = 'true';
     editor.setAttribute('data-editor', '');
-    editor.setAttribute('aria-label', source.getAttribute('aria-label') || 'Comments');
+    editor.setAttribute('role', 'textbox');
+    editor.setAttribute('aria-multiline', 'true');
+    editor.setAttribute('aria-label', source.getAttribute('aria-label') || word('comments', 'Comments'));
     editor.innerHTML = source.value;
     COMMANDS.forEach(function (c) {
       var button = document.createElement('button');
@@ -33,7 +42,7 @@
       button.addEventListener('click', function () {
         editor.focus();
         if (c[0] === 'createLink') {
-          var url = window.prompt('Link address (https://…)');
+          var url = window.prompt(word('link-prompt', 'Link address (https://…)'));
           if (url) document.execCommand('createLink', false, url);
         } else {
           document.execCommand(c[0], false, null);
@@ -47,8 +56,8 @@
       var picker = document.createElement('select');
       picker.className = 'form-control form-control-sm w-auto';
       picker.setAttribute('data-insert-template', '');
-      picker.setAttribute('aria-label', 'Insert a comment template');
-      picker.add(new Option('Insert template…', ''));
+      picker.setAttribute('aria-label', word('insert-template', 'Insert a comment template'));
+      picker.add(new Option(word('insert-template-short', 'Insert template…'), ''));
       available.forEach(function (t) {
         picker.add(new Option(t.getAttribute('data-comment-template'), t.getAttribute('data-template-id')));
       });
