@@ -19,6 +19,7 @@ def test_user_logs_in_in_the_browser_sees_the_dashboard_and_logs_out(live_server
     page.goto(f"{live_server}/admin/")
     assert page.locator("[data-section=my-clients]").is_visible()
     save_screenshot(page, "journey-login-dashboard")
+    page.click("[data-action=user-menu]")
     page.click("form[action='/logout'] button")
     page.wait_for_url(f"{live_server}/login")
     assert "You are logged out." in page.content()

@@ -10,6 +10,7 @@ from tests.test_e2e_csp import Watched
 def test_two_factor_set_up_and_login_in_the_browser(live_server, browser, admin_user):
     watched = Watched(browser, live_server, admin_user.email)
     page = watched.page
+    page.click("[data-action=user-menu]")
     page.click("[data-action=my-account]")
     page.click("[data-action=start-two-factor]")
     assert page.locator("[data-totp-qr] svg").is_visible()
@@ -18,6 +19,7 @@ def test_two_factor_set_up_and_login_in_the_browser(live_server, browser, admin_
     page.click("[data-action=confirm-two-factor]")
     assert page.locator("[data-recovery-codes] code").count() == 10
     watched.settle()
+    page.click("[data-action=user-menu]")
     page.click("form[action='/logout'] button")
     page.fill("input[name=email]", admin_user.email)
     page.fill("input[name=password]", TEST_PASSWORD)

@@ -45,6 +45,9 @@ class PasswordCheckForm(FlaskForm):
 class AccountView(SecureBaseView):
     """The logged-in user's own account."""
 
+    def is_visible(self) -> bool:
+        return False  # reached from the user's name in the navigation bar (app_base.html)
+
     def _user(self):
         return current_user._get_current_object()
 

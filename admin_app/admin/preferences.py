@@ -24,6 +24,9 @@ class PreferencesForm(FlaskForm):
 class PreferencesView(SecureBaseView):
     """One small form; open to every logged-in user, each for their own account."""
 
+    def is_visible(self) -> bool:
+        return False  # linked beside the user's name in the navigation bar (app_base.html)
+
     @expose("/", methods=("GET", "POST"))
     def index(self):
         form = PreferencesForm(data={"language": current_user.language or "",

@@ -75,5 +75,5 @@ def add_model_views(admin: Admin) -> None:
                                    url="/admin/data-quality", category=crm))
     admin.add_view(PreferencesView(name=_l("My preferences"), endpoint="preferences",
                                    url="/admin/preferences"))
-    # Every logged-in user's own page; the name in the navigation bar links to it too.
+    # Every logged-in user's own pages, linked from the user's area of the navigation bar.
     admin.add_view(AccountView(name=_l("My account"), endpoint="account", url="/admin/account"))
