@@ -29,7 +29,7 @@ def test_a_searched_csv_export_carries_exactly_the_matching_rows(admin_client):
     response = admin_client.get("/admin/company/export/csv/?search=zebra")
     assert response.status_code == 200 and response.is_streamed
     header, *rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
-    assert header[:2] == ["Id", "Name"]
+    assert header[:2] == ["ID", "Name"]
     assert len(rows) == ROWS // 4
     assert {row[1] for row in rows} == {f"Zebra {n:05d}" for n in range(0, ROWS, 4)}
     assert [row[1] for row in rows] == sorted(row[1] for row in rows)  # the list's sort
@@ -44,7 +44,7 @@ def test_the_export_reads_rows_in_batches_and_sends_the_header_first(admin_clien
     with count_queries() as statements:
         response = admin_client.get("/admin/company/export/csv/", buffered=False)
         chunks = iter(response.response)
-        assert next(chunks).startswith(b"Id,Name")
+        assert next(chunks).startswith(b"ID,Name")
         before_rows = len(statements)
         body = [next(chunks)] + list(chunks)
     response.close()
@@ -63,7 +63,7 @@ def test_xlsx_export_streams_the_same_rows_formula_safe(admin_client):
     assert response.mimetype.endswith("spreadsheetml.sheet")
     sheet = load_workbook(io.BytesIO(response.get_data()), read_only=True).active
     header, *rows = [list(row) for row in sheet.iter_rows(values_only=True)]
-    assert header[:2] == ["Id", "Name"] and len(rows) == 500
+    assert header[:2] == ["ID", "Name"] and len(rows) == 500
     emails = {row[3] for row in rows}
     assert "'=HYPERLINK(\"http://evil.example\")" in emails
     assert not any(isinstance(cell, str) and cell.startswith("=") for row in rows for cell in row)
