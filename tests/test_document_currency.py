@@ -152,3 +152,11 @@ def test_the_migration_copies_each_snapshots_currency_onto_its_document(database
 def test_models_know_the_currency_column():
     assert {"currency"} <= set(Invoice.__table__.c.keys()) & set(Quote.__table__.c.keys()) \
         & set(Order.__table__.c.keys())
+
+
+def test_the_card_figures_use_the_currency_the_issued_invoices_share(admin_client, make_company,
+                                                                     make_document):
+    company, _issued, _draft = _issued_in_euros_then_pounds(make_company, make_document)
+    card = admin_client.get(f"/admin/company/card/?id={company.id}").get_data(as_text=True)
+    revenue = card[card.index('data-kpi="revenue"'):card.index('data-kpi="outstanding"')]
+    assert "€1,000.00" in revenue and "£" not in revenue
