@@ -21,6 +21,19 @@ CHECK_VALUES = (NONE, ES_OK, ES_BAD, FR_OK, FR_BAD, OTHER)
 _SPANISH = re.compile(r"^(\d{8}[A-Z]|[XYZ]\d{7}[A-Z]|[A-HJNP-SUVW]\d{7}[0-9A-J]|[KLM]\d{7}[A-Z])$")
 _SIREN, _SIRET = re.compile(r"^\d{9}$"), re.compile(r"^\d{14}$")
 _FR_VAT = re.compile(r"^FR[0-9A-Z]{2}\d{9}$")
+# An EU VAT number's shape: the country prefix, then 2 to 13 letters or digits (the longest is
+# NL's 12, with room for others); the check digits vary by country and are not judged here.
+VAT_NUMBER = re.compile(r"^[A-Z]{2}[0-9A-Z]{2,13}$")
+VAT_NUMBER_MAX = 15
+
+
+def vat_number_key(value: str | None) -> str:
+    """A VAT number as stored: upper-case, without spaces, dots or dashes ('' for none)."""
+    return re.sub(r"[\s.\-]", "", value or "").upper()
+
+
+def is_vat_number(key: str) -> bool:
+    return bool(VAT_NUMBER.match(key))
 
 
 def legal_id_check(legal_id: str | None) -> str:

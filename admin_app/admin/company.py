@@ -84,7 +84,7 @@ class CompanyView(DuplicateWarningMixin, CompanyBulkEditMixin, CompanyDeleteMixi
 
     column_list = ["name", "status", "city", "email", "phone", "account_manager", "created_at"]
     column_labels = {"city": _l("City"), "account_manager": _l("Account manager"), "legal_id": _l("Legal ID"),
-                     "created_at": _l("Created"), "updated_at": _l("Updated"),
+                     "vat_number": _l("VAT number"), "created_at": _l("Created"), "updated_at": _l("Updated"),
                      "converted_at": _l("Became a client")}
     column_sortable_list = ["name", "status", "email", "created_at",
                             ("account_manager", "account_manager.full_name")]
@@ -97,10 +97,10 @@ class CompanyView(DuplicateWarningMixin, CompanyBulkEditMixin, CompanyDeleteMixi
         "created_at", "updated_at", "converted_at", CompanyQualityFilter(),
     ]
     column_details_list = ["name", "status", "email", "phone", "website", "legal_id",
-                           "account_manager", "comments", "converted_at", "created_at",
+                           "vat_number", "account_manager", "comments", "converted_at", "created_at",
                            "updated_at"]
     column_export_list = ["id", "name", "status", "email", "phone", "website", "legal_id",
-                          "city", "account_manager", "created_at", "updated_at"]
+                          "vat_number", "city", "account_manager", "created_at", "updated_at"]
     column_formatters = {"name": _name_formatter, "city": _city_formatter,
                          "website": _website_formatter, "email": _email_formatter}
     column_formatters_export = {"name": lambda v, c, m, n: m.name,
@@ -108,7 +108,7 @@ class CompanyView(DuplicateWarningMixin, CompanyBulkEditMixin, CompanyDeleteMixi
                                 "website": lambda v, c, m, n: m.website or "",
                                 "email": lambda v, c, m, n: m.email or ""}
 
-    form_columns = ["name", "status", "email", "phone", "website", "legal_id",
+    form_columns = ["name", "status", "email", "phone", "website", "legal_id", "vat_number",
                     "account_manager", "comments"]
     form_choices = {"status": STATUS_CHOICES}
     form_args = {
@@ -116,6 +116,9 @@ class CompanyView(DuplicateWarningMixin, CompanyBulkEditMixin, CompanyDeleteMixi
         "email": {"validators": v.email()},
         "phone": {"validators": v.phone()},
         "website": {"validators": v.website(), "filters": [_with_scheme]},
+        "vat_number": {"validators": v.vat_number(), "filters": [v.vat_number_filter],
+                       "description": _l("Intra-community VAT number, printed on invoices "
+                                         "issued to this company.")},
         "account_manager": {"query_factory": _active_users, "blank_text": "— nobody —",
                             "description": _l("The user in charge; the company shows in their "
                                            "dashboard under “My clients”.")},

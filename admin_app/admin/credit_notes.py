@@ -82,7 +82,7 @@ class CreditNoteView(PdfMixin, SecureModelView):
                                                  user=current_user)
             if work.committed:
                 flash(_("Credit note %(number)s issued for %(amount)s against invoice "
-                        "%(invoice)s.", number=note.number, amount=money(note.total_incl_tax),
+                        "%(invoice)s.", number=note.number, amount=money(note.total_incl_tax, note.currency),
                         invoice=invoice.number), "success")
                 return redirect(back)
         return self.render("admin/sales/credit_form.html", invoice=invoice,

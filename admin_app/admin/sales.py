@@ -28,6 +28,7 @@ from .validators import InUserLanguage
 from .args import int_arg
 from .base import SecureModelView, company_from_args
 from .labels import STATUS_LABELS
+from .row_actions import document_row_actions
 from .invoice_extras import InvoiceMailAndRegisterMixin
 from .sales_format import (
     EXPORT_FORMATTERS, FORMATTERS, balance_export_formatter, balance_formatter, document_link,
@@ -73,6 +74,9 @@ class SalesDocumentView(SecureModelView):
 
     def get_query(self):
         return super().get_query().options(db.joinedload(self.model.company))
+
+    def get_list_row_actions(self):
+        return document_row_actions(super().get_list_row_actions())
 
     def on_model_change(self, form, model, is_created):
         lifecycle.save_document(model, is_created)
@@ -327,9 +331,9 @@ class InvoiceView(InvoiceMailAndRegisterMixin, PdfMixin, SalesDocumentView):
         if not work.committed:
             return redirect(self.get_url(".details_view", id=invoice.id))
         state = (_("fully paid") if invoice.paid_on
-                 else _("balance %(amount)s", amount=money(invoice.balance)))
+                 else _("balance %(amount)s", amount=money(invoice.balance, invoice.currency)))
         flash(_("Payment of %(amount)s recorded on invoice %(number)s (%(state)s).",
-                amount=money(amount), number=invoice.number, state=state), "success")
+                amount=money(amount, invoice.currency), number=invoice.number, state=state), "success")
         return redirect(self.get_url(".details_view", id=invoice.id))
 
 

@@ -30,7 +30,9 @@ def document_link(document) -> Markup:
 
 
 def _money(_view, _context, model, name):
-    return money(getattr(model, name))
+    # An issued document in the currency it was issued in; drafts, lines and the rest follow
+    # the currency setting (money's default).
+    return money(getattr(model, name), getattr(model, "currency", None))
 
 
 def _plain(_view, _context, model, name):
@@ -68,7 +70,7 @@ def balance_formatter(_view, _context, model, _name):
     overdue = model.is_overdue
     return Markup('<span class="{}" data-balance="{}" data-overdue="{}">{}</span>').format(
         "text-danger font-weight-bold" if overdue else "", model.balance, int(overdue),
-        money(model.balance))
+        money(model.balance, model.currency))
 
 
 def balance_export_formatter(_view, _context, model, _name):

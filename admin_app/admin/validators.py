@@ -4,6 +4,8 @@ from wtforms.validators import (
     URL, DataRequired, Email, Length, Optional, Regexp, StopValidation, ValidationError,
 )
 
+from ..legal_ids import is_vat_number, vat_number_key
+
 PHONE_MESSAGE = _l("Enter a phone number with digits, spaces and + ( ) - . / only, e.g. "
                    "+34 912 345 678.")
 
@@ -45,6 +47,23 @@ def phone() -> list:
 def website() -> list:
     return [Optional(), InUserLanguage(URL(require_tld=False, message=_l(
         "Enter a full web address, starting with https://"))), Length(max=255)]
+
+
+VAT_MESSAGE = _l("Enter a VAT number as a two-letter country code followed by 2 to 13 letters "
+                 "or digits, e.g. ESB12345674 or FR40303265045.")
+
+
+def vat_number() -> list:
+    """Normalised by the field's filter (legal_ids.vat_number_key) before this runs."""
+    def check(_form, field):
+        if field.data and not is_vat_number(field.data):
+            raise ValidationError(str(VAT_MESSAGE))
+    return [Optional(), check]
+
+
+def vat_number_filter(value):
+    """'es b-12.345.674' → 'ESB12345674'; empty stays empty (None)."""
+    return (vat_number_key(value) or None) if isinstance(value, str) else value
 
 
 def not_negative(message=_l("Enter an amount of 0 or more.")):

@@ -38,6 +38,8 @@ class Company(db.Model):
     phone: Mapped[str | None] = mapped_column(String(40))
     website: Mapped[str | None] = mapped_column(String(255))
     legal_id: Mapped[str | None] = mapped_column(String(40), index=True)
+    # Intra-community VAT number (legal_ids.vat_number_key form), printed on issued documents.
+    vat_number: Mapped[str | None] = mapped_column(String(20))
     account_manager_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )

@@ -89,6 +89,9 @@ class SalesDocumentMixin:
     total_tax: Mapped[Decimal] = money_column()
     total_incl_tax: Mapped[Decimal] = money_column()
     notes: Mapped[str | None] = mapped_column(Text)
+    # The currency it was issued in, copied from its snapshot at issue so that lists format
+    # amounts without reading snapshots; None on drafts (they follow the currency setting).
+    currency: Mapped[str | None] = mapped_column(String(3))
     created_at: Mapped[datetime] = created_at_column()
 
     @declared_attr

@@ -32,6 +32,8 @@ class Kpis:
     issued_count: int
     # Credit in the client's favour: the negative balances, as a positive amount.
     client_credit: Decimal | None = None
+    # The currency the issued invoices share; None (the setting's) when they differ or none.
+    currency: str | None = None
 
     def data_values(self) -> dict[str, str]:
         """The machine-readable `data-value` of each KPI: `1234.50`, `12.5`, `3` or empty."""
@@ -96,7 +98,8 @@ def company_kpis(company_id: int, today: date | None = None) -> Kpis:
     per_invoice = with_payments(
         select(cents(Invoice.total_excl_tax).label("excl"),
                grouped_balance_cents().label("balance"), Invoice.status, Invoice.due_date,
-               Invoice.issue_date, completed_on(paid, total).label("completed_on"))
+               Invoice.issue_date, Invoice.currency,
+               completed_on(paid, total).label("completed_on"))
         .where(Invoice.company_id == company_id, Invoice.status == "issued")
     ).subquery("per_invoice")
     balance, completed = per_invoice.c.balance, per_invoice.c.completed_on
@@ -107,7 +110,8 @@ def company_kpis(company_id: int, today: date | None = None) -> Kpis:
                func.sum(case((overdue, 1), else_=0)), func.sum(case((overdue, balance), else_=0)),
                func.count(completed),
                func.sum(_days_between(completed, per_invoice.c.issue_date)),
-               func.sum(case((balance < 0, -balance), else_=0)))
+               func.sum(case((balance < 0, -balance), else_=0)),
+               func.min(per_invoice.c.currency), func.max(per_invoice.c.currency))
         .select_from(per_invoice)
     ).one()
     issued_count = int(row[0] or 0)
@@ -116,7 +120,8 @@ def company_kpis(company_id: int, today: date | None = None) -> Kpis:
     return Kpis(revenue=from_cents(row[1]), outstanding=from_cents(row[2]),
                 unpaid_count=int(row[3] or 0), unpaid_amount=from_cents(row[4] or 0),
                 average_payment_delay=_mean_days(row[5], row[6]), issued_count=issued_count,
-                client_credit=from_cents(row[7] or 0))
+                client_credit=from_cents(row[7] or 0),
+                currency=row[8] if row[8] == row[9] else None)
 
 
 def completed_on(paid, total):

@@ -81,8 +81,8 @@ def issue_credit_note(invoice: Invoice, parts: list[CreditPart], reason: str = "
     left = credit_left(invoice)
     if note.total_incl_tax > left:
         raise SalesError(_("Invoice %(number)s can be credited %(left)s more at most; this credit "
-                           "note is %(total)s.", number=invoice.number, left=money(left),
-                           total=money(note.total_incl_tax)))
+                           "note is %(total)s.", number=invoice.number, left=money(left, invoice.currency),
+                           total=money(note.total_incl_tax, invoice.currency)))
     note.number = next_number("credit_note", note.issue_date.year)
     note.status, note.issued_at = "issued", utcnow()
     db.session.add(note)
@@ -129,8 +129,9 @@ def _take_credit(source: Invoice, amount: Decimal) -> Decimal:
     available = -balance_now(source)
     if amount > available:
         raise SalesError(_("Invoice %(number)s holds a credit of %(credit)s: %(amount)s is too "
-                           "much.", number=source.number, credit=money(max(available, ZERO)),
-                           amount=money(amount)))
+                           "much.", number=source.number,
+                           credit=money(max(available, ZERO), source.currency),
+                           amount=money(amount, source.currency)))
     return amount
 
 
@@ -165,7 +166,7 @@ def apply_credit(source: Invoice, target: Invoice, amount: Decimal, user=None) -
         raise SalesError(_("Invoice %(number)s has nothing left to pay.", number=target.number))
     if amount > balance_now(target):
         raise SalesError(_("Invoice %(number)s has %(balance)s left to pay: apply at most that.",
-                           number=target.number, balance=money(balance_now(target))))
+                           number=target.number, balance=money(balance_now(target), target.currency)))
     today = clock.today()
     payment = Payment(invoice=target, amount=amount, paid_on=today, method="other",
                       reference=f"Credit of {source.number}"[:100],

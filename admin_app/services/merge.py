@@ -19,7 +19,8 @@ from .addresses import ADDRESS_FLAGS as FLAG_MEANINGS
 # Scalar fields offered field by field in the preview; the kept value wins unless chosen.
 MERGE_FIELDS: dict[str, str] = {
     "name": _l("Name"), "email": _l("Email"), "phone": _l("Phone"), "website": _l("Website"),
-    "legal_id": _l("Legal ID"), "account_manager_id": _l("Account manager"),
+    "legal_id": _l("Legal ID"), "vat_number": _l("VAT number"),
+    "account_manager_id": _l("Account manager"),
 }
 # Names of the linked tables in the preview; a table added later shows its own name.
 TABLE_LABELS = {

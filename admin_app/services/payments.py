@@ -62,7 +62,8 @@ def _check_payment(payment: Payment) -> None:
     if payment.amount > balance:
         raise SalesError(_("Overpayment refused: invoice %(number)s has a balance of %(balance)s "
                            "and this payment is %(amount)s.", number=invoice,
-                           balance=money(balance), amount=money(payment.amount)))
+                           balance=money(balance, invoice.currency),
+                           amount=money(payment.amount, invoice.currency)))
 
 
 def refresh_paid_on(invoice: Invoice) -> None:

@@ -146,6 +146,16 @@ def ensure_editable(document) -> None:
                            "change.", document=_label(document), status=_status(document)))
 
 
+def status_allows_editing(document) -> bool:
+    """The part of `ensure_editable` read from the row alone: lists ask it for every row."""
+    return document.status == ("open" if isinstance(document, Order) else "draft")
+
+
+def is_deletable(document) -> bool:
+    """Whether `ensure_deletable` lets the document go (lists hide Delete otherwise)."""
+    return not document.number
+
+
 def is_editable(document) -> bool:
     """Whether `ensure_editable` lets the document change (the pages hide Edit otherwise)."""
     try:

@@ -113,6 +113,8 @@ def freeze(document, archive: bool = True) -> DocumentSnapshot:
                                data=build(document))
         db.session.add(row)
         db.session.flush()
+    if document.currency is None:
+        document.currency = row.data.get("currency")
     if archive and row.pdf_sha256 is None and row.kind != "order":
         _archive(row)
     return row

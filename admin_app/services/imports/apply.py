@@ -15,7 +15,7 @@ from ...models.companies import derived_keys
 
 # What a row may set on a company (imports.rows); every bulk row names all of them.
 COMPANY_COLUMNS = ("name", "status", "email", "phone", "website", "legal_id",
-                   "account_manager_id", "comments")
+                   "vat_number", "account_manager_id", "comments")
 
 RESULT_WORDS = {"create": "created", "update": "updated", "skip": "skipped", "error": "error"}
 

@@ -17,6 +17,7 @@ CUSTOM_PREFIX = "custom:"
 COMPANY_FIELDS = {
     "name": _l("Company name"), "status": _l("Status (lead or client)"), "email": _l("Email"),
     "phone": _l("Phone"), "website": _l("Website"), "legal_id": _l("Legal ID (NIF, SIREN…)"),
+    "vat_number": _l("VAT number"),
     "account_manager": _l("Account manager (user email or name)"), "comments": _l("Comments"),
 }
 ADDRESS_FIELDS = {
@@ -59,9 +60,14 @@ _add("phone", "phone", "phone number", "telephone", "tel", "company phone", "tel
 _add("website", "website", "web site", "web", "site", "url", "homepage", "site web",
      "site internet", "sitio web", "pagina web", "web empresa")
 _add("legal_id", "legal id", "legal_id", "company number", "registration number", "tax id",
-     "vat", "vat number", "vat id", "nif", "cif", "nif cif", "cif nif", "nif/cif",
+     "nif", "cif", "nif cif", "cif nif", "nif/cif",
      "numero de identificacion fiscal", "siren", "siret", "numero siren", "numero siret",
-     "n siret", "n siren", "tva", "numero de tva", "tva intracommunautaire", "identifiant")
+     "n siret", "n siren", "identifiant")
+_add("vat_number", "vat_number", "vat", "vat number", "vat id", "vat no", "vat reg no",
+     "eu vat number", "intra community vat number", "nif iva", "numero de iva",
+     "numero iva", "n iva", "iva intracomunitario", "nif intracomunitario", "tva",
+     "numero de tva", "n tva", "numero tva", "tva intracommunautaire",
+     "numero de tva intracommunautaire", "n tva intracommunautaire")
 _add("account_manager", "account manager", "owner", "account owner", "sales rep",
      "salesperson", "responsable", "comercial", "gestor", "gestor de cuenta",
      "responsable de cuenta", "commercial", "responsable de compte", "charge de compte")

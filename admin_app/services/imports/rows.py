@@ -10,6 +10,7 @@ from markupsafe import escape
 from sqlalchemy import select
 
 from ...extensions import db
+from ...legal_ids import is_vat_number, vat_number_key
 from ...models import CustomFieldDefinition, User
 from ..custom_fields import CustomFieldError, parse_value
 from .mapping import CUSTOM_PREFIX
@@ -22,6 +23,7 @@ STATUS_WORDS = {
 }
 # Column sizes of the models: a longer value is an error of its cell, not a database failure.
 LIMITS = {"name": 200, "email": 254, "phone": 40, "website": 255, "legal_id": 40,
+          "vat_number": 40,
           "line1": 200, "line2": 200, "postal_code": 20, "city": 100, "country": 100,
           "contact_first_name": 100, "contact_last_name": 100, "contact_email": 254,
           "contact_phone": 40, "contact_job_title": 120, "comments": 5000}
@@ -109,6 +111,8 @@ class RowReader:
             row.company["phone"] = _phone(raw)
         elif name == "website":
             row.company["website"] = _website(raw)
+        elif name == "vat_number":
+            row.company["vat_number"] = _vat_number(raw)
         elif name == "account_manager":
             user_id = self.users.get(raw.lower())
             if user_id is None:
@@ -154,6 +158,14 @@ def _phone(raw: str) -> str:
         raise ValueError(_("“%(value)s” is not a phone number (digits, spaces and + ( ) - . / "
                            "only).", value=raw))
     return raw
+
+
+def _vat_number(raw: str) -> str:
+    key = vat_number_key(raw)
+    if not is_vat_number(key):
+        raise ValueError(_("“%(value)s” is not a VAT number (a two-letter country code, then 2 "
+                           "to 13 letters or digits).", value=raw))
+    return key
 
 
 def _website(raw: str) -> str:
