@@ -47,7 +47,7 @@ class _Budget:
     def check_time(self) -> None:
         if time.monotonic() > self.deadline:
             raise BudgetExceeded(_("the template took longer than %(seconds)s s to render: "
-                                   "simplify its loops", seconds=f"{TIME_BUDGET_SECONDS:g}"))
+                                   "simplify its loops", seconds=format(TIME_BUDGET_SECONDS, "g")))
 
 
 _current: contextvars.ContextVar[_Budget | None] = contextvars.ContextVar("template_budget",
