@@ -128,3 +128,18 @@ def test_a_template_preview_error_is_told_in_the_language(admin_client, make_com
         "kind": "email", "purpose": "exchange", "subject": "{{ range(10**6)|length }}",
         "company_id": company.id, "body": "x", "contact_id": ""}).get_json()["error"]
     assert "range()" in limit and "range() is limited" not in limit, limit
+
+
+@pytest.mark.parametrize("language, missing, no_credit_note", [
+    ("es", "Página no encontrada", "Aún no hay abonos."),
+    ("fr", "Page introuvable", "Aucun avoir pour l’instant."),
+])
+def test_a_missing_page_and_an_empty_list_say_what_to_do_in_the_language(
+        admin_client, language, missing, no_credit_note):
+    admin_client.get(f"/admin/?lang={language}")
+    response = admin_client.get("/admin/no-such-page/")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 404 and missing in page and 'data-action="home"' in page
+    assert not english_words(page, allowed=DATA + ("Page introuvable",))  # "Page" is French too
+    listing = admin_client.get("/admin/creditnote/").get_data(as_text=True)
+    assert no_credit_note in listing and not english_words(listing, allowed=DATA)
