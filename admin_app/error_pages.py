@@ -1,12 +1,15 @@
 """Pages for errors the app answers itself: a database that does not answer is a 503 page with a
-way back, not a stack trace or a bare 500; an upload above the server's limit is a 413 page."""
+way back, not a stack trace or a bare 500; an upload above the server's limit is a 413 page; a
+page that is not there (404) or not allowed (403) says so in the user's language."""
 import logging
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import Forbidden, NotFound, RequestEntityTooLarge
 
 from .extensions import db
 
@@ -23,6 +26,28 @@ def register_error_pages(app: Flask) -> None:
     for error in DATABASE_UNAVAILABLE:
         app.register_error_handler(error, database_unavailable)
     app.register_error_handler(RequestEntityTooLarge, too_large)
+    app.register_error_handler(NotFound, not_found_or_forbidden)
+    app.register_error_handler(Forbidden, not_found_or_forbidden)
+
+
+def not_found_or_forbidden(exc: NotFound | Forbidden):
+    """404 and 403 as a page in the user's language with a way back; JSON callers and
+    messages the code wrote itself (abort(403, "...")) keep Werkzeug's answer."""
+    wants_json = request.accept_mimetypes.best == "application/json"
+    if wants_json or exc.description != type(exc).description:
+        return exc
+    if exc.code == 404:
+        title, explanation = _("Page not found"), _(
+            "This page does not exist, or what it showed was deleted or merged into another "
+            "record. Check the address, or go back.")
+    else:
+        title, explanation = _("Not allowed"), _(
+            "Your account cannot open this page. Ask an administrator if you need it.")
+    signed_in = current_user.is_authenticated
+    html = render_template("errors/http_error.html", code=exc.code, title=title,
+                           explanation=explanation, back_url=_same_site(request.referrer),
+                           home_url=url_for("admin.index") if signed_in else None)
+    return html, exc.code
 
 
 def too_large(_exc: RequestEntityTooLarge):

@@ -14,6 +14,10 @@ ENGLISH_WORDS = (
     "Log out", "My clients", "Nothing", "None", "yet",
     "Lead", "Documents list", "Kept", "Absorbed", "Field", "Choose", "Linked records",
     "Main", "Default", "Total incl", "excl. tax", "Call back", "Legal ID",
+    # Sentences around numbers and the template engine's errors.
+    "companies scanned", "pairs with", "Showing", "Scanned", "keep left", "keep right",
+    "Not a duplicate", "Similar name", "Same email domain", "Well kept", "ago", "took",
+    "Include", "absorb", "Body", "line", "has no variable", "unknown variable", "is limited to",
 )
 _WORD = {word: re.compile(r"(?<![\w-])" + re.escape(word.strip()) + r"(?![\w-])") for word in ENGLISH_WORDS}
 

@@ -84,3 +84,62 @@ def test_flask_admins_own_words_come_from_its_catalogue(admin_client, language, 
                                                         add_filter):
     html = admin_client.get(f"/admin/company/?lang={language}").get_data(as_text=True)
     assert create in html and listing in html and add_filter in html
+
+
+@pytest.mark.parametrize("language, scanned, reason", [
+    ("es", "empresas analizadas", "Mismo dominio de correo: orbit.example"),
+    ("fr", "entreprises analysées", "Même domaine d’e-mail : orbit.example"),
+])
+def test_the_duplicates_page_speaks_the_language_in_whole_sentences(admin_client, make_company,
+                                                                      language, scanned, reason):
+    for name in ("Kestrel Media", "Kestrel Media SL", "KESTREL MEDIA SA"):
+        make_company(name)
+    make_company("Orbit Foods", email="a@orbit.example")
+    make_company("Quasar Dairy", email="b@orbit.example")
+    admin_client.get(f"/admin/?lang={language}")
+    fresh = admin_client.get("/admin/duplicates/").get_data(as_text=True)
+    cached = admin_client.get("/admin/duplicates/").get_data(as_text=True)
+    # "Actions" is French too.
+    names = DATA + ("Kestrel Media", "KESTREL MEDIA", "Orbit Foods", "Quasar Dairy") + (
+        ("Actions",) if language == "fr" else ())
+    assert 'data-section="duplicate-groups"' in fresh and 'data-reason="email_domain"' in fresh
+    assert scanned in fresh and reason in fresh
+    assert 'data-scan-freshness="cached"' in cached
+    for page in (fresh, cached):
+        assert not english_words(page, allowed=names), context_of(
+            page, english_words(page, allowed=names), allowed=names)
+
+
+@pytest.mark.parametrize("language, where, problem", [
+    ("es", "Línea 2", "contact no tiene ninguna variable 'nickname'"),
+    ("fr", "Ligne 2", "contact n’a pas de variable 'nickname'"),
+])
+def test_a_template_preview_error_is_told_in_the_language(admin_client, make_company, language,
+                                                          where, problem):
+    company = make_company("Zeta Alfa")
+    admin_client.get(f"/admin/?lang={language}")
+    response = admin_client.post("/admin/templates/preview/", data={
+        "kind": "email", "purpose": "exchange", "subject": "Hola", "company_id": company.id,
+        "body": "Hola\n{{ contact.nickname }}", "contact_id": ""})
+    error = response.get_json()["error"]
+    assert response.status_code == 422 and where in error and problem in error, error
+    assert not english_words(error)
+    limit = admin_client.post("/admin/templates/preview/", data={
+        "kind": "email", "purpose": "exchange", "subject": "{{ range(10**6)|length }}",
+        "company_id": company.id, "body": "x", "contact_id": ""}).get_json()["error"]
+    assert "range()" in limit and "range() is limited" not in limit, limit
+
+
+@pytest.mark.parametrize("language, missing, no_credit_note", [
+    ("es", "Página no encontrada", "Aún no hay abonos."),
+    ("fr", "Page introuvable", "Aucun avoir pour l’instant."),
+])
+def test_a_missing_page_and_an_empty_list_say_what_to_do_in_the_language(
+        admin_client, language, missing, no_credit_note):
+    admin_client.get(f"/admin/?lang={language}")
+    response = admin_client.get("/admin/no-such-page/")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 404 and missing in page and 'data-action="home"' in page
+    assert not english_words(page, allowed=DATA + ("Page introuvable",))  # "Page" is French too
+    listing = admin_client.get("/admin/creditnote/").get_data(as_text=True)
+    assert no_credit_note in listing and not english_words(listing, allowed=DATA)

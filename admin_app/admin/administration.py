@@ -178,3 +178,6 @@ class MergeView(ReadOnlyModelView):
     column_formatters_detail = {"moved": lambda v_, c, m, n: ", ".join(
         f"{k}: {len(ids)}" for k, ids in (m.moved or {}).items())}
 
+    def get_empty_list_message(self) -> str:
+        return _("No merge yet. Possible duplicates are merged from the Possible duplicates page.")
+

@@ -48,6 +48,9 @@ class CreditNoteView(PdfMixin, SecureModelView):
     column_list = ["number", "company", "invoice", "issue_date", "status", "total_excl_tax",
                    "total_incl_tax", "reason"]
     column_filters = ["issue_date", "total_incl_tax", "company.name", "invoice.number"]
+
+    def get_empty_list_message(self) -> str:
+        return _("No credit note yet. To credit an invoice, open it and choose “Credit”.")
     column_searchable_list = ["number", "invoice.number", "company.name"]
     column_default_sort = ("id", True)
     column_formatters = {**FORMATTERS, "invoice": related_formatter("invoice")}

@@ -3,19 +3,21 @@ from flask import flash, redirect, request
 from flask_admin import expose
 from flask_admin.helpers import get_redirect_target, is_form_submitted
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 from markupsafe import Markup
 from wtforms import BooleanField
 
 from ..extensions import db
+from ..formats import number
 from ..ids import parse_id
 from ..models import Company
 from ..services.duplicate_cache import (
     SCORE_CHOICES, age_text, cached_scan, duration_text, forget_ignored_pair,
 )
 from ..services.duplicate_refresh import scan_for_page, start_full_scan
-from ..services.duplicates import REASON_LABELS, find_duplicate_candidates, ignore_pair
+from ..services.duplicates import find_duplicate_candidates, ignore_pair, reason_text
 from ..services.jobs import background_enabled
 from ..services.merge import MergeError, merge_companies
 from ..unit_of_work import unit_of_work
@@ -31,7 +33,7 @@ class DuplicateWarningMixin:
     def get_create_form(self):
         base = super().get_create_form()
         return type(base.__name__, (base,), {"create_anyway": BooleanField(
-            "Create anyway: these are not the same company")})
+            _l("Create anyway: these are not the same company"))})
 
     def validate_form(self, form):
         if "create_anyway" not in form:
@@ -61,7 +63,7 @@ def _candidates_html(candidates) -> Markup:
     items = Markup("").join(
         Markup('<li><a href="{}" target="_blank">{}</a> — {}</li>').format(
             company_url(company.id), company.name,
-            ", ".join(f"{REASON_LABELS[kind]} ({detail})" for kind, detail in pair.reasons))
+            ", ".join(reason_text(kind, detail) for kind, detail in pair.reasons))
         for company, pair in candidates)
     return Markup('<span class="text-warning font-weight-bold">{}</span>'
                   '<ul class="mb-0 pl-3" data-duplicate-candidates>{}</ul>').format(
@@ -86,12 +88,12 @@ class DuplicatesView(SecureBaseView):
         cached, progress = scan_for_page()
         if cached is None:  # the first scan is running in the background
             return self.render("admin/merge/duplicates.html", result=None, pairs=[], page=1,
-                               pages=1, min_score=min_score, reason_labels=REASON_LABELS,
+                               pages=1, min_score=min_score, reason_text=reason_text,
                                scan=None, score_choices=SCORE_CHOICES, progress=progress)
         shown = cached.page(min_score, parse_id(request.args.get("page")) or 1, PAGE_SIZE, GROUPS_SHOWN)
         return self.render("admin/merge/duplicates.html", result=shown, pairs=shown.pairs,
                            page=shown.page, pages=shown.pages, min_score=min_score,
-                           reason_labels=REASON_LABELS, scan=cached, score_choices=SCORE_CHOICES,
+                           reason_text=reason_text, scan=cached, score_choices=SCORE_CHOICES,
                            scan_age=age_text(cached.computed_at),
                            scan_took=duration_text(cached.seconds), progress=progress)
 
@@ -107,7 +109,7 @@ class DuplicatesView(SecureBaseView):
         flash(ngettext("Rescanned %(companies)s companies in %(took)s: %(num)d possible pair at "
                        "this minimum score.",
                        "Rescanned %(companies)s companies in %(took)s: %(num)d possible pairs "
-                       "at this minimum score.", found, companies=f"{cached.companies:,}",
+                       "at this minimum score.", found, companies=number(cached.companies),
                        took=duration_text(cached.seconds)), "success")
         return redirect(self.get_url(".index", min_score=_min_score(request.form)))
 
@@ -139,6 +141,8 @@ class DuplicatesView(SecureBaseView):
                                 note=_("Group merge"))
         if not work.committed:
             return redirect(self.get_url(".index"))
-        flash(Markup("{} companies were merged into “{}”. Each merge can be undone from the "
-                     "Merges list.").format(len(absorbed), kept.name), "success")
+        flash(ngettext("%(num)d company was merged into “%(name)s”. The merge can be undone "
+                       "from the Merges list.",
+                       "%(num)d companies were merged into “%(name)s”. Each merge can be undone "
+                       "from the Merges list.", len(absorbed), name=kept.name), "success")
         return redirect(company_url(kept.id))

@@ -12,6 +12,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..errors import Refusal
 from ..extensions import db
+from ..formats import number
 from ..ids import parse_id
 from ..models import ImportBatch
 from ..services.imports.files import FileRefused, SheetInfo, iter_rows
@@ -114,7 +115,7 @@ class ImportView(SecureBaseView):
         status = state.get("status")
         return jsonify(finished=status != "analysing", done=state.get("progress", 0),
                        total=state.get("total") or 0,
-                       text=_("%(rows)s rows read…", rows=f"{state.get('progress', 0):,}"))
+                       text=_("%(rows)s rows read…", rows=number(state.get('progress', 0))))
 
     @expose("/<token>/mapping/", methods=("GET", "POST"))
     def mapping(self, token):
@@ -171,7 +172,7 @@ class ImportView(SecureBaseView):
         return jsonify(finished=batch.status != "running", done=batch.processed_rows,
                        total=batch.total_rows,
                        text=_("%(done)s of %(total)s rows imported…",
-                              done=f"{batch.processed_rows:,}", total=f"{batch.total_rows:,}"))
+                              done=number(batch.processed_rows), total=number(batch.total_rows)))
 
     @expose("/result/<import_id>/report.csv", methods=("GET",))
     def report(self, import_id):

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..ids import parse_id
 from ..models import Company, Merge
-from ..services.duplicates import REASON_LABELS, find_duplicate_candidates
+from ..services.duplicates import find_duplicate_candidates, reason_text
 from ..services.search import search_companies
 from ..services.merge import MergeError, merge_companies, preview, undo_merge
 from ..unit_of_work import unit_of_work
@@ -100,7 +100,7 @@ class CompanyMergeView(SecureBaseView):
         search = FindDuplicateForm(formdata=None)
         return self.render("admin/merge/merge.html", kept=kept, absorbed=absorbed, preview=shown,
                            problem=problem, suggestions=suggestions, history=history,
-                           reason_labels=REASON_LABELS, card_url=card_url(kept), search=search)
+                           reason_text=reason_text, card_url=card_url(kept), search=search)
 
     def _merge(self, kept: Company, absorbed: Company | None):
         choices = {k.removeprefix("choice_"): v for k, v in request.form.items()

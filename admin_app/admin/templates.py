@@ -3,6 +3,7 @@ editor, the variables it may use and a live preview on a company and contact of 
 from flask import abort, flash, jsonify, redirect, request, url_for
 from flask_admin import expose
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -19,8 +20,8 @@ from ..unit_of_work import unit_of_work
 from .args import without_nul
 from .base import SecureBaseView
 
-TABS = (("email", "Email templates"), ("comment", "Comment templates"),
-        ("document", "Document texts"))
+TABS = (("email", _l("Email templates")), ("comment", _l("Comment templates")),
+        ("document", _l("Document texts")))
 LIST_VIEWS = {"comment": "commenttemplate.index_view", "email": "emailtemplate.index_view"}
 PICKER_SIZE = 30
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from ..errors import Refusal
 from ..extensions import db
+from ..formats import number
 from ..ids import parse_id
 from ..models import Company, CustomFieldDefinition, CustomFieldValue, Invoice, User
 from ..models.companies import COMPANY_STATUSES
@@ -85,7 +86,7 @@ def load_companies(ids: list[int]) -> list[Company]:
     """The companies of these ids, with what the edits read, in a few queries."""
     if len(ids) > MAX_COMPANIES:
         raise Refusal(_("A bulk edit changes at most %(max)s companies at once; narrow the list "
-                        "with a filter or a search.", max=f"{MAX_COMPANIES:,}"))
+                        "with a filter or a search.", max=number(MAX_COMPANIES)))
     companies = []
     for start in range(0, len(ids), CHUNK):
         companies.extend(db.session.scalars(

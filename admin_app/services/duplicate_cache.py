@@ -17,6 +17,8 @@ from datetime import datetime
 
 import redis
 from flask import has_app_context
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import event, func, inspect, select
 from sqlalchemy.orm import Session
 
@@ -292,11 +294,13 @@ def duration_text(seconds: float) -> str:
 def age_text(computed_at: datetime, now: datetime | None = None) -> str:
     """'just now', '5 minutes ago', '3 hours ago', '2 days ago'."""
     seconds = max(0, int(((now or utcnow()) - computed_at).total_seconds()))
-    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
-        if seconds >= size:
-            n = seconds // size
-            return f"{n} {unit}{'' if n == 1 else 's'} ago"
-    return "just now"
+    if seconds >= 86400:
+        return ngettext("%(num)d day ago", "%(num)d days ago", seconds // 86400)
+    if seconds >= 3600:
+        return ngettext("%(num)d hour ago", "%(num)d hours ago", seconds // 3600)
+    if seconds >= 60:
+        return ngettext("%(num)d minute ago", "%(num)d minutes ago", seconds // 60)
+    return _("just now")
 
 
 # --- invalidation on commit -----------------------------------------------------------------

@@ -25,6 +25,10 @@ NAME_THRESHOLD = 85
 STRENGTH = {"legal_id": 100, "email_domain": 80, "phone": 75}
 REASON_LABELS = {"name": _l("Similar name"), "legal_id": _l("Same legal ID"),
                  "email_domain": _l("Same email domain"), "phone": _l("Same phone")}
+# One whole sentence per reason, so each language can order the words and the value itself.
+REASON_SENTENCES = {"legal_id": _l("Same legal ID: %(value)s"),
+                    "email_domain": _l("Same email domain: %(value)s"),
+                    "phone": _l("Same phone: %(value)s")}
 # Largest block compared, by key kind: exact identifiers may group more companies than words.
 BLOCK_LIMIT = {"l": 200, "e": 50, "p": 50, "n": 50, "t": 40, "d": 40}
 MIN_PHONE_DIGITS = 6
@@ -55,6 +59,16 @@ class ScanResult:
     companies: int
     skipped_keys: int
     groups: list[list[Row]]
+
+
+def reason_text(kind: str, detail: str) -> str:
+    """The reason for a pair as a translated sentence: 'Similar name: 92% alike'."""
+    if kind == "name":
+        # Scans cached before this wording stored "92% similar": the number is what counts.
+        percent = re.match(r"\d+", str(detail))
+        return _("Similar name: %(percent)s%% alike", percent=percent.group() if percent else "?")
+    sentence = REASON_SENTENCES.get(kind)
+    return str(sentence) % {"value": detail} if sentence else f"{kind}: {detail}"
 
 
 def _tokens(name_key: str) -> list[str]:
@@ -96,7 +110,7 @@ def compare(a: Row, b: Row) -> Pair | None:
     reasons, strengths = [], []
     similarity = name_score(a.name_key, b.name_key)
     if similarity >= NAME_THRESHOLD:
-        reasons.append(("name", f"{similarity}% similar"))
+        reasons.append(("name", str(similarity)))
         strengths.append(similarity)
     for kind, attr in (("legal_id", "legal_id_key"), ("email_domain", "email_domain"),
                        ("phone", "phone_key")):

@@ -8,6 +8,9 @@ from datetime import date
 from decimal import Decimal
 from functools import wraps
 
+from flask import has_request_context
+from flask_babel import format_decimal
+from flask_babel import gettext as _
 from jinja2 import pass_context
 from jinja2.filters import FILTERS as JINJA_FILTERS
 from jinja2.runtime import markup_join, str_join
@@ -27,6 +30,11 @@ SAFE_FILTERS = (
     "sum", "title", "trim", "truncate", "unique", "upper", "wordcount")
 
 
+def limit_text(value: int) -> str:
+    """A limit as the user's language writes it (`20,000`, `20.000`, `20 000`)."""
+    return format_decimal(value) if has_request_context() else f"{value:,}"
+
+
 class BudgetExceeded(SecurityError):
     """The render went over one of its budgets; it is stopped."""
 
@@ -38,8 +46,8 @@ class _Budget:
 
     def check_time(self) -> None:
         if time.monotonic() > self.deadline:
-            raise BudgetExceeded(f"the template took longer than {TIME_BUDGET_SECONDS:g} s to "
-                                 "render: simplify its loops")
+            raise BudgetExceeded(_("the template took longer than %(seconds)s s to render: "
+                                   "simplify its loops", seconds=format(TIME_BUDGET_SECONDS, "g")))
 
 
 _current: contextvars.ContextVar[_Budget | None] = contextvars.ContextVar("template_budget",
@@ -70,7 +78,8 @@ def tick_call() -> None:
     budget = current_budget()
     budget.calls += 1
     if budget.calls > MAX_CALLS:
-        raise BudgetExceeded(f"the template makes more than {MAX_CALLS:,} calls")
+        raise BudgetExceeded(_("the template makes more than %(count)s calls",
+                               count=limit_text(MAX_CALLS)))
     budget.check_time()
 
 
@@ -81,7 +90,8 @@ def measure(value) -> int:
         item = stack.pop()
         seen += len(item) if isinstance(item, range) else 1
         if seen > MAX_ITEMS:
-            raise BudgetExceeded(f"a value holds more than {MAX_ITEMS:,} items")
+            raise BudgetExceeded(_("a value holds more than %(count)s items",
+                                   count=limit_text(MAX_ITEMS)))
         if isinstance(item, str):
             total += len(item)
         elif isinstance(item, (list, tuple, set, frozenset)):
@@ -94,7 +104,8 @@ def measure(value) -> int:
         else:
             total += 24 if not isinstance(item, range) else 8 * len(item)
         if total > MAX_OUTPUT_CHARS:
-            raise BudgetExceeded(f"a value is longer than {MAX_OUTPUT_CHARS:,} characters")
+            raise BudgetExceeded(_("a value is longer than %(count)s characters",
+                                   count=limit_text(MAX_OUTPUT_CHARS)))
     return total
 
 
@@ -104,7 +115,8 @@ def count_iterations(iterable):
     for item in iterable:
         budget.iterations += 1
         if budget.iterations > MAX_ITERATIONS:
-            raise BudgetExceeded(f"the loops run more than {MAX_ITERATIONS:,} times in all")
+            raise BudgetExceeded(_("the loops run more than %(count)s times in all",
+                                   count=limit_text(MAX_ITERATIONS)))
         budget.check_time()
         yield item
 
@@ -137,7 +149,8 @@ def _replace(context, value, old, new, count=None):
     text, old, new = str(value), str(old), str(new)
     grows = max(len(new) - len(old), 0) * (text.count(old) if old else len(text) + 1)
     if len(text) + grows > MAX_OUTPUT_CHARS:
-        raise BudgetExceeded(f"replace would build more than {MAX_OUTPUT_CHARS:,} characters")
+        raise BudgetExceeded(_("replace would build more than %(count)s characters",
+                               count=limit_text(MAX_OUTPUT_CHARS)))
     return JINJA_FILTERS["replace"](context.eval_ctx, value, old, new, count)
 
 
@@ -147,7 +160,8 @@ def _join(context, value, separator="", attribute=None):
     tick_call()
     items = list(value)
     if measure(items) + len(str(separator)) * len(items) > MAX_OUTPUT_CHARS:
-        raise BudgetExceeded(f"join would build more than {MAX_OUTPUT_CHARS:,} characters")
+        raise BudgetExceeded(_("join would build more than %(count)s characters",
+                               count=limit_text(MAX_OUTPUT_CHARS)))
     return JINJA_FILTERS["join"](context.eval_ctx, items, separator, attribute)
 
 
@@ -158,7 +172,7 @@ def _date(context, value, format="%d/%m/%Y"):
     if not isinstance(value, date):
         return ""
     if len(str(format)) > 100:
-        raise BudgetExceeded("a date format is limited to 100 characters")
+        raise BudgetExceeded(_("a date format is limited to %(count)s characters", count=100))
     return value.strftime(str(format))
 
 
@@ -191,7 +205,7 @@ def budget_range(*args) -> range:
     """`range()` in templates, refused past MAX_ITEMS numbers."""
     numbers = range(*args)
     if len(numbers) > MAX_ITEMS:
-        raise BudgetExceeded(f"range() is limited to {MAX_ITEMS:,} numbers")
+        raise BudgetExceeded(_("range() is limited to %(count)s numbers", count=limit_text(MAX_ITEMS)))
     return numbers
 
 

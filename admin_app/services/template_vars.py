@@ -4,71 +4,74 @@ PDFs render with never disagree."""
 from datetime import date
 from decimal import Decimal
 
+from flask_babel import lazy_gettext as _l
+
 from .settings import get_setting
 from .templating import Vars
 
 # group -> (variable, what it holds, example used by the save-time check and the docs)
-VARIABLES: dict[str, tuple[tuple[str, str, object], ...]] = {
+VARIABLES: dict[str, tuple[tuple[str, object, object], ...]] = {
     "company": (
-        ("name", "Company name", "Acme Logistics"),
-        ("status", "lead or client", "client"),
-        ("email", "Company email", "contact@acme.example"),
-        ("phone", "Company phone", "+34 910 000 000"),
-        ("website", "Website", "https://acme.example"),
-        ("legal_id", "Legal ID", "B12345678"),
-        ("address", "Main address on one line", "1 Harbour Road, 28001 Madrid, Spain"),
-        ("city", "City of the main address", "Madrid"),
+        ("name", _l("Company name"), "Acme Logistics"),
+        ("status", _l("lead or client"), "client"),
+        ("email", _l("Company email"), "contact@acme.example"),
+        ("phone", _l("Company phone"), "+34 910 000 000"),
+        ("website", _l("Website"), "https://acme.example"),
+        ("legal_id", _l("Legal ID"), "B12345678"),
+        ("address", _l("Main address on one line"), "1 Harbour Road, 28001 Madrid, Spain"),
+        ("city", _l("City of the main address"), "Madrid"),
     ),
     "contact": (
-        ("first_name", "First name", "Ann"),
-        ("last_name", "Last name", "Lee"),
-        ("full_name", "First and last name", "Ann Lee"),
-        ("email", "Email", "ann.lee@acme.example"),
-        ("phone", "Phone", "+34 600 000 000"),
-        ("job_title", "Job title", "Buyer"),
+        ("first_name", _l("First name"), "Ann"),
+        ("last_name", _l("Last name"), "Lee"),
+        ("full_name", _l("First and last name"), "Ann Lee"),
+        ("email", _l("Email"), "ann.lee@acme.example"),
+        ("phone", _l("Phone"), "+34 600 000 000"),
+        ("job_title", _l("Job title"), "Buyer"),
     ),
     "sender": (
-        ("name", "Your organisation's name (Settings)", "Our Company"),
-        ("email", "Your organisation's email (Settings)", "hello@our-company.example"),
-        ("address", "Your organisation's address (Settings)", "2 Main Street, Madrid"),
+        ("name", _l("Your organisation's name (Settings)"), "Our Company"),
+        ("email", _l("Your organisation's email (Settings)"), "hello@our-company.example"),
+        ("address", _l("Your organisation's address (Settings)"), "2 Main Street, Madrid"),
     ),
     "user": (
-        ("full_name", "The user who sends", "Sara Ortega"),
-        ("email", "That user's email", "sara.ortega@our-company.example"),
+        ("full_name", _l("The user who sends"), "Sara Ortega"),
+        ("email", _l("That user's email"), "sara.ortega@our-company.example"),
     ),
     "document": (
-        ("kind", "quote, invoice or file", "invoice"),
-        ("title", "What the document is", "Invoice INV-2026-0001"),
-        ("number", "Its number (empty for a draft)", "INV-2026-0001"),
-        ("issue_date", "Issue date (use |date('%d/%m/%Y') to format it)", date(2026, 1, 15)),
-        ("due_date", "Invoices: due date", date(2026, 2, 14)),
-        ("valid_until", "Quotes: valid until", None),
-        ("total_excl_tax", "Total excluding tax (use |money(document.currency))",
+        ("kind", _l("quote, invoice or file"), "invoice"),
+        ("title", _l("What the document is"), "Invoice INV-2026-0001"),
+        ("number", _l("Its number (empty for a draft)"), "INV-2026-0001"),
+        ("issue_date", _l("Issue date (use |date('%d/%m/%Y') to format it)"), date(2026, 1, 15)),
+        ("due_date", _l("Invoices: due date"), date(2026, 2, 14)),
+        ("valid_until", _l("Quotes: valid until"), None),
+        ("total_excl_tax", _l("Total excluding tax (use |money(document.currency))"),
          Decimal("1000.00")),
-        ("total_tax", "Tax", Decimal("210.00")),
-        ("total_incl_tax", "Total including tax", Decimal("1210.00")),
-        ("balance", "Invoices: left to pay", Decimal("1210.00")),
-        ("currency", "Currency it was issued in", "EUR"),
+        ("total_tax", _l("Tax"), Decimal("210.00")),
+        ("total_incl_tax", _l("Total including tax"), Decimal("1210.00")),
+        ("balance", _l("Invoices: left to pay"), Decimal("1210.00")),
+        ("currency", _l("Currency it was issued in"), "EUR"),
     ),
     "signature": (
-        ("link", "The signer's personal portal link (signature requests)",
+        ("link", _l("The signer's personal portal link (signature requests)"),
          "https://backoffice.example/portal/Xy12..."),
-        ("expires_on", "The last day the link works (use |date('%d/%m/%Y'))", date(2026, 2, 14)),
+        ("expires_on", _l("The last day the link works (use |date('%d/%m/%Y'))"),
+         date(2026, 2, 14)),
     ),
 }
 GROUP_HELP = {
-    "company": "The company the message or document is for",
-    "contact": "The contact it is addressed to (empty fields when there is none)",
-    "sender": "Your organisation, as set in Settings",
-    "user": "The user who sends it",
-    "document": "The quote, invoice or file it is about",
-    "signature": "The signature request: its portal link and until when it works",
+    "company": _l("The company the message or document is for"),
+    "contact": _l("The contact it is addressed to (empty fields when there is none)"),
+    "sender": _l("Your organisation, as set in Settings"),
+    "user": _l("The user who sends it"),
+    "document": _l("The quote, invoice or file it is about"),
+    "signature": _l("The signature request: its portal link and until when it works"),
 }
 FILTER_HELP = (
-    ("upper, lower, title, trim, truncate(40)", "change text"),
-    ("date('%d/%m/%Y')", "format a date"),
-    ("money(document.currency)", "format an amount: 1,210.00 EUR"),
-    ("default('…')", "a value when it is empty"),
+    ("upper, lower, title, trim, truncate(40)", _l("change text")),
+    ("date('%d/%m/%Y')", _l("format a date")),
+    ("money(document.currency)", _l("format an amount: 1,210.00 EUR")),
+    ("default('…')", _l("a value when it is empty")),
 )
 
 

@@ -19,6 +19,8 @@ from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from jinja2 import StrictUndefined, TemplateSyntaxError, Undefined, meta, nodes, pass_context
 from jinja2.runtime import LoopContext
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
@@ -29,7 +31,7 @@ from markupsafe import Markup
 from ..errors import Refusal
 from .template_budget import (
     FILTERS, MAX_OUTPUT_CHARS, MAX_PRODUCED_CHARS, BudgetExceeded, budget_range, current_budget,
-    measure, render_budget, tick_call,
+    limit_text, measure, render_budget, tick_call,
 )
 
 MAX_SOURCE_CHARS = 50_000
@@ -42,6 +44,8 @@ STRING_METHODS = frozenset({
     "rfind", "isdigit", "isalpha", "isalnum", "isspace", "islower", "isupper", "removeprefix",
     "removesuffix", "partition", "rpartition", "striptags", "unescape"})
 PRINTABLE = (str, int, float, Decimal, date)
+# The parts of a template named in its errors (services.templates passes the English name).
+PARTS = {"Subject": _l("Subject"), "Body": _l("Body"), "Text": _l("Text")}
 
 
 class TemplateProblem(Refusal):
@@ -49,8 +53,16 @@ class TemplateProblem(Refusal):
 
     def __init__(self, detail: str, line: int | None = None, part: str = ""):
         self.detail, self.line, self.part = detail, line, part
-        where = ", ".join(p for p in (part, f"line {line}" if line else "") if p)
-        super().__init__(f"{where[:1].upper()}{where[1:]}: {detail}" if where else detail)
+        part = str(PARTS.get(part, part))
+        if part and line:
+            message = _("%(part)s, line %(line)s: %(problem)s", part=part, line=line, problem=detail)
+        elif line:
+            message = _("Line %(line)s: %(problem)s", line=line, problem=detail)
+        elif part:
+            message = _("%(part)s: %(problem)s", part=part, problem=detail)
+        else:
+            message = detail
+        super().__init__(message)
 
 
 class Vars(dict):
@@ -71,9 +83,9 @@ class _Undefined(StrictUndefined):
         if self._undefined_hint:
             return self._undefined_hint
         if isinstance(owner, Vars):
-            return f"{owner._label} has no variable {name!r}"
+            return _("%(group)s has no variable %(name)s", group=owner._label, name=repr(name))
         if owner is missing:
-            return f"unknown variable {name!r}"
+            return _("unknown variable %(name)s", name=repr(name))
         return super()._undefined_message
 
 
@@ -105,15 +117,15 @@ class _Guard(NodeTransformer):
 
     def visit_Name(self, node: nodes.Name):
         if node.name == "self":
-            raise TemplateProblem("unknown variable 'self'", node.lineno)
+            raise TemplateProblem(_("unknown variable %(name)s", name="'self'"), node.lineno)
         return node
 
     def generic_visit(self, node, *args, **kwargs):
         if isinstance(node, (nodes.Extends, nodes.Include, nodes.Import, nodes.FromImport)):
-            raise TemplateProblem("a template cannot include, import or extend another",
+            raise TemplateProblem(_("a template cannot include, import or extend another"),
                                   node.lineno)
         if isinstance(node, (nodes.EvalContextModifier, nodes.ScopedEvalContextModifier)):
-            raise TemplateProblem("escaping cannot be turned off", node.lineno)
+            raise TemplateProblem(_("escaping cannot be turned off"), node.lineno)
         return super().generic_visit(node, *args, **kwargs)
 
 
@@ -127,14 +139,16 @@ def _finalize(context, value):
     if isinstance(value, Undefined):
         return value  # printing it raises the error that names the variable
     if isinstance(value, Vars):
-        raise SecurityError(f"{value._label} is a group of variables: print one of them, "
-                            f"e.g. {{{{ {value._label}.{next(iter(value), 'name')} }}}}")
+        example = f"{{{{ {value._label}.{next(iter(value), 'name')} }}}}"
+        raise SecurityError(_("%(group)s is a group of variables: print one of them, e.g. "
+                              "%(example)s", group=value._label, example=example))
     if not isinstance(value, PRINTABLE):
-        raise SecurityError("only text, numbers and dates can be printed")
+        raise SecurityError(_("only text, numbers and dates can be printed"))
     size = len(value) if isinstance(value, str) else measure(value)
     budget.produced += size
     if budget.produced > MAX_PRODUCED_CHARS:
-        raise BudgetExceeded(f"the template writes more than {MAX_PRODUCED_CHARS:,} characters")
+        raise BudgetExceeded(_("the template writes more than %(count)s characters",
+                                count=limit_text(MAX_PRODUCED_CHARS)))
     return value
 
 
@@ -183,18 +197,18 @@ class _Sandbox(ImmutableSandboxedEnvironment):
     def call_binop(self, context, operator, left, right):
         tick_call()
         if operator == "%" and isinstance(left, str):
-            raise SecurityError("% formatting of text is not available: use filters")
+            raise SecurityError(_("%% formatting of text is not available: use filters"))
         if operator == "**" and _big_power(left, right):
-            raise BudgetExceeded("the number is too large")
+            raise BudgetExceeded(_("the number is too large"))
         if operator == "*":
             count, sized = (right, left) if isinstance(right, int) else (left, right)
             if isinstance(count, int) and not isinstance(sized, (int, float, Decimal)):
                 if measure(sized) * max(count, 0) > MAX_OUTPUT_CHARS:
-                    raise BudgetExceeded(f"a value would be longer than {MAX_OUTPUT_CHARS:,} "
-                                         "characters")
+                    raise BudgetExceeded(_("a value would be longer than %(count)s characters",
+                                           count=limit_text(MAX_OUTPUT_CHARS)))
             elif isinstance(left, int) and isinstance(right, int) and \
                     abs(left).bit_length() + abs(right).bit_length() > 4096:
-                raise BudgetExceeded("the number is too large")
+                raise BudgetExceeded(_("the number is too large"))
         if operator == "+":
             measure((left, right))
         return super().call_binop(context, operator, left, right)
@@ -215,15 +229,16 @@ _ENVIRONMENTS = {True: _Sandbox(autoescape=True), False: _Sandbox(autoescape=Fal
 @lru_cache(maxsize=256)
 def _compile(source: str, html: bool):
     if len(source) > MAX_SOURCE_CHARS:
-        raise TemplateProblem(f"a template is limited to {MAX_SOURCE_CHARS:,} characters")
+        raise TemplateProblem(_("a template is limited to %(count)s characters",
+                                count=limit_text(MAX_SOURCE_CHARS)))
     try:
         return _ENVIRONMENTS[html].from_string(source)
     except TemplateSyntaxError as exc:
-        raise TemplateProblem(exc.message or "syntax error", exc.lineno) from None
+        raise TemplateProblem(exc.message or _("syntax error"), exc.lineno) from None
     except TemplateProblem:
         raise
     except (RecursionError, MemoryError, SyntaxError, ValueError):
-        raise TemplateProblem("the template is too deeply nested or too large") from None
+        raise TemplateProblem(_("the template is too deeply nested or too large")) from None
 
 
 def check(source: str, allowed: set[str] | frozenset[str], html: bool = False) -> None:
@@ -233,9 +248,9 @@ def check(source: str, allowed: set[str] | frozenset[str], html: bool = False) -
     unknown = sorted(meta.find_undeclared_variables(tree) - set(allowed))
     if unknown:
         line = next((n.lineno for n in tree.find_all(nodes.Name) if n.name == unknown[0]), None)
-        known = ", ".join(sorted(allowed)) or "none"
-        raise TemplateProblem(f"unknown variable {unknown[0]!r} (this template may use: {known})",
-                              line)
+        known = ", ".join(sorted(allowed)) or _("none")
+        raise TemplateProblem(_("unknown variable %(name)s (this template may use: %(known)s)",
+                                name=repr(unknown[0]), known=known), line)
 
 
 def render(source: str, context: dict, html: bool = False) -> str:
@@ -250,8 +265,8 @@ def render(source: str, context: dict, html: bool = False) -> str:
                 for chunk in stream:
                     size += len(chunk)
                     if size > MAX_OUTPUT_CHARS:
-                        raise BudgetExceeded(f"the result is longer than {MAX_OUTPUT_CHARS:,} "
-                                             "characters")
+                        raise BudgetExceeded(_("the result is longer than %(count)s characters",
+                                               count=limit_text(MAX_OUTPUT_CHARS)))
                     chunks.append(chunk)
             finally:
                 stream.close()
@@ -264,11 +279,11 @@ def render(source: str, context: dict, html: bool = False) -> str:
 
 def _describe(exc: Exception) -> str:
     if isinstance(exc, RecursionError):
-        return "the template calls itself too deeply"
+        return _("the template calls itself too deeply")
     if isinstance(exc, MemoryError):
-        return "the template needs too much memory"
+        return _("the template needs too much memory")
     if isinstance(exc, ZeroDivisionError):
-        return "division by zero"
+        return _("division by zero")
     message = str(exc) or type(exc).__name__
     return message if isinstance(exc, SecurityError) or "undefined" in type(exc).__name__.lower() \
         else f"{message} ({type(exc).__name__})"

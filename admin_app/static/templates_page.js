@@ -12,6 +12,8 @@
   var token = editor.querySelector('input[name=csrf_token]').value;
   var out = function (name) { return panel.querySelector('[data-preview="' + name + '"]'); };
   var timer = null;
+  // The page's language comes from the server, in data-text-* attributes of the editor.
+  var text = function (name, fallback) { return editor.getAttribute('data-text-' + name) || fallback; };
   var sequence = 0;
 
   function fill(select, rows, emptyLabel, keep) {
@@ -41,16 +43,16 @@
 
   function loadContacts() {
     var id = companySelect.value;
-    if (!id) { fill(contactSelect, [], '— no contact —', false); return Promise.resolve(); }
+    if (!id) { fill(contactSelect, [], text('no-contact', '— no contact —'), false); return Promise.resolve(); }
     var url = editor.getAttribute('data-contacts-url') + '?company_id=' + encodeURIComponent(id);
-    return getJSON(url).then(function (rows) { fill(contactSelect, rows, '— no contact —', false); });
+    return getJSON(url).then(function (rows) { fill(contactSelect, rows, text('no-contact', '— no contact —'), false); });
   }
 
   function show(result) {
     var error = out('error');
     var sample = out('sample');
     if (!result.ok) {
-      error.textContent = result.error || 'The preview failed.';
+      error.textContent = result.error || text('failed', 'The preview failed.');
       error.classList.remove('d-none');
       return;
     }
@@ -60,8 +62,8 @@
     out('html').srcdoc = result.html;
     if (out('text')) out('text').textContent = result.text;
     if (result.sample && result.sample.length) {
-      sample.textContent = 'No such document for this company: example values are used for ' +
-        result.sample.join(', ') + '.';
+      sample.textContent = text('sample', 'No such document for this company: example values ' +
+        'are used for {fields}.').replace('{fields}', result.sample.join(', '));
       sample.classList.remove('d-none');
     } else {
       sample.classList.add('d-none');
@@ -78,11 +80,11 @@
       method: 'POST', body: data, credentials: 'same-origin',
       headers: {'X-CSRFToken': token, 'Accept': 'application/json'}
     }).then(function (r) {
-      return r.json().catch(function () { return {ok: false, error: 'The preview failed (' + r.status + ').'}; });
+      return r.json().catch(function () { return {ok: false, error: text('failed-status', 'The preview failed ({status}).').replace('{status}', r.status)}; });
     }).then(function (result) {
       if (mine === sequence) show(result);  // an older, slower answer never wins
     }).catch(function () {
-      show({ok: false, error: 'The preview could not reach the server.'});
+      show({ok: false, error: text('unreachable', 'The preview could not reach the server.')});
     }).then(function () {
       if (mine === sequence) panel.setAttribute('aria-busy', 'false');
     });
@@ -115,7 +117,7 @@
     timer = setTimeout(function () {
       var url = editor.getAttribute('data-companies-url') + '?q=' + encodeURIComponent(search.value);
       getJSON(url).then(function (rows) {
-        fill(companySelect, rows, '— no company —', false);
+        fill(companySelect, rows, text('no-company', '— no company —'), false);
         return loadContacts();
       }).then(refresh);
     }, 300);

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from ...extensions import db
 from ...models import Company
 from ...normalize import email_domain, normalize_legal_id, normalize_name, normalize_phone
-from ..duplicates import MIN_PHONE_DIGITS, REASON_LABELS, Row, compare
+from ..duplicates import MIN_PHONE_DIGITS, Row, compare, reason_text
 from .rows import ParsedRow
 
 PREFIX_LENGTH = 6
@@ -145,7 +145,7 @@ class Matcher:
         if best is None:
             return None
         pair, candidate = best
-        reason = ", ".join(f"{_(REASON_LABELS[kind])} ({detail})" for kind, detail in pair.reasons)
+        reason = ", ".join(reason_text(kind, detail) for kind, detail in pair.reasons)
         return Match(candidate.id, candidate.name, "similar",
                      _("Looks like it, score %(score)d: %(reasons)s", score=pair.score,
                        reasons=reason), pair.score)
