@@ -20,7 +20,7 @@ from werkzeug.exceptions import NotFound
 CHUNK = 1024 * 1024
 # Letters, digits and a few punctuation marks per segment: nothing a shell, a URL or a bucket
 # would read differently.
-SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
+SEGMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")
 
 
 class StorageKeyError(ValueError):
@@ -31,8 +31,8 @@ def check_key(key: str) -> str:
     """The key itself when it is a plain relative path; StorageKeyError otherwise."""
     if not isinstance(key, str) or not key or len(key) > 500 or "\\" in key:
         raise StorageKeyError(f"refused storage key {key!r}")
-    parts = PurePosixPath(key).parts
-    if key.startswith("/") or not all(SEGMENT.match(p) and p not in (".", "..") for p in parts):
+    # Each segment starts with a letter or digit: no "", ".", "..", hidden or absolute parts.
+    if not all(SEGMENT.fullmatch(part) for part in key.split("/")):
         raise StorageKeyError(f"refused storage key {key!r}")
     return key
 
