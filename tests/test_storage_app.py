@@ -6,16 +6,19 @@ from datetime import date
 
 import boto3
 import pytest
+from PIL import Image
 from werkzeug.datastructures import FileStorage
 
 from admin_app.errors import Refusal
 from admin_app.extensions import db
-from admin_app.models import Document, Invoice
+from admin_app.models import Contact, Document, Invoice
 from admin_app.services import snapshots
+from admin_app.services.settings import forget_cached, get_setting
 from admin_app.services.card_edit import discard_file, store_document
 from admin_app.storage import S3Storage, storage
 from admin_app.unit_of_work import unit_of_work
 from tests.document_support import pdf_bytes, upload
+from tests.settings_support import SETTINGS_URL, post_section
 
 
 @pytest.fixture
@@ -127,3 +130,33 @@ def test_backup_and_restore_refuse_under_s3_and_write_nothing(app, bucket, tmp_p
     target.write_bytes(b"not read")
     restored = app.test_cli_runner().invoke(args=["restore", str(target)])
     assert restored.exit_code != 0 and "`flask restore` covers" in restored.output
+
+
+def _png(size=(600, 200)) -> io.BytesIO:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (20, 90, 160)).save(buffer, "PNG")
+    buffer.seek(0)
+    return buffer
+
+
+def test_a_contact_photo_and_the_seller_logo_live_in_the_bucket(app, bucket, admin_client,
+                                                               make_company, make_document):
+    company = make_company()
+    admin_client.post(f"/admin/company/card/contact/?id={company.id}",
+                      content_type="multipart/form-data",
+                      data={"first_name": "Ana", "last_name": "Garcia",
+                            "email": "ana@example.com", "photo": (_png(), "me.png")})
+    contact = db.session.query(Contact).one()
+    photo = admin_client.get(f"/admin/company/card/photo/?contact={contact.id}")
+    assert photo.status_code == 200 and photo.data == bucket()[contact.photo]
+    assert Image.open(io.BytesIO(photo.data)).format == "JPEG"
+
+    assert post_section(admin_client, "seller", content_type="multipart/form-data",
+                        company_logo=(_png(), "logo.png")).status_code == 302
+    forget_cached()
+    logo_key = get_setting("company_logo")
+    served = admin_client.get(f"{SETTINGS_URL}logo/")
+    assert served.status_code == 200 and served.data == bucket()[logo_key]
+    # A PDF draws the logo read from the bucket (a draft renders with the live settings).
+    draft = make_document("invoice", company)
+    assert b"/Subtype /Image" in admin_client.get(f"/admin/invoice/pdf/?id={draft.id}").data
