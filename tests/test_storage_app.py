@@ -15,7 +15,7 @@ from admin_app.models import Contact, Document, Invoice
 from admin_app.services import snapshots
 from admin_app.services.settings import forget_cached, get_setting
 from admin_app.services.card_edit import discard_file, store_document
-from admin_app.storage import S3Storage, storage
+from admin_app.storage import S3Storage, build_storage, storage
 from admin_app.unit_of_work import unit_of_work
 from tests.document_support import pdf_bytes, upload
 from tests.settings_support import SETTINGS_URL, post_section
@@ -28,7 +28,9 @@ def bucket(app, monkeypatch, s3_endpoint, s3_bucket):
     monkeypatch.setitem(app.config, "STORAGE", "s3")
     monkeypatch.setitem(app.config, "S3_BUCKET", s3_bucket)
     monkeypatch.setitem(app.config, "S3_ENDPOINT_URL", s3_endpoint)
-    monkeypatch.delitem(app.extensions, "storage", raising=False)
+    # setitem (not delitem): its undo also drops a storage built during the test, so the next
+    # tests find the local one again.
+    monkeypatch.setitem(app.extensions, "storage", build_storage(app.config))
     client = boto3.client("s3", endpoint_url=s3_endpoint)
 
     def objects() -> dict[str, bytes]:
