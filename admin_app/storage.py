@@ -175,10 +175,6 @@ def storage() -> Storage:
     return found
 
 
-def is_local() -> bool:
-    return isinstance(storage(), LocalStorage)
-
-
 def discard(key: str | None) -> None:
     """Remove a stored file if there is one (after a rollback, or once replaced)."""
     if key:
@@ -186,6 +182,10 @@ def discard(key: str | None) -> None:
             storage().delete(key)
         except StorageKeyError:
             current_app.logger.warning("Not removing a file under an odd key: %r", key)
+        except Exception:  # noqa: BLE001
+            # Runs after a commit or a rollback: an orphan file is harmless, while failing the
+            # request now would report an error for work that was done (or cleanly undone).
+            current_app.logger.exception("Could not remove the stored file %s", key)
 
 
 def send(key: str | None, mimetype: str, download_name: str | None = None,

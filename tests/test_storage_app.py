@@ -162,3 +162,12 @@ def test_a_contact_photo_and_the_seller_logo_live_in_the_bucket(app, bucket, adm
     # A PDF draws the logo read from the bucket (a draft renders with the live settings).
     draft = make_document("invoice", company)
     assert b"/Subtype /Image" in admin_client.get(f"/admin/invoice/pdf/?id={draft.id}").data
+
+
+def test_removing_a_file_from_a_bucket_that_refuses_does_not_fail_the_request(app, monkeypatch,
+                                                                             s3_endpoint,
+                                                                             caplog):
+    monkeypatch.setitem(app.extensions, "storage",
+                        S3Storage("no-such-bucket", endpoint_url=s3_endpoint))
+    discard_file("documents/0123abcd")  # after a commit: an orphan beats an error page
+    assert "Could not remove the stored file documents/0123abcd" in caplog.text
