@@ -33,6 +33,13 @@ class Config:
     )
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     UPLOAD_DIR = str(INSTANCE_DIR / "uploads")
+    # Where stored files live (admin_app/storage.py): "local" (UPLOAD_DIR) or "s3" (a bucket of
+    # any S3-compatible service; credentials from the standard AWS_* variables).
+    STORAGE = os.environ.get("STORAGE", "local")
+    S3_BUCKET = os.environ.get("S3_BUCKET") or None
+    S3_ENDPOINT_URL = os.environ.get("S3_ENDPOINT_URL") or None
+    S3_REGION = os.environ.get("S3_REGION") or None
+    S3_PREFIX = os.environ.get("S3_PREFIX", "")
     MAX_CONTENT_LENGTH = 10 * 1024 * 1024
     MAX_PHOTO_BYTES = 2 * 1024 * 1024
     REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -111,6 +118,7 @@ class TestingConfig(Config):
     MAIL_SUPPRESS_SEND = False
     PASSWORD_HASH_FAST = True
     RQ_REDIS_URL = None  # a test that wants RQ sets it; the rest run background work inline
+    STORAGE = "local"  # tests that want a bucket configure one (tests/test_storage_app.py)
     # Each test run counts in its own namespace, so runs never lock each other out.
     RATELIMIT_PREFIX = f"backoffice-test-{secrets.token_hex(4)}"
 

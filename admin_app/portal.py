@@ -5,15 +5,16 @@ import hashlib
 
 from flask import (
     Blueprint, Response, current_app, flash, make_response, redirect, render_template, request,
-    send_file, url_for,
+    url_for,
 )
 from flask_babel import gettext as _
 
 from .delivery import deliver_after_commit
 from .services import ratelimit
-from .services.card_edit import discard_file, upload_root
+from .services.card_edit import discard_file
 from .services.portal import PortalGone, awaiting, decline, find_request, one_of, sign
 from .services.settings import get_setting
+from .storage import send
 from .unit_of_work import unit_of_work
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
@@ -92,9 +93,8 @@ def file(token: str, request_id: int):
     chosen = one_of(_open(token), request_id)
     document = chosen.document
     inline = document.content_type in INLINE_TYPES and not request.args.get("download")
-    response = send_file(upload_root() / document.file, mimetype=document.content_type,
-                         as_attachment=not inline, download_name=document.original_name,
-                         conditional=False, max_age=0)
+    response = send(document.file, mimetype=document.content_type, as_attachment=not inline,
+                    download_name=document.original_name, conditional=False, max_age=0)
     if inline:
         # Only this response may be framed, and only by the portal page of the same origin;
         # it runs nothing (no scripts), and stays out of every other origin's frames.

@@ -1,6 +1,6 @@
 """The client card at /admin/company/card/?id=N, its timeline pages and its files."""
 
-from flask import abort, redirect, request, send_from_directory, url_for
+from flask import abort, redirect, request, url_for
 from flask_admin import expose
 from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
@@ -9,7 +9,7 @@ from ..extensions import db
 from ..ids import parse_id
 from ..models import Contact, Document
 from ..services.card import load_card, timeline
-from ..services.card_edit import upload_root
+from ..storage import send
 from ..services.custom_fields import display_value
 from ..services.html import safe_html
 from .card_editing import CardForms
@@ -65,14 +65,12 @@ class CardView(CardForms, CardMail, CardMeeting):
         contact = db.session.get(Contact, parse_id(request.args.get("contact")) or 0)
         if contact is None or not contact.photo:
             abort(404)
-        return send_from_directory(upload_root(), contact.photo, mimetype="image/jpeg",
-                                   max_age=300)
+        return send(contact.photo, mimetype="image/jpeg", max_age=300)
 
     @expose("/document/download/")
     def document_download(self):
         document = db.session.get(Document, parse_id(request.args.get("doc")) or 0)
         if document is None:
             abort(404)
-        return send_from_directory(upload_root(), document.file, as_attachment=True,
-                                   download_name=document.original_name,
-                                   mimetype=document.content_type)
+        return send(document.file, as_attachment=True, download_name=document.original_name,
+                    mimetype=document.content_type)

@@ -1,17 +1,18 @@
 """Configuration > My documents (/admin/my-documents/): shared documents, which belong to no
 company: upload, list, replace with a new version, download any version, delete."""
-from flask import abort, flash, redirect, request, send_from_directory, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..ids import parse_id
-from ..services.card_edit import discard_file, human_size, upload_root
+from ..services.card_edit import discard_file, human_size
 from ..services.shared_documents import (
     delete_shared, delete_version, replace_shared, shared_document, shared_documents,
     upload_shared,
 )
+from ..storage import send
 from ..unit_of_work import unit_of_work
 from .base import SecureBaseView
 from .card_forms import DocumentForm
@@ -91,6 +92,5 @@ class MyDocumentsView(SecureBaseView):
         document = shared_document(parse_id(request.args.get("id")))
         if document is None:
             abort(404)
-        return send_from_directory(upload_root(), document.file, as_attachment=True,
-                                   download_name=document.original_name,
-                                   mimetype=document.content_type)
+        return send(document.file, as_attachment=True, download_name=document.original_name,
+                    mimetype=document.content_type)

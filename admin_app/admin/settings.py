@@ -1,5 +1,5 @@
 """Configuration > Settings: the advanced settings page, one form and one Save per section."""
-from flask import abort, flash, redirect, request, send_file
+from flask import abort, flash, redirect, request
 from flask_admin import expose
 from flask_babel import gettext as _
 from werkzeug.datastructures import CombinedMultiDict, MultiDict
@@ -10,6 +10,7 @@ from ..services.card_edit import discard_file
 from ..services.numbering import upcoming_numbers
 from ..services.seller_logo import logo_file, read_logo, write_logo
 from ..services.setting_types import SettingError, grouped_iban
+from ..storage import send
 from ..unit_of_work import unit_of_work
 from .base import SecureBaseView
 from .settings_forms import EXTRA_FIELDS, FORMS, INTROS, TITLES
@@ -124,7 +125,4 @@ class SettingsView(SecureBaseView):
     @expose("/logo/", methods=("GET",))
     def logo(self):
         """The stored seller logo, for this page."""
-        path = logo_file()
-        if path is None:
-            abort(404)
-        return send_file(path, mimetype="image/png", max_age=0)
+        return send(logo_file(), mimetype="image/png", max_age=0)

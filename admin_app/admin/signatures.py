@@ -1,6 +1,6 @@
 """Signatures from the back office: send a card document for signature, re-send or cancel the
 request, download the signed copy, and (admins) verify that a file is one that was signed."""
-from flask import abort, flash, redirect, request, send_from_directory, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -9,12 +9,12 @@ from ..delivery import deliver_after_commit
 from ..extensions import db
 from ..ids import parse_id
 from ..models import Document, SignatureRequest
-from ..services.card_edit import upload_root
 from ..services.signatures import (
     can_request, cancel, expire_if_due, open_request, request_signature, resend, signers_of,
 )
 from ..services.settings import get_setting
 from ..services.verification import verify_upload
+from ..storage import send
 from ..unit_of_work import unit_of_work
 from .base import SecureBaseView
 from .company_pages import card_url
@@ -92,9 +92,8 @@ class SignatureView(SecureBaseView):
         if row.status != "signed" or not row.signed_file:
             abort(404)
         stem = row.document.original_name.rsplit(".", 1)[0] or "document"
-        return send_from_directory(upload_root(), row.signed_file, as_attachment=True,
-                                   mimetype="application/pdf",
-                                   download_name=f"{stem} (signed).pdf")
+        return send(row.signed_file, as_attachment=True, mimetype="application/pdf",
+                    download_name=f"{stem} (signed).pdf")
 
 
 class VerifyView(SecureBaseView):

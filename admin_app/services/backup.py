@@ -38,11 +38,23 @@ class BackupError(Exception):
     """A backup or restore that cannot go on; the message says why and what to do."""
 
 
+def _require_local_storage(action: str) -> None:
+    """Refuse under STORAGE=s3: this archive holds UPLOAD_DIR only, and a backup without the
+    stored files would look complete while it is not."""
+    if (current_app.config.get("STORAGE") or "local").lower() != "local":
+        raise BackupError(
+            f"STORAGE={current_app.config['STORAGE']}: `flask {action}` covers the database and "
+            "the local UPLOAD_DIR only, and the uploaded files are in the bucket "
+            f"{current_app.config.get('S3_BUCKET')!r}. Nothing was written. Back up the database "
+            "with pg_dump and the bucket with your provider's versioning or replication.")
+
+
 def create_backup(target: Path) -> dict:
     """Write the backup archive at `target` (atomically: complete or absent); its manifest."""
     kind = db.engine.dialect.name
     if kind not in DUMP_NAMES:
         raise BackupError(f"Backups support SQLite and PostgreSQL, not {kind}.")
+    _require_local_storage("backup")
     uploads = Path(current_app.config["UPLOAD_DIR"])
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".backup-", dir=target.parent) as work:
@@ -75,6 +87,7 @@ def restore_backup(source: Path) -> dict:
     """Put the database and files of the archive at `source` back, into an empty database;
     the manifest. Everything is checked before anything is written."""
     kind = db.engine.dialect.name
+    _require_local_storage("restore")
     uploads = Path(current_app.config["UPLOAD_DIR"])
     with tempfile.TemporaryDirectory(prefix=".restore-") as work:
         unpacked = Path(work)

@@ -6,7 +6,6 @@ import secrets
 from datetime import datetime
 from pathlib import Path
 
-from flask_babel import gettext as _
 from flask import current_app
 from flask_babel import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -14,6 +13,7 @@ from werkzeug.datastructures import FileStorage
 
 from ..extensions import db
 from ..models import Company, Contact, Document, Exchange, User
+from ..storage import discard, storage
 from . import audit
 from .contacts import keep_single_billing_contact
 from .card import CardError
@@ -31,13 +31,13 @@ CHUNK = 64 * 1024
 
 
 def upload_root() -> Path:
+    """The local upload folder (backups and import workspaces; stored files go through storage)."""
     return Path(current_app.config["UPLOAD_DIR"])
 
 
 def discard_file(relative: str | None) -> None:
     """Remove a stored upload (after a rollback, or when a photo is replaced)."""
-    if relative:
-        (upload_root() / relative).unlink(missing_ok=True)
+    discard(relative)
 
 
 def store_photo(upload: FileStorage) -> str:
@@ -65,10 +65,10 @@ def store_photo(upload: FileStorage) -> str:
             raise
         raise CardError(_("The photo is not a readable image.")) from None
     relative = f"photos/{secrets.token_hex(16)}.jpg"
-    path = upload_root() / relative
-    path.parent.mkdir(parents=True, exist_ok=True)
+    encoded = io.BytesIO()
     # Re-encoding drops whatever else the file carried (metadata, scripts in comments).
-    rgb.save(path, "JPEG", quality=85, optimize=True)
+    rgb.save(encoded, "JPEG", quality=85, optimize=True)
+    storage().save(relative, encoded.getvalue())
     return relative
 
 
@@ -152,12 +152,8 @@ def store_document(company: Company | None, user: User | None, upload: FileStora
 
 
 def write_file(relative: str, data: bytes) -> None:
-    """Write a stored file whole: a temporary name first, so a half-written file never shows."""
-    path = upload_root() / relative
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(path.name + ".part")
-    temporary.write_bytes(data)
-    temporary.replace(path)
+    """Write a stored file whole (the storage never shows a half-written file)."""
+    storage().save(relative, data)
 
 
 def update_comments(company: Company, html: str | None) -> None:

@@ -13,7 +13,8 @@ from ..extensions import db
 from ..models import Company, Contact, Document, EmailTemplate, Exchange, User
 from . import audit
 from .calendar import local_now
-from .card_edit import human_size, upload_root
+from ..storage import StorageKeyError, storage
+from .card_edit import human_size
 from .exchanges import ExchangeError, check_exchange
 from .html import looks_like_html, sanitize_html, text_to_html
 from .mail_message import Attachment, Draft, build, check_header, sender_address
@@ -152,10 +153,9 @@ def _attachments(documents: list[Document]) -> list[Attachment]:
                               limit=human_size(limit)))
     found = []
     for document in documents:
-        path = upload_root() / document.file
         try:
-            content = path.read_bytes()
-        except OSError:
+            content = storage().read(document.file)
+        except (OSError, StorageKeyError):
             raise ExchangeError(_("The file of “%(name)s” is missing; it cannot be attached.",
                                   name=document.original_name)) from None
         found.append(Attachment(document.original_name, content, document.content_type))

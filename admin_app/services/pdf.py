@@ -1,5 +1,6 @@
 """PDFs of quotes, invoices and credit notes (fpdf2), rendered from a snapshot only (services.snapshots):
 seller, client billing identity, currency, lines, taxes. The same snapshot gives the same bytes."""
+import io
 import logging
 from datetime import UTC, datetime
 from datetime import date as Date
@@ -15,7 +16,7 @@ from PIL import Image
 
 from ..formats import date as format_date
 from ..formats import money
-from .card_edit import upload_root
+from ..storage import StorageKeyError, storage
 from .pricing import ZERO
 from .setting_types import grouped_iban
 from .snapshots import archived_pdf, snapshot_of
@@ -94,17 +95,20 @@ class _Document(FPDF):
 def _logo(pdf: _Document) -> float:
     """Draw the seller logo at the top right; the width it takes (0 without a logo)."""
     relative = pdf.seller.get("company_logo")
-    path = upload_root() / relative if relative else None
-    if path is None or not path.is_file():
+    if not relative:
         return 0
     try:
-        with Image.open(path) as image:
+        data = storage().read(relative)
+    except (OSError, StorageKeyError):
+        return 0
+    try:
+        with Image.open(io.BytesIO(data)) as image:
             ratio = image.width / image.height
         width = min(LOGO_HEIGHT * ratio, LOGO_MAX_WIDTH)
-        pdf.image(str(path), x=pdf.w - pdf.r_margin - width, y=pdf.t_margin, w=width,
+        pdf.image(io.BytesIO(data), x=pdf.w - pdf.r_margin - width, y=pdf.t_margin, w=width,
                   h=width / ratio)
     except (OSError, ValueError, ZeroDivisionError, RuntimeError):
-        log.warning("The seller logo %s could not be drawn; the PDF goes without it", path)
+        log.warning("The seller logo %s could not be drawn; the PDF goes without it", relative)
         return 0
     return width + 5
 

@@ -13,7 +13,8 @@ from ..extensions import db
 from ..models import SignatureRequest
 from ..models.base import utcnow
 from . import audit
-from .card_edit import upload_root, write_file
+from ..storage import StorageKeyError, storage
+from .card_edit import write_file
 from .signatures import expire_if_due, hash_token, notify_manager
 from .signing import certificate_page, sign_pdf, with_certificate_page
 from .uploads import clean_text
@@ -75,8 +76,8 @@ def read_original(request: SignatureRequest) -> bytes:
     """The document's bytes as the portal shows them; a Refusal when they changed since upload."""
     document = request.document
     try:
-        data = (upload_root() / document.file).read_bytes()
-    except OSError:
+        data = storage().read(document.file)
+    except (OSError, StorageKeyError):
         raise Refusal(_("This document cannot be shown right now. Please contact us.")) from None
     if document.sha256 and hashlib.sha256(data).hexdigest() != document.sha256:
         raise Refusal(_("This document cannot be shown right now. Please contact us."))

@@ -2,13 +2,13 @@
 under a random name in the upload folder (outside static), and found again for the PDFs."""
 import io
 import secrets
-from pathlib import Path
 
 from flask_babel import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 from werkzeug.datastructures import FileStorage
 
-from .card_edit import human_size, upload_root
+from ..storage import StorageKeyError, storage
+from .card_edit import human_size
 from .setting_types import SettingError
 from .settings import get_setting
 
@@ -47,17 +47,19 @@ def read_logo(upload: FileStorage) -> Image.Image:
 def write_logo(image: Image.Image) -> str:
     """Save a logo read by read_logo; its path under the upload folder."""
     relative = f"settings/logo-{secrets.token_hex(16)}.png"
-    path = upload_root() / relative
-    path.parent.mkdir(parents=True, exist_ok=True)
+    encoded = io.BytesIO()
     # Re-encoding keeps the pixels only: no metadata, no payload hidden after the image data.
-    image.save(path, "PNG", optimize=True)
+    image.save(encoded, "PNG", optimize=True)
+    storage().save(relative, encoded.getvalue())
     return relative
 
 
-def logo_file() -> Path | None:
-    """The stored logo's file, if there is one and it is still on disk."""
+def logo_file() -> str | None:
+    """The stored logo's key, if there is one and its file is still stored."""
     relative = get_setting("company_logo")
     if not relative:
         return None
-    path = upload_root() / relative
-    return path if path.is_file() else None
+    try:
+        return relative if storage().exists(relative) else None
+    except StorageKeyError:
+        return None

@@ -7,7 +7,6 @@ whatever happened to the company or the settings since.
 """
 import hashlib
 import logging
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, select
@@ -15,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from ..extensions import db
 from ..models import CreditNote, DocumentSnapshot, Invoice, Order, Quote
-from .card_edit import upload_root
+from ..storage import StorageKeyError, discard, storage
 from .settings import get_setting
 
 log = logging.getLogger(__name__)
@@ -126,11 +125,9 @@ def _archive(row: DocumentSnapshot) -> None:
     data = render(row.data)
     digest = hashlib.sha256(data).hexdigest()
     relative = f"{ARCHIVE_DIR}/{row.kind}-{row.document_id}-{digest[:16]}.pdf"
-    path = upload_root() / relative
-    path.parent.mkdir(parents=True, exist_ok=True)
     # Written before the commit (never a snapshot pointing at nothing); a rollback removes it.
-    path.write_bytes(data)
-    db.session.info.setdefault(WRITTEN, []).append(path)
+    storage().save(relative, data)
+    db.session.info.setdefault(WRITTEN, []).append(relative)
     row.pdf_path, row.pdf_sha256 = relative, digest
 
 
@@ -141,8 +138,8 @@ def _keep_archives(session) -> None:
 
 @event.listens_for(Session, "after_rollback")
 def _discard_archives(session) -> None:
-    for path in session.info.pop(WRITTEN, ()):
-        Path(path).unlink(missing_ok=True)
+    for relative in session.info.pop(WRITTEN, ()):
+        discard(relative)
 
 
 def archived_pdf(document) -> bytes | None:
@@ -150,11 +147,12 @@ def archived_pdf(document) -> bytes | None:
     row = snapshot_row(document)
     if row is None or not row.pdf_path:
         return None
-    path = upload_root() / row.pdf_path
-    if not Path(path).is_file():
-        log.warning("The archived PDF of %s %s is missing: %s", row.kind, row.document_id, path)
+    try:
+        data = storage().read(row.pdf_path)
+    except (OSError, StorageKeyError):
+        log.warning("The archived PDF of %s %s is missing: %s", row.kind, row.document_id,
+                    row.pdf_path)
         return None
-    data = path.read_bytes()
     if hashlib.sha256(data).hexdigest() != row.pdf_sha256:
         log.error("The archived PDF of %s %s does not match its SHA-256", row.kind,
                   row.document_id)
