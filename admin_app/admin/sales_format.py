@@ -3,6 +3,7 @@ from flask import url_for
 from markupsafe import Markup, escape
 
 from ..formats import money
+from .labels import status_label
 from .links import company_link
 
 STATUS_BADGES = {"draft": "secondary", "sent": "info", "accepted": "success", "refused": "dark",
@@ -16,7 +17,7 @@ def badge(status: str | None) -> Markup:
     if not status:
         return Markup("")
     return Markup('<span class="badge badge-{}" data-status="{}">{}</span>').format(
-        STATUS_BADGES.get(status, "light"), status, status.capitalize())
+        STATUS_BADGES.get(status, "light"), status, status_label(status).capitalize())
 
 
 def document_url(document) -> str:

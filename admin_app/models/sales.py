@@ -9,6 +9,8 @@ from sqlalchemy import (
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
+from flask_babel import lazy_gettext as _l
+
 from .. import clock
 from ..extensions import db
 from .balances import balance_of, cents, money_from_cents, overdue_clause, overdue_conditions
@@ -21,6 +23,11 @@ INVOICE_STATUSES = ("draft", "issued", "cancelled")
 PAYMENT_METHODS = ("transfer", "card", "cheque", "cash", "direct_debit", "other")
 # "credit": credit notes; "register": the lock of the invoice register (services/register).
 NUMBERED_KINDS = ("quote", "order", "invoice", "credit", "register")
+
+
+# A document without a number yet, in the reader's language (lists, links, the card).
+DRAFT_NAMES = {"Quote": _l("Quote draft #%(id)s"), "Order": _l("Order draft #%(id)s"),
+               "Invoice": _l("Invoice draft #%(id)s")}
 
 
 class PipelineStage(db.Model):
@@ -109,7 +116,10 @@ class SalesDocumentMixin:
         return relationship("Company")
 
     def __str__(self) -> str:
-        return self.number or f"{type(self).__name__} draft #{self.id}"
+        if self.number:
+            return self.number
+        name = DRAFT_NAMES.get(type(self).__name__)
+        return str(name) % {"id": self.id} if name else f"{type(self).__name__} #{self.id}"
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.id} {self.number} {self.status}>"
