@@ -222,6 +222,34 @@ def _empty_all_tables() -> None:
 
 
 @pytest.fixture
+def database_at_revision(tmp_path, redis_url):
+    """Factory: an app on a new SQLite file migrated up to `revision` only, its context pushed
+    (migration tests that put old data in before upgrading)."""
+    from flask_migrate import upgrade
+
+    contexts = []
+
+    def make(revision: str):
+        class Config(TestingConfig):
+            SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+            REDIS_URL = redis_url
+            UPLOAD_DIR = str(tmp_path / "uploads")
+
+        application = create_app(Config)
+        context = application.app_context()
+        context.push()
+        contexts.append(context)
+        upgrade(revision=revision)
+        return application
+
+    yield make
+    for context in reversed(contexts):
+        db.session.remove()
+        db.engine.dispose()
+        context.pop()
+
+
+@pytest.fixture
 def is_postgres(app) -> bool:
     return db.engine.dialect.name == "postgresql"
 

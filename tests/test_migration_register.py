@@ -5,25 +5,13 @@ import pytest
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import text
 
-from admin_app import create_app
 from admin_app.extensions import db
 from admin_app.services.register import verify
-from config import TestingConfig
 
 
 @pytest.fixture
-def old_database(tmp_path, redis_url):
-    class Config(TestingConfig):
-        SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'old.sqlite3'}"
-        REDIS_URL = redis_url
-        UPLOAD_DIR = str(tmp_path / "uploads")
-
-    application = create_app(Config)
-    with application.app_context():
-        upgrade(revision="0008x")
-        yield application
-        db.session.remove()
-        db.engine.dispose()
+def old_database(database_at_revision):
+    return database_at_revision("0008x")
 
 
 def _rows(sql: str):

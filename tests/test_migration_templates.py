@@ -4,24 +4,12 @@ import pytest
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import text
 
-from admin_app import create_app
 from admin_app.extensions import db
-from config import TestingConfig
 
 
 @pytest.fixture
-def old_database(tmp_path, redis_url):
-    class Config(TestingConfig):
-        SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'old.sqlite3'}"
-        REDIS_URL = redis_url
-        UPLOAD_DIR = str(tmp_path / "uploads")
-
-    application = create_app(Config)
-    with application.app_context():
-        upgrade(revision="0003")
-        yield application
-        db.session.remove()
-        db.engine.dispose()
+def old_database(database_at_revision):
+    return database_at_revision("0003")
 
 
 def _rows(sql: str):
