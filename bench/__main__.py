@@ -219,13 +219,15 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=7, help="runs per figure")
     parser.add_argument("--only", default="", help="measure only the page operations whose "
                         "name contains this text (e.g. search); skips merge, scan and export")
+    parser.add_argument("--suffix", default="", help="measure a copy of the database: "
+                        "companies-N<suffix>.sqlite3 / bench_companies_N<suffix>")
     parser.add_argument("--build-only", action="store_true",
                         help="build the database if missing, measure nothing")
     args = parser.parse_args()
     kinds = ["sqlite", "postgresql"] if args.db == "both" else [
         "postgresql" if args.db == "postgres" else "sqlite"]
     for kind in kinds:
-        url = database_url(kind, args.companies, args.postgres)
+        url = database_url(kind, args.companies, args.postgres, args.suffix)
         app = build_app(url, stock_views)
         whale = ensure_loaded(app, args.companies, print)
         if args.build_only:
@@ -233,7 +235,7 @@ def main() -> None:
         results = measure(app, whale, args.repeat, args.only)
         print_table(kind, results)
         suffix = f"-{args.only.replace(' ', '_')}" if args.only else ""
-        out = DATA_DIR / f"results-{kind}-{args.companies}{suffix}.json"
+        out = DATA_DIR / f"results-{kind}-{args.companies}{args.suffix}{suffix}.json"
         out.write_text(json.dumps({"companies": args.companies, "db": kind,
                                    "machine": platform.platform(), "results": results}, indent=1))
         print(f"saved {out}")

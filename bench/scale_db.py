@@ -11,12 +11,16 @@ PASSWORD = "bench-password"
 EMAIL = "bench@example.com"
 
 
-def database_url(kind: str, companies: int, postgres: str) -> str:
-    """Where the database of `companies` companies lives (created empty when missing)."""
+def database_url(kind: str, companies: int, postgres: str, suffix: str = "") -> str:
+    """Where the database of `companies` companies lives (created empty when missing).
+
+    `suffix` names a copy (`companies-N<suffix>.sqlite3`, `bench_companies_N<suffix>`), so a
+    branch with its own migrations measures without upgrading the shared database.
+    """
     if kind == "sqlite":
         DATA_DIR.mkdir(parents=True, exist_ok=True)
-        return f"sqlite:///{DATA_DIR / f'companies-{companies}.sqlite3'}"
-    name = f"bench_companies_{companies}"
+        return f"sqlite:///{DATA_DIR / f'companies-{companies}{suffix}.sqlite3'}"
+    name = f"bench_companies_{companies}{suffix}"
     admin = create_engine(postgres, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).scalar():
