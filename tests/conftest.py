@@ -33,22 +33,30 @@ TEST_PASSWORD = "correct-horse-battery"
 
 # --- database -------------------------------------------------------------------------------
 
-@pytest.fixture(scope="session")
-def database_url(tmp_path_factory):
-    base = os.environ.get("TEST_DATABASE_URL", "")
-    if not base.startswith("postgresql"):
-        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+@contextmanager
+def new_database(server_url: str, folder, prefix: str):
+    """A new, empty database of the kind `server_url` names: a file in `folder` for SQLite, a
+    database on the same server for PostgreSQL, dropped on exit."""
+    if not server_url.startswith("postgresql"):
+        yield f"sqlite:///{folder / f'{prefix}.sqlite3'}"
         return
-    name = f"bo_test_{uuid.uuid4().hex[:12]}"
-    admin_engine = create_engine(base, isolation_level="AUTOCOMMIT")
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin_engine = create_engine(server_url, isolation_level="AUTOCOMMIT")
     with admin_engine.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     try:
-        yield make_url(base).set(database=name).render_as_string(hide_password=False)
+        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
     finally:
         with admin_engine.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin_engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    with new_database(os.environ.get("TEST_DATABASE_URL", ""), tmp_path_factory.mktemp("db"),
+                      "bo_test") as url:
+        yield url
 
 
 # --- redis ----------------------------------------------------------------------------------

@@ -5,13 +5,10 @@ import hashlib
 import io
 import json
 import tarfile
-import uuid
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import create_engine
 from werkzeug.datastructures import FileStorage
 
 from admin_app import create_app
@@ -19,7 +16,7 @@ from admin_app.extensions import db
 from admin_app.models import Company
 from admin_app.services.backup import row_counts
 from config import TestingConfig
-from tests.conftest import TEST_PASSWORD
+from tests.conftest import TEST_PASSWORD, new_database
 
 
 def tree_digest(root: Path) -> dict[str, str]:
@@ -35,24 +32,6 @@ def counts_at(url: str) -> dict[str, int]:
             return row_counts(conn)
     finally:
         engine.dispose()
-
-
-@contextmanager
-def empty_database(database_url: str, tmp_path: Path):
-    """A new, empty database of the same kind as the suite's; dropped after on PostgreSQL."""
-    if not database_url.startswith("postgresql"):
-        yield f"sqlite:///{tmp_path / 'restored.sqlite3'}"
-        return
-    name = f"bo_restore_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(database_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(database_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def app_on(url: str, uploads: Path, redis_url: str):
@@ -104,7 +83,7 @@ def test_backup_and_restore_round_trip_every_row_and_file(app, seeded, database_
     assert manifest["database"]["tables"] == source_counts
     assert {n: e["sha256"] for n, e in manifest["files"].items()} == source_files
 
-    with empty_database(database_url, tmp_path) as target_url:
+    with new_database(database_url, tmp_path, "bo_restore") as target_url:
         restored_uploads = tmp_path / "restored-uploads"
         target = app_on(target_url, restored_uploads, redis_url)
         result = invoke(target, "restore", str(archive))
