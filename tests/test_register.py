@@ -90,3 +90,32 @@ def test_the_badge_is_for_admins_only(user_client, issued):
     page = user_client.get("/admin/invoice/").get_data(as_text=True)
     assert "data-register" not in page
     assert user_client.post("/admin/invoice/verify-register/", data={}).status_code in (400, 403)
+
+
+def test_demo_data_is_frozen_and_registered_in_issue_order_as_if_issued_one_by_one(app):
+    from admin_app.models import DocumentSnapshot, Invoice, Order, Quote
+    from admin_app.services.demo import seed_demo
+    from admin_app.services.snapshots import build, freeze_unfrozen
+
+    seed_demo(companies=25, seed=5)
+    db.session.execute(db.delete(RegisterRecord))
+    db.session.execute(db.delete(DocumentSnapshot))
+    db.session.flush()
+    frozen = freeze_unfrozen(batch=7)  # small batches: the walk crosses many boundaries
+    db.session.commit()
+
+    numbered = sum(db.session.scalar(db.select(db.func.count()).select_from(m)
+                                     .where(m.number.is_not(None))) for m in (Quote, Order, Invoice))
+    assert frozen == numbered > 20
+    assert db.session.scalar(db.select(db.func.count()).select_from(DocumentSnapshot)) == numbered
+    invoices = db.session.scalars(db.select(Invoice).where(Invoice.number.is_not(None))
+                                  .order_by(Invoice.issued_at, Invoice.id)).all()
+    records = db.session.scalars(db.select(RegisterRecord).order_by(RegisterRecord.id)).all()
+    assert [(r.kind, r.document_id) for r in records] == [("invoice", i.id) for i in invoices]
+    verdict = verify()
+    assert verdict.broken is None and verdict.records == len(invoices)
+    # The bulk path stores what the one-by-one path would have built.
+    for invoice in invoices[:: max(1, len(invoices) // 5)]:
+        stored = db.session.scalar(db.select(DocumentSnapshot.data).where(
+            DocumentSnapshot.kind == "invoice", DocumentSnapshot.document_id == invoice.id))
+        assert stored == build(invoice)

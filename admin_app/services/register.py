@@ -48,14 +48,44 @@ def _content(kind: str, document_id: int) -> str | None:
         .order_by(line_model.position, line_model.id)).all()
     buyer = db.session.scalar(select(DocumentSnapshot.data).where(
         DocumentSnapshot.kind == kind, DocumentSnapshot.document_id == document_id))
+    return _hash_of(kind, row, lines, (buyer or {}).get("buyer", {}))
+
+
+def _hash_of(kind: str, document, lines, buyer: dict) -> str:
+    """The content hash from a document's values (a row or a loaded object) and its lines in
+    (position, id) order."""
     return content_hash(
-        kind, row.number, str(row.issue_date), (buyer or {}).get("buyer", {}),
-        {"total_excl_tax": money_text(row.total_excl_tax), "total_tax": money_text(row.total_tax),
-         "total_incl_tax": money_text(row.total_incl_tax)},
+        kind, document.number, str(document.issue_date), buyer,
+        {"total_excl_tax": money_text(document.total_excl_tax),
+         "total_tax": money_text(document.total_tax),
+         "total_incl_tax": money_text(document.total_incl_tax)},
         [{"description": l.description, "quantity": quantity_text(l.quantity, 3),
           "unit_price": money_text(l.unit_price), "tax_rate": money_text(l.tax_rate),
           "total_excl_tax": money_text(l.total_excl_tax), "total_tax": money_text(l.total_tax)}
          for l in lines])
+
+
+def record_many_in_register(frozen: list[tuple]) -> None:
+    """Append loaded, numbered documents to the register in the given order, each with the
+    snapshot data just built for it: `[(document, snapshot_data), …]`. The bulk path of
+    `record_in_register` (demo data): the same records, without reading back each document."""
+    if not frozen:
+        return
+    _lock_chain()
+    previous = db.session.scalar(select(RegisterRecord.record_hash)
+                                 .order_by(RegisterRecord.id.desc()).limit(1)) or GENESIS
+    records = []
+    for document, data in frozen:
+        kind = KIND_OF[type(document)]
+        lines = sorted(document.lines, key=lambda line: (line.position, line.id))
+        content = _hash_of(kind, document, lines, data.get("buyer", {}))
+        record_hash_ = record_hash(previous, content, kind, document.number)
+        records.append(RegisterRecord(kind=kind, document_id=document.id, number=document.number,
+                                      content_hash=content, previous_hash=previous,
+                                      record_hash=record_hash_))
+        previous = record_hash_
+    db.session.add_all(records)
+    db.session.flush()
 
 
 def record_in_register(document) -> RegisterRecord:

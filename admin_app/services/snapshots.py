@@ -9,8 +9,8 @@ import hashlib
 import logging
 from typing import Any
 
-from sqlalchemy import event, select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, event, exists, insert, or_, select, update
+from sqlalchemy.orm import Session, selectinload
 
 from ..extensions import db
 from ..models import CreditNote, DocumentSnapshot, Invoice, Order, Quote
@@ -54,8 +54,9 @@ def _dates(document) -> dict[str, str | None]:
     return {name: _text(getattr(document, name)) for name in names}
 
 
-def build(document) -> dict[str, Any]:
-    """The document as it reads now, in plain JSON values (Decimals and dates as text)."""
+def build(document, bodies: dict[str, str] | None = None) -> dict[str, Any]:
+    """The document as it reads now, in plain JSON values (Decimals and dates as text).
+    `bodies`: the default document texts, read once by a caller freezing many documents."""
     from .templates import document_texts  # the templating layer imports the models late
 
     company = document.company
@@ -80,7 +81,7 @@ def build(document) -> dict[str, Any]:
         "totals": {f: _text(getattr(document, f))
                    for f in ("total_excl_tax", "total_tax", "total_incl_tax")},
         "notes": document.notes,
-        "texts": (document_texts(document) if kind in ("quote", "invoice")
+        "texts": (document_texts(document, bodies) if kind in ("quote", "invoice")
                   else {"notes": "", "footer": ""}),
     }
     if isinstance(document, CreditNote):
@@ -160,29 +161,63 @@ def archived_pdf(document) -> bytes | None:
     return data
 
 
-def freeze_unfrozen(batch: int = 500) -> int:
+def freeze_unfrozen(batch: int = 1000) -> int:
     """Freeze every numbered document that has no snapshot yet (bulk-loaded demo data), in the
-    order it was issued, and register its invoices: the same path as an issue, without the PDF
-    (it is archived on first download). Flushes; the count frozen."""
-    from sqlalchemy.orm import selectinload
+    order it was issued, and register its invoices: the same snapshots and register records as
+    an issue, without the PDF (it is archived on first download). Flushes; the count frozen.
 
+    Built for a million documents: batches walk the documents by key (no rescan of those already
+    done), their relations loaded per batch, one flush per batch.
+    """
     from ..models import Company
-    from .register import record_in_register
+    from .register import record_many_in_register
+    from .templates import default_document_bodies
 
+    bodies = default_document_bodies()
     done = 0
     for model in (Quote, Order, Invoice):
         kind = KINDS[model]
-        frozen = select(DocumentSnapshot.document_id).where(DocumentSnapshot.kind == kind)
-        order = (model.issued_at, model.id) if model is Invoice else (model.id,)
-        query = (select(model).where(model.number.is_not(None), model.id.not_in(frozen))
-                 .order_by(*order).limit(batch)
-                 .options(selectinload(model.lines),
-                          selectinload(model.company).selectinload(Company.addresses),
-                          selectinload(model.company).selectinload(Company.contacts)))
-        while documents := db.session.scalars(query).all():
-            for document in documents:
-                freeze(document, archive=False)
+        unfrozen = and_(model.number.is_not(None), ~exists().where(
+            DocumentSnapshot.kind == kind, DocumentSnapshot.document_id == model.id))
+        options = [selectinload(model.lines),
+                   selectinload(model.company).selectinload(Company.addresses),
+                   selectinload(model.company).selectinload(Company.contacts)]
+        if model is Invoice:  # the texts may show the balance
+            options += [selectinload(Invoice.payments), selectinload(Invoice.credit_notes),
+                        selectinload(Invoice.credit_uses)]
+        # Invoices enter the register in the order they were issued; those without an issue
+        # time (none in the demo) follow, by id.
+        walks = ([(model.issued_at, model.id), (model.id,)] if model is Invoice
+                 else [(model.id,)])
+        for keys in walks:
+            query = select(model).where(unfrozen).options(*options).order_by(*keys).limit(batch)
+            if len(keys) == 2:
+                query = query.where(model.issued_at.is_not(None))
+            after = None
+            while True:
+                page = query
+                if after is not None:
+                    page = query.where(_after(keys, after))
+                documents = db.session.scalars(page).all()
+                if not documents:
+                    break
+                frozen = [(document, build(document, bodies)) for document in documents]
+                # Core statements: the unit of work would re-examine every loaded object.
+                db.session.execute(insert(DocumentSnapshot), [
+                    {"kind": kind, "document_id": d.id, "data": data} for d, data in frozen])
+                db.session.execute(
+                    update(model).where(model.id.in_([d.id for d in documents]),
+                                        model.currency.is_(None))
+                    .values(currency=frozen[0][1].get("currency")))
                 if model is Invoice:
-                    record_in_register(document)
-            done += len(documents)
+                    record_many_in_register(frozen)
+                after = tuple(getattr(documents[-1], key.key) for key in keys)
+                done += len(documents)
     return done
+
+
+def _after(keys, values):
+    """Rows after `values` in the order of `keys` (one or two columns)."""
+    if len(keys) == 1:
+        return keys[0] > values[0]
+    return or_(keys[0] > values[0], and_(keys[0] == values[0], keys[1] > values[1]))
