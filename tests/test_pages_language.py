@@ -131,7 +131,7 @@ def test_a_template_preview_error_is_told_in_the_language(admin_client, make_com
 
 
 @pytest.mark.parametrize("language, missing, no_credit_note", [
-    ("es", "Página no encontrada", "Aún no hay abonos."),
+    ("es", "Página no encontrada", "Aún no hay facturas rectificativas."),
     ("fr", "Page introuvable", "Aucun avoir pour l’instant."),
 ])
 def test_a_missing_page_and_an_empty_list_say_what_to_do_in_the_language(
