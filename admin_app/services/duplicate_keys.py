@@ -1,0 +1,133 @@
+"""Each live company's blocking keys in the database, so that one company's blocks are read by
+index (models/duplicate_keys.py).
+
+The stored keys are right for every company not listed in `duplicate_key_changes`. Whoever
+brings them up to date (a re-score, a full scan) notes the latest change first, reads the
+companies, rewrites the keys of the listed ones and deletes the changes up to that note: a
+company changed meanwhile stays listed for the next one. The callers hold the duplicates lock
+(duplicate_cache.scan_lock), so two of them never rewrite the same keys at once.
+"""
+from collections.abc import Iterable, Iterator
+from functools import lru_cache
+from itertools import islice
+
+from sqlalchemy import TextClause, delete, func, insert, select, text
+from sqlalchemy.orm import Session
+
+from ..models import Company, DuplicateKey, DuplicateKeyChange
+from .duplicates import BLOCK_LIMIT, Row, block_keys
+
+ROW_COLUMNS = (Company.id, Company.name, Company.name_key, Company.legal_id_key,
+               Company.email_domain, Company.phone_key)
+CHUNK = 500
+WRITE_BATCH = 10_000
+BLOCKS_PER_STATEMENT = 100
+# Past this share of the companies changed, the keys are rewritten whole (one DELETE).
+REBUILD_SHARE = 0.5
+
+
+def latest_change(session: Session) -> int:
+    """The mark to read before the companies: changes up to it are what those rows show."""
+    return session.scalar(select(func.coalesce(func.max(DuplicateKeyChange.seq), 0)))
+
+
+def changed_companies(session: Session, mark: int, limit: int | None = None) -> list[int]:
+    """Ids of the companies changed up to `mark` (at most `limit` of them)."""
+    query = (select(DuplicateKeyChange.company_id).where(DuplicateKeyChange.seq <= mark)
+             .order_by(DuplicateKeyChange.seq).limit(limit))
+    return list(session.scalars(query))
+
+
+def forget_changes(session: Session, mark: int) -> None:
+    session.execute(delete(DuplicateKeyChange).where(DuplicateKeyChange.seq <= mark))
+
+
+def live_rows_of(session: Session, ids: Iterable[int]) -> dict[int, Row]:
+    """The live companies among `ids`, by id."""
+    ids, rows = list(ids), {}
+    for start in range(0, len(ids), CHUNK):
+        query = select(*ROW_COLUMNS).where(Company.id.in_(ids[start:start + CHUNK]),
+                                           Company.merged_into_id.is_(None))
+        rows.update((r[0], Row(*r)) for r in session.execute(query))
+    return rows
+
+
+def stored_keys(session: Session, ids: Iterable[int]) -> dict[int, set[str]]:
+    """The keys stored for `ids` (as they were when last brought up to date)."""
+    ids = list(ids)
+    keys: dict[int, set[str]] = {i: set() for i in ids}
+    for start in range(0, len(ids), CHUNK):
+        query = select(DuplicateKey.company_id, DuplicateKey.key).where(
+            DuplicateKey.company_id.in_(ids[start:start + CHUNK]))
+        for company_id, key in session.execute(query):
+            keys[company_id].add(key)
+    return keys
+
+
+def rewrite_keys(session: Session, old: dict[int, set[str]], new: dict[int, set[str]]) -> None:
+    """Replace the stored keys `old` by `new` (a company missing from `new` has none left)."""
+    gone = [(i, k) for i, keys in old.items() for k in keys - new.get(i, set())]
+    added = [{"key": k, "company_id": i} for i, keys in new.items()
+             for k in keys - old.get(i, set())]
+    by_company: dict[int, list[str]] = {}
+    for company_id, key in gone:
+        by_company.setdefault(company_id, []).append(key)
+    for company_id, keys in by_company.items():
+        session.execute(delete(DuplicateKey).where(DuplicateKey.company_id == company_id,
+                                                   DuplicateKey.key.in_(keys)))
+    for start in range(0, len(added), WRITE_BATCH):
+        session.execute(insert(DuplicateKey), added[start:start + WRITE_BATCH])
+
+
+def apply_changes(session: Session, mark: int, rows: list[Row]) -> None:
+    """After a full scan of `rows` (read after `mark`): store the keys of the companies changed
+    up to `mark`, and forget those changes. Flushes; the caller commits."""
+    changed = changed_companies(session, mark)
+    if not changed:
+        return
+    if len(changed) > REBUILD_SHARE * len(rows):
+        # A migrated database or a big import: rewriting everything beats thousands of diffs.
+        session.execute(delete(DuplicateKey))
+        _insert_all(session, ((k, r.id) for r in rows for k in block_keys(r)))
+    else:
+        wanted = set(changed)
+        rewrite_keys(session, stored_keys(session, changed),
+                     {r.id: block_keys(r) for r in rows if r.id in wanted})
+    forget_changes(session, mark)
+
+
+def _insert_all(session: Session, keys: Iterator[tuple[str, int]]) -> None:
+    """Insert (key, company_id) rows by the million: COPY on PostgreSQL, batches elsewhere."""
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        cursor = connection.connection.driver_connection.cursor()
+        with cursor.copy("COPY duplicate_keys (key, company_id) FROM STDIN") as copy:
+            for row in keys:
+                copy.write_row(row)
+        return
+    table = DuplicateKey.__table__
+    while batch := [{"key": k, "company_id": i} for k, i in islice(keys, WRITE_BATCH)]:
+        connection.execute(table.insert(), batch)
+
+
+def block_members(session: Session, keys: Iterable[str], extra: int = 0) -> dict[str, list[int]]:
+    """The companies in each block, read by index: at most BLOCK_LIMIT + 1 + `extra` per key, so
+    a block too big to compare costs no more to look at than a small one."""
+    keys = sorted(set(keys))
+    members: dict[str, list[int]] = {k: [] for k in keys}
+    for start in range(0, len(keys), BLOCKS_PER_STATEMENT):
+        chunk = keys[start:start + BLOCKS_PER_STATEMENT]
+        params = {}
+        for n, key in enumerate(chunk):
+            params[f"k{n}"], params[f"n{n}"] = key, BLOCK_LIMIT[key[0]] + 1 + extra
+        for key, company_id in session.execute(_blocks_statement(len(chunk)), params):
+            members[key].append(company_id)
+    return members
+
+
+@lru_cache(maxsize=64)
+def _blocks_statement(count: int) -> TextClause:
+    # One statement for every block; a LIMIT per block needs each in a subquery on SQLite.
+    return text(" UNION ALL ".join(
+        f'SELECT * FROM (SELECT "key", company_id FROM duplicate_keys '
+        f'WHERE "key" = :k{n} LIMIT :n{n}) AS b{n}' for n in range(count)))
