@@ -143,3 +143,31 @@ def test_too_many_changes_since_the_scan_make_the_next_load_rescan(make_company,
     result = cached_scan()
     assert not result.from_cache and result.companies == INCREMENTAL_LIMIT + 2
     _assert_keys_stored_for_every_live_company()
+
+
+def test_the_triggers_that_list_changed_companies_exist_at_the_head_revision(is_postgres):
+    # A later batch_alter_table on `companies` rebuilds the table on SQLite and drops its
+    # triggers silently: re-scores would then miss edits. Recreate them (models/duplicate_keys).
+    from admin_app.models.duplicate_keys import TRIGGER_NAMES
+    sql = ("SELECT tgname FROM pg_trigger WHERE tgrelid = 'companies'::regclass" if is_postgres
+           else "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'companies'")
+    with db.engine.connect() as conn:
+        names = {row[0] for row in conn.exec_driver_sql(sql)}
+    assert set(TRIGGER_NAMES["postgresql" if is_postgres else "sqlite"]) <= names
+
+
+def test_upgrading_lists_every_existing_company_as_changed(database_at_revision):
+    from flask_migrate import upgrade
+    database_at_revision("0015c")
+    db.session.execute(text(
+        "INSERT INTO companies (id, name, status, name_key, phone_key, email_domain, legal_id_key, "
+        "created_at, updated_at) VALUES (7, 'Old Client SL', 'client', 'old client sl', '', '', "
+        "'', '2026-01-01', '2026-01-01'), (9, 'Old Client', 'lead', 'old client', '', '', '', "
+        "'2026-01-01', '2026-01-01')"))
+    db.session.commit()
+    upgrade(revision="0016d")
+    assert list(db.session.scalars(select(DuplicateKeyChange.company_id)
+                                   .order_by(DuplicateKeyChange.seq))) == [7, 9]
+    result = cached_scan()
+    assert [(p.low.id, p.high.id) for p in result.result().pairs] == [(7, 9)]
+    _assert_keys_stored_for_every_live_company()
