@@ -45,8 +45,9 @@ def test_the_company_export_writes_the_main_address_city_and_the_status_label(
     assert kestrel[header.index("Status")] == "Lead"
 
 
-def test_cyclic_collection_is_paused_while_rows_stream_and_restored_after(admin_client,
-                                                                          make_company):
+def test_cyclic_collection_is_paused_while_rows_stream_and_restored_after(
+        admin_client, make_company, monkeypatch):
+    monkeypatch.setattr("admin_app.admin.export.CSV_CHUNK", 1)  # a chunk per row
     for i in range(3):
         make_company(f"Company {i}")
     assert gc.isenabled()

@@ -22,6 +22,7 @@ from .formatting import neutralise_formula
 BATCH_SIZE = 500
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 XLSX_CHUNK = 64 * 1024
+CSV_CHUNK = 32 * 1024
 
 
 def _attribute(name: str) -> Callable[[Any, str], Any]:
@@ -137,8 +138,18 @@ class SafeExportMixin:
 
     def _csv_lines(self) -> Iterator[str]:
         writer = csv.writer(_Echo())
-        for cells in self.export_rows():
-            yield writer.writerow(["" if cell is None else cell for cell in cells])
+        rows = self.export_rows()
+        yield writer.writerow(next(rows))  # the header at once: the download starts
+        lines, size = [], 0
+        for cells in rows:
+            line = writer.writerow(["" if cell is None else cell for cell in cells])
+            lines.append(line)
+            size += len(line)
+            if size >= CSV_CHUNK:
+                yield "".join(lines)
+                lines, size = [], 0
+        if lines:
+            yield "".join(lines)
 
     def _xlsx_chunks(self) -> Iterator[bytes]:
         # openpyxl's write-only mode keeps rows on disk; the zip is read back in chunks.
