@@ -26,7 +26,7 @@ from ..extensions import db
 from ..models import Company, DuplicateIgnore, Merge
 from ..models.base import utcnow
 from .duplicate_keys import apply_changes, latest_change
-from .duplicates import Pair, Row, ScanResult, linked_groups, live_rows, scan
+from .duplicates import Pair, Row, ScanResult, block_index, linked_groups, live_rows, scan
 from .redis_store import app_key, redis_client
 
 log = logging.getLogger(__name__)
@@ -269,13 +269,14 @@ def _scan_and_store(client: redis.Redis | None, version: list[str] | None,
     with Session(db.engine) as session:
         mark = latest_change(session)
         rows = live_rows(session)
-        result = scan(progress=progress, rows=rows)
+        blocks = block_index(rows)
+        result = scan(progress=progress, rows=rows, blocks=blocks)
         entry = _entry(result, version, generation, computed_at, time.perf_counter() - started)
         stored = CachedScan(entry, from_cache=False, cache_available=client is not None)
         if client is None:
             return stored
         # The scan and the stored keys describe the same rows: both are kept, or neither.
-        apply_changes(session, mark, rows)
+        apply_changes(session, mark, rows, blocks)
         try:
             client.set(_scan_key(), _encode(entry), ex=CACHE_TTL_SECONDS)
         except redis.RedisError as exc:

@@ -158,17 +158,23 @@ def ignored_pairs(session=None) -> set[tuple[int, int]]:
         select(DuplicateIgnore.company_low_id, DuplicateIgnore.company_high_id)).tuples())
 
 
-def scan(min_score: int = 0, progress: Callable[[int, int], None] | None = None,
-         rows: list[Row] | None = None) -> ScanResult:
-    """Every likely duplicate pair among live companies, best first, ignored pairs excluded.
-
-    `progress(done, total)` is called now and then while pairs are compared (the long part);
-    `rows`: the live companies by id, when the caller has read them already."""
-    rows = live_rows() if rows is None else rows
+def block_index(rows: list[Row]) -> dict[str, list[int]]:
+    """Each block key and the positions in `rows` of the companies under it."""
     blocks: dict[str, list[int]] = defaultdict(list)
     for index, row in enumerate(rows):
         for key in block_keys(row):
             blocks[key].append(index)
+    return blocks
+
+
+def scan(min_score: int = 0, progress: Callable[[int, int], None] | None = None,
+         rows: list[Row] | None = None, blocks: dict[str, list[int]] | None = None) -> ScanResult:
+    """Every likely duplicate pair among live companies, best first, ignored pairs excluded.
+
+    `progress(done, total)` is called now and then while pairs are compared (the long part);
+    `rows` (the live companies by id) and their `blocks`, when the caller has them already."""
+    rows = live_rows() if rows is None else rows
+    blocks = block_index(rows) if blocks is None else blocks
     seen: set[tuple[int, int]] = set()
     skipped = 0
     for key, members in blocks.items():
