@@ -11,7 +11,8 @@ from admin_app.models import (
 )
 
 # The duplicates scan's stored keys and change list are caches of the companies, not data.
-BOOKKEEPING_TABLES = {"audit_log", "merges", "duplicate_keys", "duplicate_key_changes"}
+BOOKKEEPING_TABLES = {"audit_log", "merges", "duplicate_keys", "duplicate_key_sources",
+                      "duplicate_key_changes"}
 
 
 def definition(key: str, label: str | None = None) -> CustomFieldDefinition:

@@ -9,6 +9,7 @@ from admin_app.extensions import db
 from admin_app.models import Company, DuplicateKey, DuplicateKeyChange
 from admin_app.services import duplicates
 from admin_app.services.duplicate_cache import cached_scan
+from admin_app.services.duplicate_keys import SOURCE_COLUMNS
 from admin_app.services.duplicates import block_keys, ignore_pair, live_rows, scan
 
 STEMS = ["Kestrel", "Kestrl", "Nordic", "Nordik", "Umbra", "Zentrix", "Zentrik", "Halcyon"]
@@ -37,6 +38,9 @@ def _assert_keys_stored_for_every_live_company() -> None:
     for key, company_id in db.session.execute(select(DuplicateKey.key, DuplicateKey.company_id)):
         stored.setdefault(company_id, set()).add(key)
     assert stored == {row.id: block_keys(row) for row in live_rows() if block_keys(row)}
+    sources = {r[0]: tuple(r[1:]) for r in db.session.execute(select(*SOURCE_COLUMNS))}
+    assert sources == {row.id: (row.name_key, row.legal_id_key, row.email_domain, row.phone_key)
+                       for row in live_rows()}
     assert db.session.scalar(select(DuplicateKeyChange.seq).limit(1)) is None
 
 
@@ -116,7 +120,7 @@ def test_an_edit_reads_only_its_blocks_not_every_company(make_company, count_que
     # Every read of companies names its ids: the whole-table read of the full scan never runs.
     reads = [s for s in statements if "FROM companies" in s and "companies.name_key" in s]
     assert reads and all("companies.id IN" in s for s in reads), reads
-    assert len(statements) <= 14, statements  # 12 today: none per company in the table
+    assert len(statements) <= 16, statements  # 14 today: none per company in the table
     assert any({p.low.id, p.high.id} == {company.id, twin.id} for p in cached_scan().result().pairs)
     _assert_same_as_a_full_scan()
 

@@ -4,7 +4,7 @@ from .companies import Address, Company, Contact, CustomFieldDefinition, CustomF
 from .configuration import CommentTemplate, DocumentText, EmailTemplate, Setting
 from .credit_notes import CreditNote, CreditNoteLine, CreditUse
 from .documents import Document, SignatureRequest
-from .duplicate_keys import DuplicateKey, DuplicateKeyChange
+from .duplicate_keys import DuplicateKey, DuplicateKeyChange, DuplicateKeySource
 from .exchanges import Exchange, exchange_attachments, exchange_recipients
 from .imports import ImportBatch, ImportChange, ImportMapping
 from .sales import (
@@ -20,7 +20,7 @@ __all__ = [
     "Address", "AuditLog", "CalendarFeed", "CommentTemplate", "Company", "Contact", "CreditNote",
     "CreditNoteLine", "CreditUse", "CustomFieldDefinition", "CustomFieldValue", "Document",
     "DocumentSnapshot", "DocumentText", "DuplicateIgnore", "DuplicateKey",
-    "DuplicateKeyChange", "EmailTemplate", "Exchange",
+    "DuplicateKeyChange", "DuplicateKeySource", "EmailTemplate", "Exchange",
     "ImportBatch", "ImportChange", "ImportMapping", "Invoice", "InvoiceLine", "LoginSession",
     "Merge", "NumberCounter", "Opportunity", "Order", "OrderLine", "OutboxMessage", "Payment",
     "PipelineStage", "Quote", "QuoteLine", "RecoveryCode", "RegisterCheck", "RegisterRecord",

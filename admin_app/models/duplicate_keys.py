@@ -2,13 +2,15 @@
 
 `duplicate_keys` holds `block_keys()` of every live company (services/duplicate_keys.py keeps
 it), so that re-scoring one edited company reads its blocks through the primary key instead of
-reading every company. `duplicate_key_changes` lists the companies whose keys may have changed
-since: database triggers on `companies` fill it, so every writer counts (forms, bulk imports,
-merges, plain SQL). Migration 0016d creates the same triggers; the listeners below create them
-wherever a schema is built with `metadata.create_all()`.
+reading every company; `duplicate_key_sources` holds the columns those keys were made from, so
+that a company's stored keys are found again without a second index over millions of keys.
+`duplicate_key_changes` lists the companies whose keys may have changed since: database
+triggers on `companies` fill it, so every writer counts (forms, bulk imports, merges, plain
+SQL). Migration 0016d creates the same triggers; the listeners below create them wherever a
+schema is built with `metadata.create_all()`.
 
-Neither table has a foreign key to `companies`: a deleted company's keys must outlive it until
-they are read back (its blocks shrink), and the merge moves every row that references a company.
+No table has a foreign key to `companies`: a deleted company's keys must outlive it until they
+are read back (its blocks shrink), and the merge moves every row that references a company.
 """
 from sqlalchemy import DDL, Integer, String, event
 from sqlalchemy.orm import Mapped, mapped_column
@@ -29,11 +31,25 @@ class DuplicateKey(db.Model):
     __table_args__ = {"sqlite_with_rowid": False}
 
     key: Mapped[str] = mapped_column(String(260), primary_key=True)
-    company_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False,
-                                            index=True)
+    company_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
 
     def __repr__(self) -> str:
         return f"<DuplicateKey {self.key} {self.company_id}>"
+
+
+class DuplicateKeySource(db.Model):
+    """What a live company's stored keys were made from (its columns block_keys() reads)."""
+
+    __tablename__ = "duplicate_key_sources"
+
+    company_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    name_key: Mapped[str] = mapped_column(String(200), nullable=False)
+    legal_id_key: Mapped[str] = mapped_column(String(40), nullable=False)
+    email_domain: Mapped[str] = mapped_column(String(254), nullable=False)
+    phone_key: Mapped[str] = mapped_column(String(20), nullable=False)
+
+    def __repr__(self) -> str:
+        return f"<DuplicateKeySource {self.company_id}>"
 
 
 class DuplicateKeyChange(db.Model):

@@ -14,11 +14,14 @@ from itertools import islice
 from sqlalchemy import TextClause, delete, func, insert, select, text
 from sqlalchemy.orm import Session
 
-from ..models import Company, DuplicateKey, DuplicateKeyChange
+from ..models import Company, DuplicateKey, DuplicateKeyChange, DuplicateKeySource
 from .duplicates import BLOCK_LIMIT, Row, block_keys
 
 ROW_COLUMNS = (Company.id, Company.name, Company.name_key, Company.legal_id_key,
                Company.email_domain, Company.phone_key)
+SOURCE_COLUMNS = (DuplicateKeySource.company_id, DuplicateKeySource.name_key,
+                  DuplicateKeySource.legal_id_key, DuplicateKeySource.email_domain,
+                  DuplicateKeySource.phone_key)
 CHUNK = 500
 WRITE_BATCH = 10_000
 BLOCKS_PER_STATEMENT = 100
@@ -57,26 +60,38 @@ def stored_keys(session: Session, ids: Iterable[int]) -> dict[int, set[str]]:
     ids = list(ids)
     keys: dict[int, set[str]] = {i: set() for i in ids}
     for start in range(0, len(ids), CHUNK):
-        query = select(DuplicateKey.company_id, DuplicateKey.key).where(
-            DuplicateKey.company_id.in_(ids[start:start + CHUNK]))
-        for company_id, key in session.execute(query):
-            keys[company_id].add(key)
+        query = select(*SOURCE_COLUMNS).where(
+            DuplicateKeySource.company_id.in_(ids[start:start + CHUNK]))
+        for company_id, *columns in session.execute(query):
+            keys[company_id] = block_keys(Row(company_id, "", *columns))
     return keys
 
 
-def rewrite_keys(session: Session, old: dict[int, set[str]], new: dict[int, set[str]]) -> None:
-    """Replace the stored keys `old` by `new` (a company missing from `new` has none left)."""
-    gone = [(i, k) for i, keys in old.items() for k in keys - new.get(i, set())]
-    added = [{"key": k, "company_id": i} for i, keys in new.items()
-             for k in keys - old.get(i, set())]
-    by_company: dict[int, list[str]] = {}
-    for company_id, key in gone:
-        by_company.setdefault(company_id, []).append(key)
-    for company_id, keys in by_company.items():
-        session.execute(delete(DuplicateKey).where(DuplicateKey.company_id == company_id,
-                                                   DuplicateKey.key.in_(keys)))
+def store_keys(session: Session, ids: list[int],
+               rows: dict[int, Row]) -> tuple[dict[int, set[str]], dict[int, set[str]]]:
+    """Replace the stored keys of `ids` by those of `rows` (the live ones among them: the others
+    keep none); their keys before and after."""
+    old = stored_keys(session, ids)
+    new = {i: block_keys(rows[i]) for i in ids if i in rows}
+    for company_id, keys in old.items():
+        if gone := keys - new.get(company_id, set()):
+            session.execute(delete(DuplicateKey).where(DuplicateKey.company_id == company_id,
+                                                       DuplicateKey.key.in_(gone)))
+    added = [{"key": k, "company_id": i} for i, keys in new.items() for k in keys - old[i]]
     for start in range(0, len(added), WRITE_BATCH):
         session.execute(insert(DuplicateKey), added[start:start + WRITE_BATCH])
+    for start in range(0, len(ids), CHUNK):
+        session.execute(delete(DuplicateKeySource).where(
+            DuplicateKeySource.company_id.in_(ids[start:start + CHUNK])))
+    sources = [_source(rows[i]) for i in ids if i in rows]
+    for start in range(0, len(sources), WRITE_BATCH):
+        session.execute(insert(DuplicateKeySource), sources[start:start + WRITE_BATCH])
+    return old, new
+
+
+def _source(row: Row) -> dict:
+    return {"company_id": row.id, "name_key": row.name_key, "legal_id_key": row.legal_id_key,
+            "email_domain": row.email_domain, "phone_key": row.phone_key}
 
 
 def apply_changes(session: Session, mark: int, rows: list[Row],
@@ -88,37 +103,37 @@ def apply_changes(session: Session, mark: int, rows: list[Row],
         return
     if len(changed) > REBUILD_SHARE * len(rows):
         # A migrated database or a big import: rewriting everything beats thousands of diffs,
-        # and the scan's own index holds every key already, grouped as the table sorts them.
-        connection = session.connection()
-        # TRUNCATE: PostgreSQL's DELETE would leave two million dead rows behind.
-        connection.exec_driver_sql("TRUNCATE duplicate_keys" if connection.dialect.name ==
-                                   "postgresql" else "DELETE FROM duplicate_keys")
-        by_company = next(index for index in DuplicateKey.__table__.indexes
-                          if index.columns.keys() == ["company_id"])
-        # Loading first and indexing after is several times quicker than keeping the index.
-        by_company.drop(connection)
-        _insert_all(session, ((key, rows[i].id) for key in sorted(blocks) for i in blocks[key]))
-        by_company.create(connection)
+        # and the scan's own index holds every key already, in the order the table sorts them.
+        session.execute(delete(DuplicateKey))
+        session.execute(delete(DuplicateKeySource))
+        _insert_all(session, "duplicate_keys", ("key", "company_id"),
+                    ((key, rows[i].id) for key in sorted(blocks) for i in blocks[key]))
+        _insert_all(session, "duplicate_key_sources", tuple(_source(rows[0])) if rows else (),
+                    (tuple(_source(row).values()) for row in rows))
     else:
         wanted = set(changed)
-        rewrite_keys(session, stored_keys(session, changed),
-                     {r.id: block_keys(r) for r in rows if r.id in wanted})
+        store_keys(session, changed, {row.id: row for row in rows if row.id in wanted})
     forget_changes(session, mark)
 
 
-def _insert_all(session: Session, keys: Iterator[tuple[str, int]]) -> None:
-    """Insert (key, company_id) rows by the million: COPY on PostgreSQL, plain driver batches on
-    SQLite (SQLAlchemy's parameter handling alone took longer than the inserts)."""
+def _insert_all(session: Session, table: str, columns: tuple[str, ...],
+                records: Iterator[tuple]) -> None:
+    """Insert rows by the million: COPY on PostgreSQL, plain driver batches on SQLite
+    (SQLAlchemy's parameter handling alone took longer than the inserts)."""
+    if not columns:
+        return
     connection = session.connection()
+    names = ", ".join(f'"{column}"' for column in columns)
     if connection.dialect.name == "postgresql":
         cursor = connection.connection.driver_connection.cursor()
-        with cursor.copy("COPY duplicate_keys (key, company_id) FROM STDIN") as copy:
-            for row in keys:
-                copy.write_row(row)
+        with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            for record in records:
+                copy.write_row(record)
         return
-    while batch := list(islice(keys, WRITE_BATCH)):
-        connection.exec_driver_sql(
-            'INSERT INTO duplicate_keys ("key", company_id) VALUES (?, ?)', batch)
+    # Reviewed (bandit B608): the table and columns are this module's constants.
+    statement = f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' * len(columns))})"  # nosec B608
+    while batch := list(islice(records, WRITE_BATCH)):
+        connection.exec_driver_sql(statement, batch)
 
 
 def block_members(session: Session, keys: Iterable[str], extra: int = 0) -> dict[str, list[int]]:

@@ -21,10 +21,9 @@ from .duplicate_cache import (
     _with_groups, cached_scan, data_version, invalidate, scan_lock,
 )
 from .duplicate_keys import (
-    changed_companies, forget_changes, latest_change, live_rows_of, rewrite_keys, stored_keys,
+    changed_companies, forget_changes, latest_change, live_rows_of, store_keys,
 )
 from .duplicate_rescore import rescore
-from .duplicates import block_keys
 from .jobs import background_enabled, enqueue
 from .redis_store import app_key, redis_client
 
@@ -95,9 +94,7 @@ def _patch(client: redis.Redis, session: Session) -> bool:
         return False
     if changed:
         rows = live_rows_of(session, changed)
-        old = stored_keys(session, changed)
-        new = {company_id: block_keys(row) for company_id, row in rows.items()}
-        rewrite_keys(session, old, new)
+        old, new = store_keys(session, changed, rows)
         forget_changes(session, mark)
         _apply(entry, rescore(session, old, new, rows))
     entry.update(version=version, companies=int(version[0]), patched_at=utcnow().isoformat())

@@ -63,8 +63,15 @@ def upgrade():
         sa.PrimaryKeyConstraint('key', 'company_id', name=op.f('pk_duplicate_keys')),
         sqlite_with_rowid=False,
     )
-    op.create_index(op.f('ix_duplicate_keys_company_id'), 'duplicate_keys', ['company_id'],
-                    unique=False)
+    op.create_table(
+        'duplicate_key_sources',
+        sa.Column('company_id', sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column('name_key', sa.String(length=200), nullable=False),
+        sa.Column('legal_id_key', sa.String(length=40), nullable=False),
+        sa.Column('email_domain', sa.String(length=254), nullable=False),
+        sa.Column('phone_key', sa.String(length=20), nullable=False),
+        sa.PrimaryKeyConstraint('company_id', name=op.f('pk_duplicate_key_sources')),
+    )
     op.create_table(
         CHANGES_TABLE,
         sa.Column('seq', sa.Integer(), nullable=False),
@@ -87,5 +94,5 @@ def downgrade():
     if not sqlite:
         op.execute(f"DROP FUNCTION IF EXISTS {CHANGES_TABLE}_note()")
     op.drop_table(CHANGES_TABLE)
-    op.drop_index(op.f('ix_duplicate_keys_company_id'), table_name='duplicate_keys')
+    op.drop_table('duplicate_key_sources')
     op.drop_table('duplicate_keys')
