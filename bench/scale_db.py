@@ -35,7 +35,8 @@ def build_app(url: str, stock_views):
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "TESTING": False,
                       "WTF_CSRF_ENABLED": False, "UPLOAD_DIR": str(DATA_DIR / "uploads"),
                       "PASSWORD_HASH_FAST": True, "RQ_REDIS_URL": None,
-                      "RATELIMIT_PREFIX": "bench-scale"})
+                      # Per database: copies measured at once must not share Redis caches.
+                      "RATELIMIT_PREFIX": "bench-scale:" + url.rsplit("/", 1)[-1]})
     admin = app.extensions["admin"][0]
     for view in stock_views():
         admin.add_view(view)

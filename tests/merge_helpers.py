@@ -10,7 +10,9 @@ from admin_app.models import (
     Opportunity, Order, Quote,
 )
 
-BOOKKEEPING_TABLES = {"audit_log", "merges"}
+# The duplicates scan's stored keys and change list are caches of the companies, not data.
+BOOKKEEPING_TABLES = {"audit_log", "merges", "duplicate_keys", "duplicate_key_sources",
+                      "duplicate_key_changes"}
 
 
 def definition(key: str, label: str | None = None) -> CustomFieldDefinition:

@@ -48,7 +48,8 @@ def test_the_export_reads_rows_in_batches_and_sends_the_header_first(admin_clien
         before_rows = len(statements)
         body = [next(chunks)] + list(chunks)
     response.close()
-    assert len(body) == 2_000
+    # The rows come in chunks of many rows (one write per row costs the server more than it).
+    assert b"".join(body).count(b"\n") == 2_000 and 1 < len(body) < 2_000
     company_reads = [s for s in statements[before_rows:] if "FROM companies" in s]
     address_reads = [s for s in statements[before_rows:] if "FROM addresses" in s]
     # One streaming SELECT of the companies, their addresses loaded once per batch of 500.

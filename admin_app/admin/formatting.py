@@ -13,6 +13,7 @@ from .links import company_link
 PLAIN_VALUES = (bool, int, float, Decimal, date, time, type(None))
 # A spreadsheet evaluates a cell that starts with one of these as a formula (CSV injection).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+_TRIGGER_CHARACTERS = frozenset(FORMULA_TRIGGERS)
 _PLAIN_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
 EXCERPT_LENGTH = 80
 
@@ -20,6 +21,8 @@ EXCERPT_LENGTH = 80
 def neutralise_formula(value: Any) -> Any:
     """The cell as a spreadsheet may read it: text that would run as a formula gets a quote in
     front, whatever produced it (a related row, a formatter's Markup, a plain string)."""
+    if type(value) is str and value[:1] not in _TRIGGER_CHARACTERS:
+        return value  # most cells: checked at once (an export asks for millions)
     if isinstance(value, Markup):
         value = value.striptags()
     if isinstance(value, PLAIN_VALUES):

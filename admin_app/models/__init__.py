@@ -4,6 +4,7 @@ from .companies import Address, Company, Contact, CustomFieldDefinition, CustomF
 from .configuration import CommentTemplate, DocumentText, EmailTemplate, Setting
 from .credit_notes import CreditNote, CreditNoteLine, CreditUse
 from .documents import Document, SignatureRequest
+from .duplicate_keys import DuplicateKey, DuplicateKeyChange, DuplicateKeySource
 from .exchanges import Exchange, exchange_attachments, exchange_recipients
 from .imports import ImportBatch, ImportChange, ImportMapping
 from .sales import (
@@ -18,7 +19,8 @@ from . import search_index  # noqa: F401  (pg_trgm and the FTS table on create_a
 __all__ = [
     "Address", "AuditLog", "CalendarFeed", "CommentTemplate", "Company", "Contact", "CreditNote",
     "CreditNoteLine", "CreditUse", "CustomFieldDefinition", "CustomFieldValue", "Document",
-    "DocumentSnapshot", "DocumentText", "DuplicateIgnore", "EmailTemplate", "Exchange",
+    "DocumentSnapshot", "DocumentText", "DuplicateIgnore", "DuplicateKey",
+    "DuplicateKeyChange", "DuplicateKeySource", "EmailTemplate", "Exchange",
     "ImportBatch", "ImportChange", "ImportMapping", "Invoice", "InvoiceLine", "LoginSession",
     "Merge", "NumberCounter", "Opportunity", "Order", "OrderLine", "OutboxMessage", "Payment",
     "PipelineStage", "Quote", "QuoteLine", "RecoveryCode", "RegisterCheck", "RegisterRecord",

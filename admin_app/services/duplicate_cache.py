@@ -25,7 +25,8 @@ from sqlalchemy.orm import Session
 from ..extensions import db
 from ..models import Company, DuplicateIgnore, Merge
 from ..models.base import utcnow
-from .duplicates import Pair, Row, ScanResult, linked_groups, scan
+from .duplicate_keys import apply_changes, latest_change
+from .duplicates import Pair, Row, ScanResult, block_index, linked_groups, live_rows, scan
 from .redis_store import app_key, redis_client
 
 log = logging.getLogger(__name__)
@@ -38,8 +39,10 @@ SCORE_CHOICES = (95, 90, 80, 75, 0)
 WATCHED = (Company, DuplicateIgnore, Merge)
 _STALE_FLAG = "duplicate_scan_stale"
 _CHANGED_COMPANIES = "duplicate_scan_companies"
-# Past this many companies changed in one commit, the scan is redone whole instead.
+# Past this many companies changed since the scan, it is redone whole instead.
 INCREMENTAL_LIMIT = 200
+# A full scan holds the lock while it runs (a minute at a million companies).
+SCAN_LOCK_SECONDS = 1800
 
 
 @dataclass
@@ -233,18 +236,58 @@ def fresh_cached_scan() -> CachedScan | None:
     return CachedScan(entry, from_cache=True)
 
 
+def scan_lock(client: redis.Redis, seconds: int):
+    """The lock every writer of the cached scan and of the stored keys holds."""
+    return client.lock(app_key("duplicates", "lock"), timeout=seconds, blocking_timeout=seconds)
+
+
 def _scan_now(client: redis.Redis | None, version: list[str] | None,
               generation: int | None, progress=None) -> CachedScan:
-    computed_at, started = utcnow(), time.perf_counter()
-    result = scan(progress=progress)
-    entry = _entry(result, version, generation, computed_at, time.perf_counter() - started)
-    stored = CachedScan(entry, from_cache=False, cache_available=client is not None)
+    lock = None
     if client is not None:
+        lock = scan_lock(client, SCAN_LOCK_SECONDS)
+        try:
+            if not lock.acquire():
+                raise redis.exceptions.LockError("another scan holds the lock")
+        except redis.RedisError as exc:
+            log.warning("duplicates scan not cached: %s", exc)
+            client, lock = None, None
+    try:
+        return _scan_and_store(client, version, generation, progress)
+    finally:
+        if lock is not None:
+            try:
+                lock.release()
+            except redis.RedisError:
+                pass  # expired: the next holder waited its turn anyway
+
+
+def _scan_and_store(client: redis.Redis | None, version: list[str] | None,
+                    generation: int | None, progress=None) -> CachedScan:
+    """Scan; with `client` (its lock held), store the scan and the keys of companies changed."""
+    computed_at, started = utcnow(), time.perf_counter()
+    with Session(db.engine) as session:
+        mark = latest_change(session)
+        rows = live_rows(session)
+        blocks = block_index(rows)
+        result = scan(progress=progress, rows=rows, blocks=blocks)
+        entry = _entry(result, version, generation, computed_at, time.perf_counter() - started)
+        stored = CachedScan(entry, from_cache=False, cache_available=client is not None)
+        if client is None:
+            return stored
+        # The scan and the stored keys describe the same rows: both are kept, or neither.
+        apply_changes(session, mark, rows, blocks)
         try:
             client.set(_scan_key(), _encode(entry), ex=CACHE_TTL_SECONDS)
         except redis.RedisError as exc:
             log.warning("duplicates scan not cached, Redis unavailable: %s", exc)
             stored.cache_available = False
+            return stored
+        try:
+            session.commit()
+        except Exception:
+            invalidate()
+            raise
     return stored
 
 
@@ -347,4 +390,4 @@ def _bump_generation(session: Session) -> None:
         invalidate()  # an import of thousands: one full scan beats thousands of re-scores
     elif companies:
         from .duplicate_refresh import schedule_refresh
-        schedule_refresh(sorted(companies))
+        schedule_refresh()

@@ -1,9 +1,10 @@
 """Keeping the cached duplicates scan fresh without rescanning everything.
 
-An edit or a new company re-scores only that company: it leaves the pairs it was in, and is
-compared with the companies sharing one of its blocking keys (same blocks and limits as the full
-scan). Changes a company's keys cannot describe (a merge, an undo, an ignored pair, a set-based
-update) still mark the scan stale; the full scan then runs as a background job
+An edit or a new company re-scores only what it can change: the changed companies leave the
+pairs they were in and are compared again with the members of their blocks, read by index
+(services/duplicate_keys.py, duplicate_rescore.py); the result is what a full scan would give.
+Changes a company's keys cannot describe (a merge, an undo, an ignored pair alongside other
+writes) still mark the scan stale; the full scan then runs as a background job
 (services/jobs.py) that reports its progress to the duplicates page.
 """
 import json
@@ -11,32 +12,26 @@ import logging
 import time
 
 import redis
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..extensions import db
-from ..models import Company
 from ..models.base import utcnow
 from .duplicate_cache import (
-    CACHE_TTL_SECONDS, CachedScan, _encode, _read, _scan_key, _scan_now, _with_groups,
-    cached_scan, data_version,
+    CACHE_TTL_SECONDS, INCREMENTAL_LIMIT, CachedScan, _encode, _read, _scan_key, _scan_now,
+    _with_groups, cached_scan, data_version, invalidate, scan_lock,
 )
-from .duplicates import BLOCK_LIMIT, Row, block_keys, compare, ignored_pairs
+from .duplicate_keys import (
+    changed_companies, forget_changes, latest_change, live_rows_of, store_keys,
+)
+from .duplicate_rescore import rescore
 from .jobs import background_enabled, enqueue
 from .redis_store import app_key, redis_client
-
-LIVE_ROWS = select(Company.id, Company.name, Company.name_key, Company.legal_id_key,
-                   Company.email_domain, Company.phone_key).where(Company.merged_into_id.is_(None))
 
 log = logging.getLogger(__name__)
 
 LOCK_SECONDS = 120
 PROGRESS_TTL = 3600
 PENDING_TTL = 600
-
-
-def _lock_key() -> str:
-    return app_key("duplicates", "lock")
 
 
 def _pending_key() -> str:
@@ -49,8 +44,8 @@ def _progress_key() -> str:
 
 # --- incremental ----------------------------------------------------------------------------
 
-def schedule_refresh(company_ids: list[int]) -> None:
-    """After a commit that changed these companies: re-score them, on the queue or now."""
+def schedule_refresh() -> None:
+    """After a commit that changed companies: re-score them, on the queue or now."""
     try:
         if not redis_client().exists(_scan_key()):
             return  # no scan to keep fresh: the first load of the page scans everything
@@ -59,7 +54,7 @@ def schedule_refresh(company_ids: list[int]) -> None:
             client.incr(_pending_key())
             # A job lost with its worker must not keep the page trusting an old scan forever.
             client.expire(_pending_key(), PENDING_TTL)
-        enqueue(refresh_companies, sorted(company_ids))
+        enqueue(refresh_changed)
     except redis.RedisError as exc:
         log.warning("duplicates scan not refreshed after an edit: %s", exc)
 
@@ -72,70 +67,61 @@ def pending_refreshes() -> int:
         return 0
 
 
-def refresh_companies(company_ids: list[int]) -> bool:
-    """Re-score `company_ids` into the cached scan; False when there was nothing to patch (no
-    entry, or a stale one that the next load replaces with a full scan)."""
+def refresh_changed() -> bool:
+    """Re-score the companies changed since the cached scan into it; False when there was
+    nothing to patch (no entry, a stale one, or too many changes: the next load scans)."""
     client = redis_client()
     try:
-        with client.lock(_lock_key(), timeout=LOCK_SECONDS, blocking_timeout=LOCK_SECONDS):
+        with scan_lock(client, LOCK_SECONDS):
             # A session of its own: this runs right after another session's commit.
             with Session(db.engine) as session:
-                return _patch(client, session, set(company_ids))
+                return _patch(client, session)
     finally:
         if background_enabled() and client.decr(_pending_key()) < 0:
             client.set(_pending_key(), 0)
 
 
-def _patch(client: redis.Redis, session: Session, changed: set[int]) -> bool:
+def _patch(client: redis.Redis, session: Session) -> bool:
     generation, entry = _read(client)
     if entry is None or entry["generation"] != generation:
         return False
+    # Read before the changes: a write landing meanwhile makes the entry look stale, not fresh.
     version = data_version(session)
-    targets = [Row(*r) for r in session.execute(LIVE_ROWS.where(Company.id.in_(changed)))]
-    wanted: dict[str, list[Row]] = {key: [] for target in targets for key in block_keys(target)}
-    lengths = {len(key) - 1 for key in wanted if key.startswith("d:")}
-    companies = 0
-    if wanted:
-        # Plain tuples straight from the driver: this pass reads every live company.
-        for values in session.connection().execute(LIVE_ROWS):
-            companies += 1
-            row = Row(*values)
-            for key in block_keys(row, lengths) & wanted.keys():
-                wanted[key].append(row)
-    else:
-        companies = session.scalar(select(func.count()).where(Company.merged_into_id.is_(None)))
-    found = _pairs_of(targets, wanted, ignored_pairs(session))
+    mark = latest_change(session)
+    changed = changed_companies(session, mark, INCREMENTAL_LIMIT + 1)
+    if len(changed) > INCREMENTAL_LIMIT:
+        invalidate()  # the next load scans everything, and stores every key on the way
+        return False
+    if changed:
+        rows = live_rows_of(session, changed)
+        old, new = store_keys(session, changed, rows)
+        forget_changes(session, mark)
+        _apply(entry, rescore(session, old, new, rows))
+    entry.update(version=version, companies=int(version[0]), patched_at=utcnow().isoformat())
+    client.set(_scan_key(), _encode(_with_groups(entry)), ex=CACHE_TTL_SECONDS)
+    try:
+        session.commit()
+    except Exception:
+        invalidate()  # the entry counts changes the stored keys do not: rescan
+        raise
+    return True
+
+
+def _apply(entry: dict, result) -> None:
+    """The entry's pairs with those the re-score judged replaced by what it found."""
+    changed, judged = result.changed, result.judged
     known = {r[0]: r for r in entry["rows"] if r[0] not in changed}
-    pairs = [p for p in entry["pairs"] if p[0] not in changed and p[1] not in changed]
-    for pair in found.values():
+    pairs = [p for p in entry["pairs"] if p[0] not in changed and p[1] not in changed
+             and (p[0], p[1]) not in judged]
+    for pair in result.found:
         for row in (pair.low, pair.high):
             known[row.id] = [row.id, row.name, row.name_key, row.legal_id_key,
                              row.email_domain, row.phone_key]
         pairs.append([pair.low.id, pair.high.id, pair.score, pair.reasons])
     pairs.sort(key=lambda p: (-p[2], known[p[0]][2], p[0], p[1]))
     used = {i for p in pairs for i in p[:2]}
-    entry.update(version=version, pairs=pairs, companies=companies,
-                 rows=[r for i, r in known.items() if i in used],
-                 patched_at=utcnow().isoformat())
-    client.set(_scan_key(), _encode(_with_groups(entry)), ex=CACHE_TTL_SECONDS)
-    return True
-
-
-def _pairs_of(targets: list[Row], blocks: dict[str, list[Row]], ignored: set) -> dict:
-    found = {}
-    target_ids = {target.id for target in targets}
-    for key, members in blocks.items():
-        if len(members) < 2 or len(members) > BLOCK_LIMIT[key[0]]:
-            continue  # the full scan skips such a block too
-        for target in (m for m in members if m.id in target_ids):
-            for other in members:
-                ids = tuple(sorted((target.id, other.id)))
-                if other.id == target.id or ids in found or ids in ignored:
-                    continue
-                pair = compare(target, other)
-                if pair:
-                    found[ids] = pair
-    return found
+    entry.update(pairs=pairs, rows=[r for i, r in known.items() if i in used],
+                 skipped_keys=entry["skipped_keys"] + result.skipped_change)
 
 
 # --- what the page shows -------------------------------------------------------------------

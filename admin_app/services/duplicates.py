@@ -124,11 +124,8 @@ def compare(a: Row, b: Row) -> Pair | None:
     return Pair(low, high, min(100, max(strengths) + 5 * (len(reasons) - 1)), reasons)
 
 
-def block_keys(row: Row, variant_lengths: set[int] | None = None) -> set[str]:
-    """The keys a company is compared under; the first letter is the kind (see BLOCK_LIMIT).
-
-    `variant_lengths`: one-letter-deletion keys only for words of these lengths (two words share
-    such a key only when equally long), to look for one company's blocks cheaply."""
+def block_keys(row: Row) -> set[str]:
+    """The keys a company is compared under; the first letter is the kind (see BLOCK_LIMIT)."""
     keys = set()
     if row.legal_id_key:
         keys.add("l:" + row.legal_id_key)
@@ -141,7 +138,7 @@ def block_keys(row: Row, variant_lengths: set[int] | None = None) -> set[str]:
     for token in set(row.name_key.split()):
         if len(token) >= 3:
             keys.add("t:" + token)
-        if 5 <= len(token) <= 20 and (variant_lengths is None or len(token) in variant_lengths):
+        if 5 <= len(token) <= 20:
             # One deleted letter on both sides catches a typo, a missing or a swapped letter.
             keys.update("d:" + token[:i] + token[i + 1:] for i in range(len(token)))
     return keys
@@ -161,15 +158,23 @@ def ignored_pairs(session=None) -> set[tuple[int, int]]:
         select(DuplicateIgnore.company_low_id, DuplicateIgnore.company_high_id)).tuples())
 
 
-def scan(min_score: int = 0, progress: Callable[[int, int], None] | None = None) -> ScanResult:
-    """Every likely duplicate pair among live companies, best first, ignored pairs excluded.
-
-    `progress(done, total)` is called now and then while pairs are compared (the long part)."""
-    rows = live_rows()
+def block_index(rows: list[Row]) -> dict[str, list[int]]:
+    """Each block key and the positions in `rows` of the companies under it."""
     blocks: dict[str, list[int]] = defaultdict(list)
     for index, row in enumerate(rows):
         for key in block_keys(row):
             blocks[key].append(index)
+    return blocks
+
+
+def scan(min_score: int = 0, progress: Callable[[int, int], None] | None = None,
+         rows: list[Row] | None = None, blocks: dict[str, list[int]] | None = None) -> ScanResult:
+    """Every likely duplicate pair among live companies, best first, ignored pairs excluded.
+
+    `progress(done, total)` is called now and then while pairs are compared (the long part);
+    `rows` (the live companies by id) and their `blocks`, when the caller has them already."""
+    rows = live_rows() if rows is None else rows
+    blocks = block_index(rows) if blocks is None else blocks
     seen: set[tuple[int, int]] = set()
     skipped = 0
     for key, members in blocks.items():
