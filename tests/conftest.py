@@ -190,13 +190,45 @@ def app(database_url, redis_url, tmp_path_factory):
 
 
 @pytest.fixture(autouse=True)
-def app_ctx(app):
+def app_ctx(app, request):
     """Every test runs in an app context and starts from empty tables."""
     with app.app_context():
         yield
         db.session.remove()
-        _empty_all_tables()
-        _forget_rate_limits(app)
+        try:
+            if not request.node.get_closest_marker("raw_figures") and _test_passed(request):
+                _check_stored_figures()
+        finally:
+            _empty_all_tables()
+            _forget_rate_limits(app)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if call.when == "call":
+        item.call_passed = report.passed
+    return report
+
+
+def _test_passed(request) -> bool:
+    return getattr(request.node, "call_passed", False)
+
+
+def _check_stored_figures() -> None:
+    """Whatever a test did, the money figures stored by services/figures.py equal a recompute
+    from the rows: every path that changes money proves it keeps them, on both databases."""
+    from admin_app.services.figures import verify
+    with db.engine.connect() as conn:
+        if not conn.scalar(text("SELECT EXISTS (SELECT 1 FROM invoices) OR EXISTS "
+                                "(SELECT 1 FROM credit_notes) OR EXISTS "
+                                "(SELECT 1 FROM company_figures)")):
+            return  # the test left no money behind: nothing to check
+        drift = verify(conn)
+    if drift is not None:
+        pytest.fail(f"stored money figures drifted from the rows: {drift} (a path changed "
+                    "money without services/figures.py; mark raw SQL tests raw_figures)",
+                    pytrace=False)
 
 
 def _forget_rate_limits(app) -> None:
