@@ -11,6 +11,8 @@ from admin_app.models import (
 )
 
 BOOKKEEPING_TABLES = {"audit_log", "merges"}
+# Recomputed per company from the rows (services/figures.py): a merge changes how many there are.
+FIGURE_TABLES = {"company_figures", "company_month_figures", "company_exchange_counts"}
 
 
 def definition(key: str, label: str | None = None) -> CustomFieldDefinition:

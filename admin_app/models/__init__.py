@@ -5,7 +5,7 @@ from .configuration import CommentTemplate, DocumentText, EmailTemplate, Setting
 from .credit_notes import CreditNote, CreditNoteLine, CreditUse
 from .documents import Document, SignatureRequest
 from .exchanges import Exchange, exchange_attachments, exchange_recipients
-from .figures import CompanyFigures, CompanyMonthFigures
+from .figures import CompanyExchangeCount, CompanyFigures, CompanyMonthFigures
 from .imports import ImportBatch, ImportChange, ImportMapping
 from .sales import (
     Invoice, InvoiceLine, NumberCounter, Opportunity, Order, OrderLine, Payment, PipelineStage,
@@ -17,8 +17,8 @@ from .users import LoginSession, RecoveryCode, User
 from . import search_index  # noqa: F401  (pg_trgm and the FTS table on create_all)
 
 __all__ = [
-    "Address", "AuditLog", "CalendarFeed", "CommentTemplate", "Company", "CompanyFigures",
-    "CompanyMonthFigures", "Contact", "CreditNote",
+    "Address", "AuditLog", "CalendarFeed", "CommentTemplate", "Company", "CompanyExchangeCount",
+    "CompanyFigures", "CompanyMonthFigures", "Contact", "CreditNote",
     "CreditNoteLine", "CreditUse", "CustomFieldDefinition", "CustomFieldValue", "Document",
     "DocumentSnapshot", "DocumentText", "DuplicateIgnore", "EmailTemplate", "Exchange",
     "ImportBatch", "ImportChange", "ImportMapping", "Invoice", "InvoiceLine", "LoginSession",

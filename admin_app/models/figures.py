@@ -1,8 +1,9 @@
-"""A company's money figures, stored: what the card reads in one lookup, however many invoices.
+"""A company's figures, stored: what the card reads in a few lookups, however long its history.
 
 Kept by services/figures.py in the transaction that changes an invoice, a payment, a credit
-note or a credit use, recomputed from the rows; `flask verify-figures` and the test suite check
-that they never drift. A company without issued invoices or credit notes has no row.
+note, a credit use or an exchange, recomputed from the rows; `flask verify-figures` and the test
+suite check that they never drift. A company without issued invoices or credit notes has no
+CompanyFigures row; a kind of exchange it has none of, no CompanyExchangeCount row.
 """
 from sqlalchemy import BigInteger, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -50,3 +51,16 @@ class CompanyMonthFigures(db.Model):
 
     def __repr__(self) -> str:
         return f"<CompanyMonthFigures {self.company_id} {self.year}-{self.month:02d}>"
+
+
+class CompanyExchangeCount(db.Model):
+    """How many exchanges of one kind the company has (the card's timeline filter)."""
+
+    __tablename__ = "company_exchange_counts"
+
+    company_id: Mapped[int] = _company_key()
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    def __repr__(self) -> str:
+        return f"<CompanyExchangeCount {self.company_id} {self.kind}={self.count}>"

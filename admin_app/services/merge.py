@@ -44,6 +44,7 @@ NOT_MOVED: dict[str, str] = {
     "company_figures.company_id": "each company's figures are recomputed from its rows after "
                                   "the move (services/figures.py)",
     "company_month_figures.company_id": "recomputed from the rows, as company_figures",
+    "company_exchange_counts.company_id": "recomputed from the rows, as company_figures",
 }
 # Flags a company has at most once (address defaults: partial unique indexes; the billing
 # contact: services/contacts.py): moved rows lose those the kept company already has.
