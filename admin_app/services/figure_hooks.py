@@ -12,6 +12,9 @@ from ..models import CreditNote, CreditUse, Exchange, Invoice, Payment
 from . import figures
 
 TOUCHED = "figures_touched"
+MONTHS = "figures_months"
+# Revenue per month comes from these; payments and credit uses leave it as it is.
+MONTHLY = (Invoice, CreditNote)
 # What a row of each followed model points at: (invoice keys, company keys, exchange keys).
 KEYS = {Invoice: (("id",), ("company_id",), ()), Payment: (("invoice_id",), (), ()),
         CreditUse: (("invoice_id",), (), ()), CreditNote: (("invoice_id",), ("company_id",), ()),
@@ -26,7 +29,7 @@ def _note_before(session: Session, _context, _instances) -> None:
     # What changed or deleted rows pointed at before: read from the database, as an expired
     # object set or deleted without loading does not know its former invoice or company.
     before: dict[type, list[int]] = {}
-    for obj in chain(session.dirty, session.deleted):
+    for obj in chain(_changed(session), session.deleted):
         model = type(obj)
         key = inspect(obj).key
         if model in KEYS and key is not None:
@@ -39,22 +42,31 @@ def _note_before(session: Session, _context, _instances) -> None:
 
 def _note_after(session: Session, _context) -> None:
     # What new and changed rows point at now, as the flush wrote them.
-    for obj in chain(session.new, session.dirty):
+    for obj in chain(session.new, _changed(session)):
         if type(obj) in KEYS:
             _add(session, type(obj), inspect(obj).dict)
 
 
+def _changed(session: Session):
+    # An invoice whose payments list grew is "dirty" too: its own columns did not change.
+    return (obj for obj in session.dirty if type(obj) in KEYS
+            and session.is_modified(obj, include_collections=False))
+
+
 def _add(session: Session, model: type, values: dict) -> None:
+    if model in MONTHLY:
+        session.info[MONTHS] = True
     for keys, ids in zip(KEYS[model], _touched(session)):
         ids.update(values[name] for name in keys if values.get(name) is not None)
 
 
 def _refresh_touched(session: Session, _context) -> None:
     invoices, companies, exchanges = session.info.pop(TOUCHED, (set(), set(), set()))
+    months = session.info.pop(MONTHS, False)
     if not (invoices or companies or exchanges):
         return
     connection = session.connection()
-    figures.refresh_money(connection, invoices, companies)
+    figures.refresh_money(connection, invoices, companies, months)
     if exchanges:
         figures.refresh_exchange_counts(connection, exchanges)
     # Written past the ORM: the loaded invoices read their new state on next access.
@@ -67,6 +79,7 @@ def _refresh_touched(session: Session, _context) -> None:
 
 def _forget_touched(session: Session, *_args) -> None:
     session.info.pop(TOUCHED, None)
+    session.info.pop(MONTHS, None)
 
 
 def install() -> None:

@@ -226,9 +226,10 @@ def lock_companies(connection: Connection, company_ids: Iterable[int]) -> None:
 
 
 def refresh_money(connection: Connection, invoice_ids: Iterable[int] = (),
-                  company_ids: Iterable[int] = ()) -> None:
+                  company_ids: Iterable[int] = (), months: bool = True) -> None:
     """The stored state of these invoices, then the money figures of their companies and of
-    `company_ids`."""
+    `company_ids`. `months=False` when only payments or credit uses changed: revenue per month
+    comes from invoices and credit notes alone."""
     invoice_ids, company_ids = set(invoice_ids), set(company_ids)
     for ids in _chunks(invoice_ids):
         company_ids.update(connection.scalars(
@@ -237,7 +238,7 @@ def refresh_money(connection: Connection, invoice_ids: Iterable[int] = (),
     if invoice_ids:
         refresh_invoices(connection, invoice_ids)
     if company_ids:
-        _rewrite(connection, company_ids, "totals", "months")
+        _rewrite(connection, company_ids, "totals", *(("months",) if months else ()))
 
 
 def refresh_exchange_counts(connection: Connection, company_ids: Iterable[int]) -> None:
