@@ -83,9 +83,11 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
 
 def _register_session_rules() -> None:
     """Rules checked at every flush of the app's session, once per process (db is shared)."""
+    from .services import figure_hooks
     from .services.companies import refuse_rows_on_merged_companies
     if not event.contains(db.session, "before_flush", refuse_rows_on_merged_companies):
         event.listen(db.session, "before_flush", refuse_rows_on_merged_companies)
+    figure_hooks.install()
 
 
 def _ensure_secret_key(app: Flask) -> None:

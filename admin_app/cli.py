@@ -1,9 +1,10 @@
-"""Flask CLI commands: create-user, reset-two-factor, seed-demo, verify-register, import-sample,
-worker, backup and restore."""
+"""Flask CLI commands: create-user, reset-two-factor, seed-demo, verify-register,
+verify-figures, import-sample, worker, backup and restore."""
 from pathlib import Path
 
 import click
 from flask import Flask
+from flask_babel import gettext as _
 
 from .extensions import db
 
@@ -86,6 +87,25 @@ def register_cli(app: Flask) -> None:
         click.echo(f"Register broken at record {broken.id} ({broken.kind} {broken.number}): "
                    f"{verdict.problem}. {verdict.records - 1} records before it are intact.",
                    err=True)
+        raise SystemExit(1)
+
+    @app.cli.command("verify-figures")
+    @click.option("--repair", is_flag=True,
+                  help="Recompute every stored figure from the rows when one differs.")
+    def verify_figures_command(repair: bool) -> None:
+        """Recompute the stored money figures from the rows; exit 1 at the first company whose
+        figures differ."""
+        from .services.figures import describe, refresh_all, verify
+        drift = verify()
+        if drift is None:
+            db.session.rollback()
+            click.echo(_("Stored money figures match the rows for every company."))
+            return
+        click.echo(describe(drift), err=True)
+        if repair:
+            refresh_all()
+            db.session.commit()
+            click.echo(_("Every stored money figure was recomputed from the rows."), err=True)
         raise SystemExit(1)
 
     @app.cli.command("import-sample")

@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import create_engine, insert, text  # noqa: E402
+from sqlalchemy import create_engine, insert, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 from timing import median_p95, progress, timed_get  # noqa: E402  (bench/, the script's folder)
 
@@ -85,6 +85,9 @@ def big_client(invoices: int, exchanges: int, today: date) -> int:
              "title": f"Exchange {n}", "body": "Discussed next steps.",
              "occurred_at": now - timedelta(minutes=37 * n), "send_invitation": False}
             for n in range(start, min(exchanges, start + 5000))])
+    from admin_app.services import figures
+    figures.refresh(company_ids=[cid], invoice_ids=db.session.scalars(  # bulk inserts: past
+        select(Invoice.id).where(Invoice.company_id == cid)))  # the session's hooks
     db.session.commit()
     return cid
 

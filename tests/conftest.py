@@ -198,13 +198,46 @@ def app(database_url, redis_url, tmp_path_factory):
 
 
 @pytest.fixture(autouse=True)
-def app_ctx(app):
+def app_ctx(app, request):
     """Every test runs in an app context and starts from empty tables."""
     with app.app_context():
         yield
         db.session.remove()
-        _empty_all_tables()
-        _forget_rate_limits(app)
+        try:
+            if not request.node.get_closest_marker("raw_figures") and _test_passed(request):
+                _check_stored_figures()
+        finally:
+            _empty_all_tables()
+            _forget_rate_limits(app)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if call.when == "call":
+        item.call_passed = report.passed
+    return report
+
+
+def _test_passed(request) -> bool:
+    return getattr(request.node, "call_passed", False)
+
+
+def _check_stored_figures() -> None:
+    """Whatever a test did, the figures stored by services/figures.py equal a recompute from the
+    rows: every path that changes money or exchanges proves it keeps them, on both databases."""
+    from admin_app.services.figures import verify
+    with db.engine.connect() as conn:
+        if not conn.scalar(text(
+                "SELECT EXISTS (SELECT 1 FROM invoices) OR EXISTS (SELECT 1 FROM credit_notes) "
+                "OR EXISTS (SELECT 1 FROM exchanges) OR EXISTS (SELECT 1 FROM company_figures) "
+                "OR EXISTS (SELECT 1 FROM company_exchange_counts)")):
+            return  # the test left nothing the figures are computed from
+        drift = verify(conn)
+    if drift is not None:
+        pytest.fail(f"stored figures drifted from the rows: {drift} (a path wrote rows past "
+                    "services/figures.py; a test writing raw SQL on purpose is marked "
+                    "raw_figures)", pytrace=False)
 
 
 def _forget_rate_limits(app) -> None:
@@ -232,14 +265,25 @@ def _empty_all_tables() -> None:
 @pytest.fixture
 def database_at_revision(tmp_path, redis_url):
     """Factory: an app on a new SQLite file migrated up to `revision` only, its context pushed
-    (migration tests that put old data in before upgrading)."""
+    (migration tests that put old data in before upgrading). `on_test_server=True`: a new
+    database on the TEST_DATABASE_URL server instead, when that is PostgreSQL."""
     from flask_migrate import upgrade
 
-    contexts = []
+    contexts, servers = [], []
 
-    def make(revision: str):
+    def make(revision: str, on_test_server: bool = False):
+        url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+        base = os.environ.get("TEST_DATABASE_URL", "")
+        if on_test_server and base.startswith("postgresql"):
+            name = f"bo_old_{uuid.uuid4().hex[:12]}"
+            server = create_engine(base, isolation_level="AUTOCOMMIT")
+            with server.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+            servers.append((server, name))
+            url = make_url(base).set(database=name).render_as_string(hide_password=False)
+
         class Config(TestingConfig):
-            SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+            SQLALCHEMY_DATABASE_URI = url
             REDIS_URL = redis_url
             UPLOAD_DIR = str(tmp_path / "uploads")
 
@@ -255,6 +299,10 @@ def database_at_revision(tmp_path, redis_url):
         db.session.remove()
         db.engine.dispose()
         context.pop()
+    for server, name in servers:
+        with server.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        server.dispose()
 
 
 @pytest.fixture

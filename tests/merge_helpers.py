@@ -13,6 +13,8 @@ from admin_app.models import (
 # The duplicates scan's stored keys and change list are caches of the companies, not data.
 BOOKKEEPING_TABLES = {"audit_log", "merges", "duplicate_keys", "duplicate_key_sources",
                       "duplicate_key_changes"}
+# Recomputed per company from the rows (services/figures.py): a merge changes how many there are.
+FIGURE_TABLES = {"company_figures", "company_month_figures", "company_exchange_counts"}
 
 
 def definition(key: str, label: str | None = None) -> CustomFieldDefinition:

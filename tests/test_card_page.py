@@ -8,6 +8,7 @@ from sqlalchemy import insert
 from admin_app.admin.links import company_url
 from admin_app.extensions import db
 from admin_app.models import Address, Contact, Document, Exchange, Invoice, Payment
+from admin_app.services import figures
 from tests.card_support import card_url, days
 
 SECTIONS = ("general", "addresses", "kpis", "contacts", "exchanges", "opportunities", "pending",
@@ -121,6 +122,7 @@ def _fill(company, invoices: int, exchanges: int, contacts: int) -> None:
         {"company_id": company.id, "title": f"Doc {n}", "original_name": f"d{n}.pdf",
          "file": f"documents/{company.id}-{n}", "content_type": "application/pdf",
          "size_bytes": 10, "signature_status": "none"} for n in range(contacts)])
+    figures.refresh(company_ids=[company.id], invoice_ids=ids)  # bulk, past the session hooks
     db.session.commit()
 
 

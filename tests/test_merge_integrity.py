@@ -8,10 +8,11 @@ from sqlalchemy import Column, ForeignKey, Integer, Table, event, func, insert, 
 
 from admin_app.extensions import db
 from admin_app.models import Company, Contact, Exchange, Merge
+from admin_app.services import figures
 from admin_app.services.merge import (
     NOT_MOVED, MergeError, company_foreign_keys, merge_companies, undo_merge,
 )
-from tests.merge_helpers import fill_company, snapshot
+from tests.merge_helpers import FIGURE_TABLES, fill_company, snapshot
 
 
 def _all_foreign_keys_to_companies() -> set[str]:
@@ -65,6 +66,7 @@ def _bulk_children(company_id: int, n: int) -> None:
                                           "first_name": "", "created_at": when} for i in range(n)])
     db.session.execute(insert(Exchange), [{"company_id": company_id, "kind": "note", "title": "",
                                            "occurred_at": when} for _ in range(n)])
+    figures.refresh(company_ids=[company_id])  # a bulk insert, past the session hooks
     db.session.commit()
 
 
@@ -126,7 +128,7 @@ def test_two_crossing_merges_at_once_end_with_one_success_and_one_refusal(
     a, b = make_company("Twin A"), make_company("Twin B")
     fill_company(a, make_invoice, "A")
     fill_company(b, make_invoice, "B")
-    total_before = {k: len(v) for k, v in snapshot().items()}
+    total_before = {k: len(v) for k, v in snapshot().items() if k not in FIGURE_TABLES}
     ids, user_id = (a.id, b.id), admin_user.id
     outcomes: dict[str, str] = {}
     started = threading.Event()
@@ -167,7 +169,8 @@ def test_two_crossing_merges_at_once_end_with_one_success_and_one_refusal(
     assert db.session.get(Company, b.id).merged_into_id == a.id
     assert db.session.get(Company, a.id).merged_into_id is None
     after = snapshot()
-    assert {k: len(v) for k, v in after.items()} == total_before  # nothing lost or duplicated
+    # Nothing lost or duplicated.
+    assert {k: len(v) for k, v in after.items() if k not in FIGURE_TABLES} == total_before
     for table, column in company_foreign_keys():
         assert db.session.scalar(select(func.count()).select_from(table)
                                  .where(column == b.id)) == 0, table.name

@@ -6,6 +6,7 @@ from .credit_notes import CreditNote, CreditNoteLine, CreditUse
 from .documents import Document, SignatureRequest
 from .duplicate_keys import DuplicateKey, DuplicateKeyChange, DuplicateKeySource
 from .exchanges import Exchange, exchange_attachments, exchange_recipients
+from .figures import CompanyExchangeCount, CompanyFigures, CompanyMonthFigures
 from .imports import ImportBatch, ImportChange, ImportMapping
 from .sales import (
     Invoice, InvoiceLine, NumberCounter, Opportunity, Order, OrderLine, Payment, PipelineStage,
@@ -17,7 +18,8 @@ from .users import LoginSession, RecoveryCode, User
 from . import search_index  # noqa: F401  (pg_trgm and the FTS table on create_all)
 
 __all__ = [
-    "Address", "AuditLog", "CalendarFeed", "CommentTemplate", "Company", "Contact", "CreditNote",
+    "Address", "AuditLog", "CalendarFeed", "CommentTemplate", "Company", "CompanyExchangeCount",
+    "CompanyFigures", "CompanyMonthFigures", "Contact", "CreditNote",
     "CreditNoteLine", "CreditUse", "CustomFieldDefinition", "CustomFieldValue", "Document",
     "DocumentSnapshot", "DocumentText", "DuplicateIgnore", "DuplicateKey",
     "DuplicateKeyChange", "DuplicateKeySource", "EmailTemplate", "Exchange",

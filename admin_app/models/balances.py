@@ -5,7 +5,7 @@ expression for lists and counts, and the integer-cents expression that aggregate
 stores NUMERIC as floating point, so SQL sums and comparisons with zero are made on exact cents
 (on PostgreSQL too, so that both databases give the same figures).
 """
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import BigInteger, and_, cast, func
 
@@ -39,6 +39,14 @@ def balance_of(total_incl_tax, paid, credited=0, used_credit=0):
     compares is built by this function.
     """
     return total_incl_tax - paid - credited + used_credit
+
+
+def opening_balance_cents(context) -> int:
+    """An invoice's balance in cents when its row is inserted: no payment, credit note or
+    credit use can point at it yet, so its total. The column's default, so that bulk inserts
+    (demo data, tests) start with the right balance too; services/figures.py keeps it after."""
+    total = Decimal(str(context.get_current_parameters().get("total_incl_tax") or 0))
+    return int(balance_of(total * 100, 0).to_integral_value(ROUND_HALF_UP))
 
 
 def overdue_conditions(status, balance, due_date, today) -> tuple:

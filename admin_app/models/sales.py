@@ -3,8 +3,8 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import (
-    CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, Numeric, String, Text, func,
-    select, text,
+    BigInteger, CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, Numeric, String, Text,
+    func, select, text,
 )
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
@@ -13,7 +13,9 @@ from flask_babel import lazy_gettext as _l
 
 from .. import clock
 from ..extensions import db
-from .balances import balance_of, cents, money_from_cents, overdue_clause, overdue_conditions
+from .balances import (
+    balance_of, cents, money_from_cents, opening_balance_cents, overdue_clause, overdue_conditions,
+)
 from .base import MONEY, ZERO, created_at_column, in_values, money_column
 
 OPPORTUNITY_STATUSES = ("open", "won", "lost")
@@ -23,6 +25,9 @@ INVOICE_STATUSES = ("draft", "issued", "cancelled")
 PAYMENT_METHODS = ("transfer", "card", "cheque", "cash", "direct_debit", "other")
 # "credit": credit notes; "register": the lock of the invoice register (services/register).
 NUMBERED_KINDS = ("quote", "order", "invoice", "credit", "register")
+# What ix_invoices_unsettled holds; queries that read it repeat it word for word
+# (services/figures.py unsettled), as SQLite uses a partial index only then.
+UNSETTLED = "status = 'draft' OR (status = 'issued' AND balance_cents <> 0)"
 
 
 # A document without a number yet, in the reader's language (lists, links, the card).
@@ -192,6 +197,11 @@ class Invoice(SalesDocumentMixin, db.Model):
         Index("ix_invoices_order_id_present", "order_id",
               sqlite_where=text("order_id IS NOT NULL"),
               postgresql_where=text("order_id IS NOT NULL")),
+        # The invoices still in play (drafts, issued with a balance either way): the card's
+        # overdue figures, pending list and credit come from these alone, read from the index,
+        # however many settled invoices the client has.
+        Index("ix_invoices_unsettled", "company_id", "due_date", "id", "status", "balance_cents",
+              sqlite_where=text(UNSETTLED), postgresql_where=text(UNSETTLED)),
     )
 
     status: Mapped[str] = mapped_column(String(10), nullable=False, default="draft")
@@ -200,7 +210,11 @@ class Invoice(SalesDocumentMixin, db.Model):
     order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id", ondelete="SET NULL"))
     issued_at: Mapped[datetime | None] = mapped_column(DateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(DateTime)
-    # Kept by the payment service: the date of the payment that completed the invoice.
+    # Both kept by services/figures.py, in the flush that changes the invoice, its payments,
+    # credit notes or credit uses: the balance (models.balances.balance_of) in cents, and the
+    # date of the payment that completed the invoice (empty while a balance is left).
+    balance_cents: Mapped[int] = mapped_column(BigInteger, nullable=False,
+                                               default=opening_balance_cents, server_default="0")
     paid_on: Mapped[date | None] = mapped_column(Date)
 
     order = relationship("Order")
@@ -211,8 +225,8 @@ class Invoice(SalesDocumentMixin, db.Model):
     credit_uses = relationship("CreditUse", back_populates="invoice", order_by="CreditUse.id")
 
     # Paid total, balance and "overdue": the instance side reads the loaded payments (lists
-    # load them with the page: selectinload), the SQL side is a correlated subquery in cents.
-    # Both are built from the rules in models/balances.py.
+    # load them with the page: selectinload), the SQL side the stored balance_cents. Both are
+    # built from the rules in models/balances.py.
 
     @hybrid_property
     def paid_total(self) -> Decimal:
@@ -243,14 +257,7 @@ class Invoice(SalesDocumentMixin, db.Model):
     @balance.inplace.expression
     @classmethod
     def _balance_sql(cls):
-        return money_from_cents(cls._balance_cents_sql())
-
-    @classmethod
-    def _balance_cents_sql(cls):
-        """The balance in exact integer cents, as a SQL expression correlated to the invoice."""
-        from .credit_notes import credited_cents, used_credit_cents
-        return balance_of(cents(cls.total_incl_tax), paid_cents(cls.id), credited_cents(cls.id),
-                          used_credit_cents(cls.id))
+        return money_from_cents(cls.balance_cents)
 
     @hybrid_property
     def is_overdue(self) -> bool:
@@ -260,7 +267,7 @@ class Invoice(SalesDocumentMixin, db.Model):
     @is_overdue.inplace.expression
     @classmethod
     def _is_overdue_sql(cls):
-        return overdue_clause(cls.status, cls._balance_cents_sql(), cls.due_date, clock.today())
+        return overdue_clause(cls.status, cls.balance_cents, cls.due_date, clock.today())
 
 
 class LineMixin:

@@ -11,11 +11,13 @@ from .. import clock
 from ..extensions import db
 from ..formats import money
 from ..models import CreditNote, CreditNoteLine, CreditUse, Invoice, Payment
+from ..models.balances import from_cents
 from ..models.base import utcnow
 from ..models.sales import PAYMENT_METHODS
 from . import audit, snapshots
+from .figures import unsettled
 from .numbering import next_number
-from .payments import credit_totals, paid_total, refresh_paid_on
+from .payments import credit_totals, paid_total
 from .pricing import ZERO, apply_line_totals, to_cents
 from .register import record_in_register
 from .sales import HUNDRED, SalesError, lock
@@ -86,11 +88,10 @@ def issue_credit_note(invoice: Invoice, parts: list[CreditPart], reason: str = "
     note.number = next_number("credit_note", note.issue_date.year)
     note.status, note.issued_at = "issued", utcnow()
     db.session.add(note)
-    db.session.flush()
+    db.session.flush()  # the invoice's balance and paid_on follow (services/figures.py)
     db.session.expire(invoice, ["credit_notes"])
     snapshots.freeze(note)
     record_in_register(note)
-    refresh_paid_on(invoice)
     audit.record("transition", invoice, summary=f"Credit note {note.number} of "
                  f"{note.total_incl_tax} issued against invoice {invoice.number}")
     return note
@@ -106,17 +107,19 @@ def balance_now(invoice: Invoice) -> Decimal:
 
 def credit_invoices(company_id: int) -> list[tuple[Invoice, Decimal]]:
     """The company's issued invoices holding a credit (negative balance), with that credit."""
-    invoices = db.session.scalars(select(Invoice).where(
-        Invoice.company_id == company_id, Invoice.status == "issued", Invoice.balance < 0)
-        .order_by(Invoice.issue_date, Invoice.id)).all()
-    return [(invoice, -balance_now(invoice)) for invoice in invoices]
+    return [(invoice, -from_cents(balance)) for invoice, balance in db.session.execute(
+        select(Invoice, Invoice.balance_cents).where(
+            Invoice.company_id == company_id, unsettled(), Invoice.status == "issued",
+            Invoice.balance_cents < 0)
+        .order_by(Invoice.issue_date, Invoice.id)).all()]
 
 
 def settleable_invoices(company_id: int) -> list[tuple[Invoice, Decimal]]:
     """The company's issued invoices with something left to pay, with that balance."""
-    return [tuple(row) for row in db.session.execute(
-        select(Invoice, Invoice.balance).where(Invoice.company_id == company_id,
-                                               Invoice.status == "issued", Invoice.balance > 0)
+    return [(invoice, from_cents(balance)) for invoice, balance in db.session.execute(
+        select(Invoice, Invoice.balance_cents).where(
+            Invoice.company_id == company_id, unsettled(), Invoice.status == "issued",
+            Invoice.balance_cents > 0)
         .order_by(Invoice.due_date, Invoice.id)).all()]
 
 
@@ -176,7 +179,7 @@ def apply_credit(source: Invoice, target: Invoice, amount: Decimal, user=None) -
                     reference=f"Applied to {target.number}"[:100], payment=payment,
                     created_by_id=getattr(user, "id", None))
     db.session.add(use)
-    refresh_paid_on(target)
+    db.session.flush()  # both invoices' balances follow (services/figures.py)
     audit.record("payment", target, summary=f"Credit of {amount} from invoice {source.number} "
                  f"applied to invoice {target.number}")
     return use

@@ -14,6 +14,7 @@ from ..models import (
     InvoiceLine, NumberCounter, Opportunity, Order, OrderLine, Payment, Quote, QuoteLine, User,
 )
 from ..normalize import email_domain, normalize_legal_id, normalize_name, normalize_phone
+from . import figures
 from .demo_configuration import demo_configuration
 from .pricing import document_totals, line_totals
 from .snapshots import freeze_unfrozen
@@ -83,6 +84,8 @@ def seed_demo(companies: int = 50, seed: int = 42, admin_email: str = "admin@exa
         seed_whale(rng, users, today, numbers, counts, progress)
     _save_counters(numbers)
     db.session.flush()
+    # Inserted in bulk, past the session's hooks: balances and company figures from the rows.
+    figures.refresh_all()
     # Every issued document gets its snapshot and register record, as through the app.
     freeze_unfrozen()
     return counts

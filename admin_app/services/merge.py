@@ -13,7 +13,7 @@ from ..extensions import db
 from ..models import Company, Merge, User
 from ..models.base import utcnow
 from ..errors import Refusal
-from . import audit
+from . import audit, figures
 from .addresses import ADDRESS_FLAGS as FLAG_MEANINGS
 
 # Scalar fields offered field by field in the preview; the kept value wins unless chosen.
@@ -41,6 +41,10 @@ NOT_MOVED: dict[str, str] = {
     "merges.absorbed_id": "merge history names the companies it merged and never moves",
     "duplicate_ignores.company_low_id": "an ignored pair is about these two companies",
     "duplicate_ignores.company_high_id": "an ignored pair is about these two companies",
+    "company_figures.company_id": "each company's figures are recomputed from its rows after "
+                                  "the move (services/figures.py)",
+    "company_month_figures.company_id": "recomputed from the rows, as company_figures",
+    "company_exchange_counts.company_id": "recomputed from the rows, as company_figures",
 }
 # Flags a company has at most once (address defaults: partial unique indexes; the billing
 # contact: services/contacts.py): moved rows lose those the kept company already has.
@@ -221,6 +225,7 @@ def merge_companies(kept: Company, absorbed: Company, user: User | None,
                           "fields": {f: [before[f], after[f]] for f in before if before[f] != after[f]}})
     db.session.flush()
     _expire_children(kept, absorbed)
+    figures.refresh(company_ids=(kept.id, absorbed.id))
     return merge
 
 
@@ -273,6 +278,7 @@ def undo_merge(merge: Merge, user: User | None) -> list[str]:
                  changes={"merge_id": merge.id, "warnings": warnings})
     db.session.flush()
     _expire_children(kept, absorbed)
+    figures.refresh(company_ids=(kept.id, absorbed.id))
     return warnings
 
 

@@ -3,7 +3,7 @@ from datetime import date
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import inspect, select
+from sqlalchemy import select
 
 from ..extensions import db
 from ..formats import money
@@ -12,7 +12,7 @@ from ..models.balances import balance_of, from_cents
 from ..models.credit_notes import credited_cents, used_credit_cents
 from ..models.sales import PAYMENT_METHODS, paid_cents_sum
 from . import audit
-from .pricing import ZERO, to_cents
+from .pricing import to_cents
 from .sales import STATUSES
 from .sales import SalesError
 
@@ -66,24 +66,6 @@ def _check_payment(payment: Payment) -> None:
                            amount=money(payment.amount, invoice.currency)))
 
 
-def refresh_paid_on(invoice: Invoice) -> None:
-    """paid_on = date of the payment that completed the invoice; empty while a balance is left."""
-    db.session.flush()
-    rows = db.session.execute(select(Payment.amount, Payment.paid_on)
-                              .where(Payment.invoice_id == invoice.id)
-                              .order_by(Payment.paid_on, Payment.id)).all()
-    # Payments complete what the issued credit notes left to pay, or the whole total when credit
-    # notes cover all of it (DESIGN.md: an invoice settled by a credit note alone was never paid).
-    due = invoice.total_incl_tax - credit_totals(invoice.id)[0]
-    due = due if due > 0 else invoice.total_incl_tax
-    paid, completed_on = ZERO, None
-    for amount, paid_on in rows:
-        paid += amount
-        if completed_on is None and paid >= due > 0:
-            completed_on = paid_on
-    invoice.paid_on = completed_on if paid >= due > 0 else None
-
-
 def record_payment(invoice: Invoice, amount: Decimal, paid_on: date, method: str = "transfer",
                    reference: str | None = None, user=None) -> Payment:
     """Add a payment to an issued invoice and keep its paid_on up to date."""
@@ -102,12 +84,9 @@ def save_payment(payment: Payment) -> None:
 
 
 def after_payment_saved(payment: Payment) -> None:
-    """Refresh paid_on of the payment's invoice and of the one it moved from, and audit it."""
-    history = inspect(payment).attrs.invoice.history
-    refresh_paid_on(payment.invoice)
-    for previous in history.deleted or ():
-        if previous is not None and previous is not payment.invoice:
-            refresh_paid_on(previous)
+    """Save the payment, so that its invoice's balance and paid_on (and those of the invoice
+    it moved from) follow (services/figures.py), and audit it."""
+    db.session.flush()
     audit.record("payment", payment.invoice, summary=f"Payment of {payment.amount} on "
                  f"{payment.paid_on} recorded on invoice {payment.invoice}")
 
@@ -116,6 +95,6 @@ def remove_payment(payment: Payment) -> None:
     """Delete a payment; the invoice is no longer fully paid if it was."""
     invoice = payment.invoice
     db.session.delete(payment)
-    refresh_paid_on(invoice)
+    db.session.flush()  # the invoice's balance and paid_on follow (services/figures.py)
     audit.record("payment", invoice, summary=f"Payment of {payment.amount} on {payment.paid_on} "
                  f"removed from invoice {invoice}")

@@ -2,21 +2,21 @@
 "pending" (see DESIGN.md), with balances, invoiced amounts and "overdue" computed in SQL.
 
 Pending: a quote draft or sent; an order open and invoiced (excl. tax, cancelled invoices left
-out) less than its total; an invoice draft, or issued with a balance above zero. Amounts are
-integer cents, so they are exact to the cent on SQLite and PostgreSQL alike.
+out) less than its total; an invoice draft, or issued with a balance above zero (the balance
+stored by services/figures.py). Amounts are integer cents, so they are exact to the cent on
+SQLite and PostgreSQL alike.
 """
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import and_, false, func, null, or_, select, true
+from sqlalchemy import and_, false, func, null, or_, select
 
 from .. import clock
 from ..extensions import db
-from ..models import Invoice, Order, Payment, Quote
-from ..models.balances import balance_of, cents, from_cents, overdue_clause
-from ..models.sales import paid_cents_sum
-from .card_money import grouped_balance_cents, grouped_overdue, order_invoiced_cents, with_payments
+from ..models import Invoice, Order, Quote
+from ..models.balances import cents, from_cents, overdue_clause
+from .figures import unsettled
 
 KINDS = ("quote", "order", "invoice")
 PENDING_QUOTE_STATUSES = ("draft", "sent")
@@ -66,41 +66,41 @@ class Page:
         return max(1, -(-self.total // self.per_page)) if self.per_page else 1
 
 
+def order_invoiced_cents():
+    """Cents invoiced (excluding tax, cancelled invoices left out) on the enclosing order."""
+    return (select(func.coalesce(func.sum(cents(Invoice.total_excl_tax)), 0))
+            .where(Invoice.order_id == Order.id, Invoice.status != "cancelled")
+            .correlate(Order).scalar_subquery())
+
+
 def _query(kind: str, company_id: int, pending_only: bool, today: date):
     """(document, pending, left in cents, overdue, count of all matches) for one kind."""
     if kind == "quote":
         pending = Quote.status.in_(PENDING_QUOTE_STATUSES)
-        query = select(Quote, pending, null(), false(), func.count().over()).where(
-            Quote.company_id == company_id)
-        return query.where(pending) if pending_only else query
+        return _matching(Quote, company_id, [pending] if pending_only else [],
+                         pending, null(), false())
     if kind == "order":
         invoiced = order_invoiced_cents()
         pending = and_(Order.status == "open", invoiced < cents(Order.total_excl_tax))
-        query = select(Order, pending, cents(Order.total_excl_tax) - invoiced, false(),
-                       func.count().over()).where(Order.company_id == company_id)
-        return query.where(pending) if pending_only else query
-    if db.engine.dialect.name == "postgresql":
-        return _invoices_lateral(company_id, pending_only, today)
-    balance = grouped_balance_cents()
+        return _matching(Order, company_id, [pending] if pending_only else [],
+                         pending, cents(Order.total_excl_tax) - invoiced, false())
+    balance = Invoice.balance_cents
     pending = or_(Invoice.status == "draft", and_(Invoice.status == "issued", balance > 0))
-    query = with_payments(select(Invoice, pending, balance, grouped_overdue(today),
-                                 func.count().over()).where(Invoice.company_id == company_id))
-    return query.having(pending) if pending_only else query
+    # Pending invoices are unsettled ones: read from that index, not from every invoice.
+    return _matching(Invoice, company_id, [unsettled(), pending] if pending_only else [],
+                     pending, balance, overdue_clause(Invoice.status, balance, Invoice.due_date,
+                                                      today))
 
 
-def _invoices_lateral(company_id: int, pending_only: bool, today: date):
-    """PostgreSQL: each invoice's payments summed through the payments index, one lookup per
-    invoice. Joined and grouped, a client with thousands of invoices made PostgreSQL hash
-    every payment in the database."""
-    paid = (select(paid_cents_sum().label("cents")).where(Payment.invoice_id == Invoice.id)
-            .correlate(Invoice).lateral("paid"))
-    balance = balance_of(cents(Invoice.total_incl_tax), paid.c.cents)
-    pending = or_(Invoice.status == "draft", and_(Invoice.status == "issued", balance > 0))
-    query = (select(Invoice, pending, balance,
-                    overdue_clause(Invoice.status, balance, Invoice.due_date, today),
-                    func.count().over())
-             .join(paid, true()).where(Invoice.company_id == company_id))
-    return query.where(pending) if pending_only else query
+def _matching(model, company_id: int, conditions: list, *columns):
+    """The company's documents meeting `conditions`, with `columns` and how many match.
+
+    The count is a subquery of its own (run once, from the index when it can), not a window
+    over the rows: a window reads every matching row before the page is cut."""
+    conditions = [model.company_id == company_id, *conditions]
+    count = (select(func.count()).select_from(model).where(*conditions)
+             .correlate(None).scalar_subquery())
+    return select(model, *columns, count).where(*conditions)
 
 
 def history_page(company_id: int, kind: str, pending_only: bool = False, page: int = 0,
