@@ -11,7 +11,7 @@ change to the service cannot change what this migration did; tests/test_figures_
 checks it against the service and the card's former figures.
 
 Revision ID: 0016f
-Revises: 0015c
+Revises: 0016d
 Create Date: 2026-11-28 09:00:00.000000
 
 """
