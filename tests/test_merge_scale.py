@@ -1,7 +1,9 @@
-"""Merge and undo of big clients: statements constant in the rows moved, undo exact."""
+"""Merge and undo of big clients: statements constant in the rows moved, undo exact, and the
+exchange indexes a moved row no longer has to fill."""
 from datetime import datetime
 
-from sqlalchemy import delete, func, insert, select, update
+import pytest
+from sqlalchemy import delete, func, insert, select, text, update
 
 from admin_app.extensions import db
 from admin_app.models import Contact, Exchange
@@ -80,3 +82,38 @@ def test_undo_moves_back_exactly_the_moved_rows_and_leaves_what_changed_since(
     assert db.session.scalar(select(func.count()).select_from(Exchange)) == (
         len(kept_exchanges) + len(moved_exchanges) + len(added_exchanges))
 
+
+def _definition(name: str, is_postgres: bool) -> str:
+    query = ("SELECT indexdef FROM pg_indexes WHERE indexname = :name" if is_postgres
+             else "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = :name")
+    return db.session.scalar(text(query), {"name": name}) or ""
+
+
+def _plan(sql: str, is_postgres: bool) -> str:
+    if is_postgres:
+        db.session.execute(text("SET LOCAL enable_seqscan = off"))
+        rows = db.session.execute(text(f"EXPLAIN {sql}")).scalars()
+    else:
+        rows = (row[-1] for row in db.session.execute(text(f"EXPLAIN QUERY PLAN {sql}")))
+    plan = "\n".join(rows)
+    db.session.rollback()
+    return plan
+
+
+@pytest.mark.parametrize("index, column", [
+    ("ix_exchanges_contact_id", "contact_id"),
+    ("ix_exchanges_email_template_id", "email_template_id"),
+    ("uq_exchanges_ics_uid", "ics_uid"),
+])
+def test_mostly_empty_exchange_columns_are_indexed_where_set_and_lookups_still_use_it(
+        is_postgres, index, column):
+    definition = _definition(index, is_postgres).replace("(", "").replace(")", "")
+    assert f"WHERE {column} IS NOT NULL" in definition
+    value = "'x@example.org'" if column == "ics_uid" else "7"
+    assert index in _plan(f"SELECT id FROM exchanges WHERE {column} = {value}", is_postgres)
+
+
+def test_exchanges_by_author_are_found_through_the_author_and_callback_index(is_postgres):
+    assert not _definition("ix_exchanges_author_id", is_postgres)
+    assert "ix_exchanges_author_id_callback_at" in _plan(
+        "SELECT id FROM exchanges WHERE author_id = 7", is_postgres)
