@@ -156,19 +156,22 @@ def measure(app, whale: int, repeat: int, only: str = "") -> dict:
 
         def merge_and_undo():
             kept, absorbed = db.session.get(Company, other), db.session.get(Company, whale)
-            started = time.perf_counter()
-            merge_companies(kept, absorbed, None)
-            db.session.commit()
-            merged = (time.perf_counter() - started) * 1000
-            merge = db.session.scalar(select(Merge).order_by(Merge.id.desc()))
-            started = time.perf_counter()
-            undo_merge(merge, None)
-            db.session.commit()
-            return merged, (time.perf_counter() - started) * 1000
+            with Counter(db.engine) as merging:
+                started = time.perf_counter()
+                merge_companies(kept, absorbed, None)
+                db.session.commit()
+                merged = (time.perf_counter() - started) * 1000
+            merge = db.session.scalar(select(Merge).order_by(Merge.id.desc()).limit(1))
+            with Counter(db.engine) as undoing:
+                started = time.perf_counter()
+                undo_merge(merge, None)
+                db.session.commit()
+            undone = (time.perf_counter() - started) * 1000
+            return (merged, merging.count), (undone, undoing.count)
         timings = [merge_and_undo() for _ in range(max(1, repeat // 3))]
         for n, label in enumerate(MERGE_LABELS):
-            median, p95 = median_p95([t[n] for t in timings])
-            results[label] = {"ours": {"median": median, "p95": p95, "sql": None}}
+            median, p95 = median_p95([t[n][0] for t in timings])
+            results[label] = {"ours": {"median": median, "p95": p95, "sql": timings[-1][n][1]}}
         if only:
             return results
         started = time.perf_counter()
