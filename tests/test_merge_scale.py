@@ -117,3 +117,18 @@ def test_exchanges_by_author_are_found_through_the_author_and_callback_index(is_
     assert not _definition("ix_exchanges_author_id", is_postgres)
     assert "ix_exchanges_author_id_callback_at" in _plan(
         "SELECT id FROM exchanges WHERE author_id = 7", is_postgres)
+
+
+def test_the_card_lists_a_merge_without_reading_the_ids_it_moved(
+        count_queries, make_company, admin_user):
+    from admin_app.services.card import merges_into
+    kept, absorbed = make_company("Kept"), make_company("Absorbed")
+    _add_rows(absorbed.id, 50)
+    merge_companies(kept, absorbed, admin_user)
+    db.session.commit()
+    kept_id, absorbed_id = kept.id, absorbed.id
+    db.session.expunge_all()
+    with count_queries() as statements:
+        listed = merges_into(kept_id)
+    assert [m.absorbed_id for m in listed] == [absorbed_id]
+    assert not any("moved" in statement for statement in statements)

@@ -11,6 +11,7 @@ from sqlalchemy import (
     true, update,
 )
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.orm import undefer
 
 from ..extensions import db
 from ..models import Company, Merge, User
@@ -251,6 +252,7 @@ def _among(column: Column, ids: list[int]):
 def undo_merge(merge: Merge, user: User | None) -> list[str]:
     """Move back exactly the rows that moved and restore both companies; returns warnings."""
     merge = db.session.scalars(select(Merge).where(Merge.id == merge.id).with_for_update(of=Merge)
+                               .options(undefer(Merge.moved))
                                .execution_options(populate_existing=True)).one()
     if merge.undone_at is not None:
         raise MergeError(_("This merge was already undone on %(when)s.",
