@@ -11,6 +11,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 from sqlalchemy import select
+from sqlalchemy.orm import undefer
 
 from ..extensions import db
 from ..ids import parse_id
@@ -96,6 +97,7 @@ class CompanyMergeView(SecureBaseView):
         suggestions = [] if absorb_id else find_duplicate_candidates(
             kept.name, kept.legal_id, kept.email, kept.phone, exclude_id=kept.id)
         history = db.session.scalars(select(Merge).where(Merge.kept_id == kept.id)
+                                     .options(undefer(Merge.moved))  # counted in the table
                                      .order_by(Merge.created_at.desc(), Merge.id.desc())).all()
         search = FindDuplicateForm(formdata=None)
         return self.render("admin/merge/merge.html", kept=kept, absorbed=absorbed, preview=shown,

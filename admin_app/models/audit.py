@@ -53,8 +53,9 @@ class Merge(db.Model):
     field_choices: Mapped[dict | None] = mapped_column(JSON)
     # The kept and absorbed companies' field values before the merge, for undo.
     previous_values: Mapped[dict | None] = mapped_column(JSON)
-    # {"table.column": [row ids], ...}: exactly the rows that moved.
-    moved: Mapped[dict | None] = mapped_column(JSON)
+    # {"table.column": [row ids], ...}: exactly the rows that moved. Loaded only when read: a
+    # whale's merge holds 60,000 ids, and the card lists merges without them.
+    moved: Mapped[dict | None] = mapped_column(JSON, deferred=True)
     undone_at: Mapped[datetime | None] = mapped_column(DateTime)
     undone_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"),
                                                      index=True)

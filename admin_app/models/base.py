@@ -20,8 +20,8 @@ def money_column(nullable: bool = False, default: Decimal | None = ZERO) -> Mapp
     return mapped_column(MONEY, nullable=nullable, default=default, server_default="0")
 
 
-def created_at_column() -> Mapped[datetime]:
-    return mapped_column(DateTime, nullable=False, default=utcnow, index=True)
+def created_at_column(index: bool = True) -> Mapped[datetime]:
+    return mapped_column(DateTime, nullable=False, default=utcnow, index=index)
 
 
 def in_values(column: str, values: tuple[str, ...]) -> str:
