@@ -121,16 +121,19 @@ def _fts_phrase(word: str) -> str | None:
     return '"' + word.replace('"', '""') + '"'
 
 
-def _sqlite_ids(words: list[str]) -> Select:
-    """Every company matching `words`: the FTS table's candidates, then the exact test."""
+def _sqlite_match(words: list[str]) -> ColumnElement[bool]:
+    """A company matching `words`: among the FTS table's candidates, the exact test."""
     phrases = [phrase for phrase in map(_fts_phrase, words) if phrase]
-    query = select(Company.id).where(_sqlite_conditions(words))
-    if phrases:
-        # Reviewed (bandit B608): the table name is a constant; the words go in a bound value.
-        fts = text(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :fts_query"  # nosec B608
-                   ).bindparams(fts_query=" AND ".join(phrases)).columns(column("rowid", Integer))
-        query = query.where(Company.id.in_(fts))
-    return query
+    if not phrases:
+        return _sqlite_conditions(words)
+    # Reviewed (bandit B608): the table name is a constant; the words go in a bound value.
+    fts = text(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :fts_query"  # nosec B608
+               ).bindparams(fts_query=" AND ".join(phrases)).columns(column("rowid", Integer))
+    return and_(Company.id.in_(fts), _sqlite_conditions(words))
+
+
+def _sqlite_ids(words: list[str]) -> Select:
+    return select(Company.id).where(_sqlite_match(words))
 
 
 def _live(source, exclude_id: int | None) -> ColumnElement[bool]:
@@ -215,14 +218,15 @@ def search_clause(search: str | None) -> ColumnElement[bool]:
 
 
 def count_clause(search: str | None) -> ColumnElement[bool]:
-    """The same match for a count: on PostgreSQL the plain conditions, which a count planned for
-    every row reads through the trigram index (admin/counting.py)."""
+    """The same match for a count that stops at a cap: the conditions on the row itself, which
+    PostgreSQL reads through the trigram index when the count is planned for every row
+    (admin/counting.py), and SQLite row by row from the FTS table's candidates, stopping there."""
     words = search_words(search)
     if not words:
         return true()
     if db.engine.dialect.name == "postgresql":
         return _postgres_conditions(words, COMPANIES)
-    return Company.id.in_(_sqlite_ids(words))
+    return _sqlite_match(words)
 
 
 def first_matches_clause(search: str | None, first: int, *,
