@@ -17,6 +17,8 @@ ROWS = [
     ("Back\\slash Ltd", {}),
     ("AB Holdings", {"legal_id": "X9999"}),
     ("Nabla Design", {}),
+    ("0% Finance", {}),
+    ("0X Labs", {}),
 ]
 
 # term -> names expected, identical on both databases (this file runs on both).
@@ -48,6 +50,11 @@ EXPECTED = {
     "zzzz": set(),
     '"quoted"': set(),
     "ops@acme": {"Acme Logistics"},
+    # Short words through the index (PostgreSQL's trigrams, SQLite's FTS table): still literal.
+    "0%": {"0% Finance"},  # a word starting with "0%": not "0X Labs", not "50%" inside a word
+    "0x": {"0X Labs"},
+    "_s": set(),  # "_" is no wildcard: no word starts with "_s"
+    "la": {"0X Labs", "Under_score Labs"},
 }
 
 
@@ -91,6 +98,10 @@ def test_search_keeps_up_with_inserts_updates_deletes_and_merges(companies):
     assert [c.name for c in search_companies("under")] == ["Underscore Works"]
     # The kept company took the absorbed one's email, which it had not: both rows were reindexed.
     assert _names("hi@under") == {"Under_score Labs", "Underscore Works"}
+    if db.engine.dialect.name == "sqlite":
+        # The triggers removed exactly what they had indexed: the index matches its content view.
+        db.session.execute(text("INSERT INTO companies_search(companies_search, rank) "
+                                "VALUES ('integrity-check', 1)"))
 
 
 def test_search_companies_pages_by_name_and_excludes(companies):
@@ -102,10 +113,11 @@ def test_search_companies_pages_by_name_and_excludes(companies):
     assert keep not in search_companies("acme", exclude_id=keep.id)
 
 
-def test_sqlite_search_reads_the_fts_table(companies, is_postgres):
+@pytest.mark.parametrize("term", ["umbra", "um"])
+def test_sqlite_search_reads_the_fts_table(companies, is_postgres, term):
     if is_postgres:
         pytest.skip("SQLite's FTS5 table")
-    sql = str(select(Company.id).where(search_clause("umbra"))
+    sql = str(select(Company.id).where(search_clause(term))
               .compile(db.engine, compile_kwargs={"literal_binds": True}))
     plan = " ".join(row[-1] for row in db.session.execute(text("EXPLAIN QUERY PLAN " + sql)))
     assert "companies_search VIRTUAL TABLE INDEX" in plan
@@ -113,10 +125,11 @@ def test_sqlite_search_reads_the_fts_table(companies, is_postgres):
     assert indexed == len(companies)
 
 
-def test_postgres_search_uses_the_trigram_index_for_a_late_word(companies, is_postgres):
+@pytest.mark.parametrize("term", ["umbra", "um"])
+def test_postgres_search_uses_the_trigram_index_for_a_late_word(companies, is_postgres, term):
     if not is_postgres:
         pytest.skip("PostgreSQL's trigram index")
-    statement = (select(Company.id).where(Company.merged_into_id.is_(None), search_clause("umbra"))
+    statement = (select(Company.id).where(Company.merged_into_id.is_(None), search_clause(term))
                  .order_by(Company.name).limit(20))
     sql = str(statement.compile(db.engine, compile_kwargs={"literal_binds": True}))
     with db.engine.begin() as conn:

@@ -23,7 +23,7 @@ from ..services import audit
 from ..unit_of_work import UnitOfWork, unit_of_work, user_message
 from ..services.html import sanitize_html
 from .args import CheckedArgsMixin, int_arg
-from .counting import capped_count_query
+from .counting import CappedCount, capped_count_query
 from .export import SafeExportMixin
 from .form_limits import LengthConverter
 from .labels import labels_for
@@ -150,8 +150,8 @@ class SecureModelView(SecureMixin, CheckedArgsMixin, SafeExportMixin, ModelView)
 
     def render(self, template, **kwargs):
         count = kwargs.get("count")
-        if self.count_cap and isinstance(count, int) and count > self.count_cap:
-            kwargs["count"] = f"{self.count_cap:,}+"
+        if isinstance(count, CappedCount):
+            kwargs["count"] = f"{count.cap:,}+"
             kwargs["count_capped"] = True
         return super().render(template, **kwargs)
 

@@ -1,4 +1,6 @@
 """The company list and form; the card and the merge are views of their own."""
+from contextvars import ContextVar
+
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask import request
@@ -12,10 +14,11 @@ from ..models import Address, Company, Contact, User
 from ..models.companies import COMPANY_STATUSES
 from ..services.addresses import save_company_addresses
 from ..services.companies import default_comments
-from ..services.search import search_clause
+from ..services.search import count_clause, first_matches_clause, search_clause
 from . import validators as v
 from .labels import STATUS_LABELS, labels_for
 from .base import SecureModelView
+from .counting import CappedCountQuery
 from ..services.card import comment_templates
 from .company_bulk import CompanyBulkEditMixin
 from .company_delete import CompanyDeleteMixin
@@ -27,6 +30,9 @@ from .links import company_url
 from .quality_filters import CompanyQualityFilter
 
 STATUS_CHOICES = [(s, STATUS_LABELS[s]) for s in COMPANY_STATUSES]
+# The last row the list page being built shows, when it is a search in the default order
+# (CompanyView.get_list); None for any other list (another sort, filters, an export).
+_SEARCH_PAGE_END: ContextVar[int | None] = ContextVar("search_page_end", default=None)
 
 
 def _with_scheme(value):
@@ -87,9 +93,13 @@ class CompanyView(DuplicateWarningMixin, CompanyBulkEditMixin, CompanyDeleteMixi
                      "converted_at": _l("Became a client")}
     column_sortable_list = ["name", "status", "email", "created_at",
                             ("account_manager", "account_manager.full_name")]
-    column_default_sort = "name"
+    # The id breaks ties, so a page of a search (services/search.first_matches_clause) and the
+    # next one never share or skip a company of the same name.
+    column_default_sort = [("name", False), ("id", False)]
     column_searchable_list = ["name", "email", "phone", "legal_id", "website"]
     column_choices = {"status": STATUS_CHOICES}
+    # Counting a search stops here ("1,000+"): beyond, the matches are read only to be counted.
+    search_count_cap = 1_000
     column_filters = [
         FilterEqual(Company.status, _l("Status"), options=STATUS_CHOICES),
         IntEqualFilter(Company.account_manager_id, _l("Account manager"), options=USER_OPTIONS),
@@ -176,12 +186,29 @@ class CompanyView(DuplicateWarningMixin, CompanyBulkEditMixin, CompanyDeleteMixi
     def get_count_query(self):
         return super().get_count_query().filter(_live_companies())
 
+    def get_list(self, page, sort_column, sort_desc, search, filters, execute=True,
+                 page_size=None):
+        """A search in the default order asks for its first rows by name only, so a common word
+        is answered from the top of the name index instead of from all its matches."""
+        size = self.page_size if page_size is None else page_size
+        default_order = sort_column is None and not filters
+        end = ((page or 0) + 1) * size if search and default_order and size else None
+        token = _SEARCH_PAGE_END.set(end)
+        try:
+            return super().get_list(page, sort_column, sort_desc, search, filters,
+                                    execute=execute, page_size=page_size)
+        finally:
+            _SEARCH_PAGE_END.reset(token)
+
     def _apply_search(self, query, count_query, joins, count_joins, search):
         """The one company search (services/search.py), served by an index on both databases."""
-        clause = search_clause(search)
-        query = query.filter(clause)
+        end = _SEARCH_PAGE_END.get()
+        query = query.filter(search_clause(search) if end is None
+                             else first_matches_clause(search, end))
         if count_query is not None:
-            count_query = count_query.filter(clause)
+            count_query = count_query.filter(count_clause(search))
+            if self.search_count_cap and isinstance(count_query, CappedCountQuery):
+                count_query = count_query.with_cap(min(count_query.cap, self.search_count_cap))
         return query, count_query, joins, count_joins
 
     def create_form(self, obj=None):

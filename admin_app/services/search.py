@@ -6,16 +6,22 @@ characters or more matches anywhere in a value; a shorter one matches the start 
 ("07" finds "Picker 07"; "ab" anywhere would match half the table). `%`, `_` and `\\`
 are plain characters.
 
-PostgreSQL answers through the trigram GIN index (migration 0002); SQLite through the FTS5
-trigram table `companies_search` kept by triggers (migration 0012s, models.search_index).
-Matching ids are found first and the caller sorts and pages them, so a word that sorts late
-never walks the name index.
+PostgreSQL answers through the trigram GIN index (migration 0002), short words included (a word
+start is the trigram "  u"/" um"); SQLite through the FTS5 trigram table `companies_search`
+kept by triggers (migration 0012s, models.search_index).
+
+Two shapes of the same match:
+- `search_clause`: every match, whatever the order the caller sorts by (exports, other sorts);
+- `first_matches_clause`: the first N matches by (name, id), what a page sorted by name needs
+  (the list's default order, the pickers, the merge search). A common word is found by reading
+  a few rows down the name index; when that bounded probe comes back short, the matches are
+  rare or sort late and come from the index instead, so no search walks the whole name index.
 """
 from sqlalchemy import (
-    ColumnElement, Integer, Select, and_, any_, column, func, literal, literal_column, or_, select,
-    text, true,
+    ColumnElement, Integer, Select, String, and_, any_, case, column, func, literal,
+    literal_column, or_, select, table, text, true, union_all,
 )
-from sqlalchemy.orm import aliased
+from sqlalchemy.dialects.postgresql import aggregate_order_by, array_agg
 
 from ..extensions import db
 from ..models import Company
@@ -25,6 +31,18 @@ from ..models.search_index import FTS_TABLE
 MIN_SUBSTRING = 3  # the trigram length: shorter words cannot use either index
 MAX_WORDS = 8
 MAX_WORD = 100
+# The probe down the name index reads at most this many rows per row wanted: a word matching one
+# row in ten fills its page there; a rarer or later one costs that much before the index answers.
+PROBE_ROWS_PER_RESULT = 10
+PROBE_MAX_RESULTS = 100  # deeper pages go straight to the index
+FEW_MATCHES = 100  # up to this many matches, all are read from the index and sorted
+_NO_IDS = literal_column("'{}'::integer[]")
+COMPANIES = Company.__table__
+# The columns the search reads, as a lightweight table for the subqueries' aliases: the clause is
+# built on every keystroke, and an alias of the mapped Table (or an aliased() entity) costs
+# milliseconds to build. Only ever used aliased: as itself it would be a second `companies`.
+_SEARCHED = table("companies", column("id", Integer), column("merged_into_id", Integer),
+                  *(column(name, String) for name in SEARCHED_COLUMNS))
 
 
 def search_words(search: str | None) -> list[str]:
@@ -37,67 +55,155 @@ def _like_escape(word: str) -> str:
     return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _columns(entity=Company):
-    return [getattr(entity, name) for name in SEARCHED_COLUMNS]
+def _columns(source=COMPANIES):
+    return [source.c[name] for name in SEARCHED_COLUMNS]
 
 
-def _prefix_match(word: str, entity=Company) -> ColumnElement[bool]:
+def _prefix_match(word: str, source=COMPANIES) -> ColumnElement[bool]:
     """A value with a word starting with `word` (at its start or after a space).
 
-    No index serves a word this short, so the cheapest scan is chosen per database (measured
-    at 100,000 companies): PostgreSQL one ILIKE over the values joined by spaces (2.5x quicker
-    than ten), SQLite ten plain LIKEs, which fold ASCII case in C and stop at the first match."""
+    PostgreSQL: two patterns per column, which the trigram index serves (pg_trgm reads
+    'um%' and '% um%' as a word starting with "um"). SQLite: ten plain LIKEs, which fold ASCII
+    case in C and stop at the first match (measured at 100,000 companies); other words one
+    test over the values joined by spaces."""
     escaped = _like_escape(word)
-    columns = _columns(entity)
-    if db.engine.dialect.name == "sqlite" and word.isascii():
+    columns = _columns(source)
+    if db.engine.dialect.name == "postgresql":
+        return or_(*(column.ilike(pattern, escape="\\") for column in columns
+                     for pattern in (escaped + "%", "% " + escaped + "%")))
+    if word.isascii():
         return or_(*(column.like(pattern, escape="\\") for column in columns
                      for pattern in (escaped + "%", "% " + escaped + "%")))
     values = literal(" ")
     for column in columns:
         values = values + func.coalesce(column, "") + " "
-    if db.engine.dialect.name == "postgresql":
-        return values.ilike("% " + escaped + "%", escape="\\")
     return func.instr(func.unicode_lower(values), " " + word.lower()) > 0
 
 
-def _sqlite_contains(word: str) -> ColumnElement[bool]:
-    """The exact test on the rows the FTS index found: the trigram tokenizer also folds
-    accents ("lumiere" finds "Lumière"), PostgreSQL's ILIKE does not."""
+def _contains(word: str, source=COMPANIES) -> ColumnElement[bool]:
+    """SQLite's exact test of a long word, on the rows the FTS index found (its trigram tokenizer
+    also folds accents: "lumiere" would find "Lumière", PostgreSQL's ILIKE does not). An ASCII
+    word: LIKE, which folds ASCII case in C; another word: Unicode lower() in Python."""
+    if word.isascii():
+        pattern = "%" + _like_escape(word) + "%"
+        return or_(*(column.like(pattern, escape="\\") for column in _columns(source)))
     return or_(*(func.instr(func.unicode_lower(column), word.lower()) > 0
-                 for column in _columns()))
+                 for column in _columns(source)))
 
 
-def _postgres_conditions(words: list[str], entity) -> ColumnElement[bool]:
+def _sqlite_conditions(words: list[str], source=COMPANIES) -> ColumnElement[bool]:
+    return and_(*(_contains(word, source) if len(word) >= MIN_SUBSTRING
+                  else _prefix_match(word, source) for word in words))
+
+
+def _postgres_conditions(words: list[str], source) -> ColumnElement[bool]:
     conditions = []
     for word in words:
         if len(word) >= MIN_SUBSTRING:
             pattern = "%" + _like_escape(word) + "%"
             conditions.append(or_(*(column.ilike(pattern, escape="\\")
-                                    for column in _columns(entity))))
+                                    for column in _columns(source))))
         else:
-            conditions.append(_prefix_match(word, entity))
+            conditions.append(_prefix_match(word, source))
     return and_(*conditions)
 
 
-def _fts_query(words: list[str]) -> str:
-    """An FTS5 query: each word a quoted phrase (a substring for the trigram tokenizer)."""
-    return " AND ".join('"' + word.replace('"', '""') + '"' for word in words)
+def _fts_phrase(word: str) -> str | None:
+    """The FTS5 phrase that finds `word`, None when the index cannot serve it.
+
+    The indexed values start with a space (models/search_index.py), so a short word's start is
+    a trigram too: " um" is "um" at the start of a value or after a space. One letter is no
+    trigram at all."""
+    if len(word) < MIN_SUBSTRING:
+        word = " " + word
+        if len(word) < MIN_SUBSTRING:
+            return None
+    return '"' + word.replace('"', '""') + '"'
+
+
+def _sqlite_match(words: list[str]) -> ColumnElement[bool]:
+    """A company matching `words`: among the FTS table's candidates, the exact test."""
+    phrases = [phrase for phrase in map(_fts_phrase, words) if phrase]
+    if not phrases:
+        return _sqlite_conditions(words)
+    # Reviewed (bandit B608): the table name is a constant; the words go in a bound value.
+    fts = text(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :fts_query"  # nosec B608
+               ).bindparams(fts_query=" AND ".join(phrases)).columns(column("rowid", Integer))
+    return and_(Company.id.in_(fts), _sqlite_conditions(words))
 
 
 def _sqlite_ids(words: list[str]) -> Select:
-    long_words = [word for word in words if len(word) >= MIN_SUBSTRING]
-    short_words = [word for word in words if len(word) < MIN_SUBSTRING]
-    query = select(Company.id)
-    if long_words:
-        # Reviewed (bandit B608): the table name is a constant; the words go in a bound value.
-        fts = text(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :fts_query"  # nosec B608
-                   ).bindparams(fts_query=_fts_query(long_words)).columns(column("rowid", Integer))
-        query = query.where(Company.id.in_(fts))
-    for word in long_words:
-        query = query.where(_sqlite_contains(word))
-    for word in short_words:
-        query = query.where(_prefix_match(word))
-    return query
+    return select(Company.id).where(_sqlite_match(words))
+
+
+def _live(source, exclude_id: int | None) -> ColumnElement[bool]:
+    # SQLite without statistics would read every live row off the merged_into_id index and sort
+    # them, where a walk of the name index stops after a page (as admin/company.py does).
+    conditions = [source.c.merged_into_id.is_(None) if db.engine.dialect.name == "postgresql"
+                  else func.coalesce(source.c.merged_into_id, 0) == 0]
+    if exclude_id is not None:
+        conditions.append(source.c.id != exclude_id)
+    return and_(*conditions)
+
+
+def _postgres_all_ids(words: list[str]):
+    # The trigram match runs first, once, as an InitPlan gathering the ids into an array; the
+    # outer query then fetches those rows by primary key and sorts them. Written as
+    # IN (subquery) PostgreSQL could walk the name index filtering every row instead.
+    hit = _SEARCHED.alias("search_hit")
+    return (select(func.array_agg(hit.c.id)).where(_postgres_conditions(words, hit))
+            .scalar_subquery())
+
+
+def _postgres_first_ids(words: list[str], first: int, exclude_id: int | None):
+    """The ids of the first `first` live matches by (name, id), as an array, in three tries.
+
+    1. The first FEW_MATCHES + 1 matches from the trigram index: fewer means they are all the
+       matches (a precise or absent word), sorted and cut.
+    2. The probe: the first rows of the name index, keeping the matches; an answer when it found
+       `first` of them, which are then the first overall (a common word sorting early).
+    3. Every match from the trigram index, sorted and cut (a word that sorts late).
+    COALESCE stops at the first answer and PostgreSQL runs an InitPlan only when its value is
+    read; the matches are a MATERIALIZED CTE read lazily, so 3 continues where 1 stopped."""
+    hit = _SEARCHED.alias("search_hit")
+    hits = (select(hit.c.id, hit.c.name).where(_live(hit, exclude_id), _postgres_conditions(words, hit))
+            .cte("search_hits").prefix_with("MATERIALIZED"))
+    few = select(hits.c.id, hits.c.name).limit(FEW_MATCHES + 1).subquery("search_few")
+    every_few = select(case((func.count() <= FEW_MATCHES,
+                             func.coalesce(_first_by_name(few, first), _NO_IDS)))).scalar_subquery()
+    gather = select(_first_by_name(hits, first)).scalar_subquery()
+    if first > PROBE_MAX_RESULTS:
+        return func.coalesce(every_few, gather)
+    found = _probe(words, first, exclude_id, _postgres_conditions).subquery("search_probe")
+    probe = select(case((func.count() >= first, func.array_agg(found.c.id)))).scalar_subquery()
+    return func.coalesce(every_few, probe, gather)
+
+
+def _probe(words: list[str], first: int, exclude_id: int | None, conditions):
+    """The first `first` matches among the first rows of the name index, by (name, id)."""
+    seen = _SEARCHED.alias("search_seen")
+    window = (select(seen.c.id, *_columns(seen))
+              .where(_live(seen, exclude_id)).order_by(seen.c.name, seen.c.id)
+              .limit(first * PROBE_ROWS_PER_RESULT).subquery("search_window"))
+    return (select(window.c.id).where(conditions(words, window))
+            .order_by(window.c.name, window.c.id).limit(first))
+
+
+def _sqlite_first_ids(words: list[str], first: int, exclude_id: int | None):
+    """The ids of at least the first `first` matches by (name, id), as a subquery: the probe's
+    when it found `first` of them, else every match (the FTS table's), which the caller sorts.
+    SQLite evaluates the constant guards once, before reading any row of either side."""
+    matches = _sqlite_ids(words).where(_live(COMPANIES, exclude_id))
+    if first > PROBE_MAX_RESULTS:
+        return matches
+    probe = (_probe(words, first, exclude_id, _sqlite_conditions)
+             .cte("search_probe").prefix_with("MATERIALIZED"))
+    full = select(func.count()).select_from(probe).scalar_subquery() >= first
+    return union_all(select(probe.c.id).where(full), matches.where(~full))
+
+
+def _first_by_name(rows, first: int):
+    return array_agg(aggregate_order_by(rows.c.id, rows.c.name, rows.c.id))[1:first]
 
 
 def search_clause(search: str | None) -> ColumnElement[bool]:
@@ -106,23 +212,44 @@ def search_clause(search: str | None) -> ColumnElement[bool]:
     if not words:
         return true()
     if db.engine.dialect.name == "postgresql":
-        # The trigram match runs first, once, as an InitPlan gathering the ids into an array;
-        # the outer query then fetches those rows by primary key and sorts them. Written as
-        # IN (subquery) PostgreSQL could walk the name index filtering every row instead.
-        hit = aliased(Company, name="search_hit")
-        ids = (select(func.array_agg(hit.id)).where(_postgres_conditions(words, hit))
-               .scalar_subquery())
-        return Company.id == any_(func.coalesce(ids, literal_column("'{}'::integer[]")))
+        # COALESCE makes it an array expression: `= ANY (SELECT ...)` would compare each row.
+        return Company.id == any_(func.coalesce(_postgres_all_ids(words), _NO_IDS))
     return Company.id.in_(_sqlite_ids(words))
+
+
+def count_clause(search: str | None) -> ColumnElement[bool]:
+    """The same match for a count that stops at a cap: the conditions on the row itself, which
+    PostgreSQL reads through the trigram index when the count is planned for every row
+    (admin/counting.py), and SQLite row by row from the FTS table's candidates, stopping there."""
+    words = search_words(search)
+    if not words:
+        return true()
+    if db.engine.dialect.name == "postgresql":
+        return _postgres_conditions(words, COMPANIES)
+    return _sqlite_match(words)
+
+
+def first_matches_clause(search: str | None, first: int, *,
+                         exclude_id: int | None = None) -> ColumnElement[bool]:
+    """Live companies among the first `first` matching `search` by (name, id), `exclude_id` left
+    out: the WHERE clause of a page sorted by name then id that ends within those rows."""
+    words = search_words(search)
+    if not words:
+        return _live(COMPANIES, exclude_id)
+    if db.engine.dialect.name == "postgresql":
+        return Company.id == any_(_postgres_first_ids(words, max(first, 1), exclude_id))
+    return and_(_live(COMPANIES, exclude_id),
+                Company.id.in_(_sqlite_first_ids(words, max(first, 1), exclude_id)))
 
 
 def search_companies(search: str | None, *, exclude_id: int | None = None, offset: int = 0,
                      limit: int = 20, extra: ColumnElement[bool] | None = None) -> list[Company]:
     """Live companies matching `search`, by name then id, one page (pickers, merge search)."""
-    query = select(Company).where(Company.merged_into_id.is_(None), search_clause(search))
-    if exclude_id is not None:
-        query = query.where(Company.id != exclude_id)
-    if extra is not None:
-        query = query.where(extra)
+    offset, limit = max(offset, 0), max(limit, 1)
+    if extra is None:
+        query = select(Company).where(first_matches_clause(search, offset + limit,
+                                                           exclude_id=exclude_id))
+    else:  # a condition the probe does not know: the whole match, then the condition
+        query = select(Company).where(_live(COMPANIES, exclude_id), search_clause(search), extra)
     return list(db.session.scalars(
-        query.order_by(Company.name, Company.id).offset(max(offset, 0)).limit(max(limit, 1))))
+        query.order_by(Company.name, Company.id).offset(offset).limit(limit)))
