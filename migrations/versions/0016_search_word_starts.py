@@ -6,13 +6,13 @@ and a two-letter word ("um" finds "Umbra Textiles", not "Lumen") no longer reads
 PostgreSQL: nothing to do, pg_trgm reads 'um%' and '% um%' as a word start already.
 
 Revision ID: 0016s
-Revises: 0015c
+Revises: 0016m
 Create Date: 2026-11-28 09:00:00
 """
 from alembic import op
 
 revision = '0016s'
-down_revision = '0015c'
+down_revision = '0016m'
 branch_labels = None
 depends_on = None
 
