@@ -84,10 +84,11 @@ def seed_demo(companies: int = 50, seed: int = 42, admin_email: str = "admin@exa
         seed_whale(rng, users, today, numbers, counts, progress)
     _save_counters(numbers)
     db.session.flush()
-    # Inserted in bulk, past the session's hooks: balances and company figures from the rows.
-    figures.refresh_all()
     # Every issued document gets its snapshot and register record, as through the app.
     freeze_unfrozen()
+    # Inserted in bulk (freezing sets the currency in bulk too), past the session's hooks:
+    # balances and company figures from the rows, last.
+    figures.refresh_all()
     return counts
 
 
