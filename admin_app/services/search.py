@@ -19,7 +19,7 @@ Two shapes of the same match:
 """
 from sqlalchemy import (
     ColumnElement, Integer, Select, String, and_, any_, case, column, func, literal,
-    literal_column, or_, select, table, text, true, union_all,
+    literal_column, or_, select, table, true, union_all,
 )
 from sqlalchemy.dialects.postgresql import aggregate_order_by, array_agg
 
@@ -43,6 +43,7 @@ COMPANIES = Company.__table__
 # milliseconds to build. Only ever used aliased: as itself it would be a second `companies`.
 _SEARCHED = table("companies", column("id", Integer), column("merged_into_id", Integer),
                   *(column(name, String) for name in SEARCHED_COLUMNS))
+_FTS = table(FTS_TABLE, column("rowid", Integer), column(FTS_TABLE, String))
 
 
 def search_words(search: str | None) -> list[str]:
@@ -81,9 +82,9 @@ def _prefix_match(word: str, source=COMPANIES) -> ColumnElement[bool]:
 
 
 def _contains(word: str, source=COMPANIES) -> ColumnElement[bool]:
-    """SQLite's exact test of a long word, on the rows the FTS index found (its trigram tokenizer
-    also folds accents: "lumiere" would find "Lumière", PostgreSQL's ILIKE does not). An ASCII
-    word: LIKE, which folds ASCII case in C; another word: Unicode lower() in Python."""
+    """SQLite's test of a long word on a row. An ASCII word: LIKE, which folds ASCII case in C;
+    another word: Unicode lower() in Python, as PostgreSQL's ILIKE folds it (the FTS table's
+    own folding differs outside ASCII: "ß", "ς")."""
     if word.isascii():
         pattern = "%" + _like_escape(word) + "%"
         return or_(*(column.like(pattern, escape="\\") for column in _columns(source)))
@@ -92,8 +93,8 @@ def _contains(word: str, source=COMPANIES) -> ColumnElement[bool]:
 
 
 def _sqlite_conditions(words: list[str], source=COMPANIES) -> ColumnElement[bool]:
-    return and_(*(_contains(word, source) if len(word) >= MIN_SUBSTRING
-                  else _prefix_match(word, source) for word in words))
+    return and_(true(), *(_contains(word, source) if len(word) >= MIN_SUBSTRING
+                          else _prefix_match(word, source) for word in words))
 
 
 def _postgres_conditions(words: list[str], source) -> ColumnElement[bool]:
@@ -121,19 +122,40 @@ def _fts_phrase(word: str) -> str | None:
     return '"' + word.replace('"', '""') + '"'
 
 
+def _fts_query(words: list[str]) -> str | None:
+    return " AND ".join(phrase for phrase in map(_fts_phrase, words) if phrase) or None
+
+
+def _left_to_test(words: list[str]) -> list[str]:
+    """The words the FTS table's answer does not settle: its phrase match is the exact test of an
+    ASCII word (a substring, ASCII case folded; a short word's start after the leading space),
+    so only the other words are tested on the rows, which skips reading a row per candidate."""
+    return [word for word in words if not (word.isascii() and _fts_phrase(word))]
+
+
 def _sqlite_match(words: list[str]) -> ColumnElement[bool]:
     """A company matching `words`: among the FTS table's candidates, the exact test."""
-    phrases = [phrase for phrase in map(_fts_phrase, words) if phrase]
-    if not phrases:
+    query = _fts_query(words)
+    if query is None:
         return _sqlite_conditions(words)
-    # Reviewed (bandit B608): the table name is a constant; the words go in a bound value.
-    fts = text(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :fts_query"  # nosec B608
-               ).bindparams(fts_query=" AND ".join(phrases)).columns(column("rowid", Integer))
-    return and_(Company.id.in_(fts), _sqlite_conditions(words))
+    candidates = select(_FTS.c.rowid).where(_FTS.c[FTS_TABLE].match(query))
+    return and_(Company.id.in_(candidates), _sqlite_conditions(_left_to_test(words)))
 
 
-def _sqlite_ids(words: list[str]) -> Select:
-    return select(Company.id).where(_sqlite_match(words))
+def _sqlite_first_of_every_match(words: list[str], first: int, exclude_id: int | None):
+    """The ids of the first `first` live matches by (name, id), from every match: the FTS
+    table's candidates joined to their rows. Written as a join that the FTS cursor drives,
+    SQLite skips it whole when a constant condition added by the caller is false (with
+    `id IN (candidates)` it would gather the candidates first)."""
+    query = _fts_query(words)
+    if query is None:
+        found = select(COMPANIES.c.id).where(_sqlite_conditions(words))
+    else:
+        found = (select(COMPANIES.c.id)
+                 .select_from(_FTS.join(COMPANIES, COMPANIES.c.id == _FTS.c.rowid))
+                 .where(_FTS.c[FTS_TABLE].match(query), _sqlite_conditions(_left_to_test(words))))
+    return (found.where(_live(COMPANIES, exclude_id))
+            .order_by(COMPANIES.c.name, COMPANIES.c.id).limit(first))
 
 
 def _live(source, exclude_id: int | None) -> ColumnElement[bool]:
@@ -190,16 +212,16 @@ def _probe(words: list[str], first: int, exclude_id: int | None, conditions):
 
 
 def _sqlite_first_ids(words: list[str], first: int, exclude_id: int | None):
-    """The ids of at least the first `first` matches by (name, id), as a subquery: the probe's
-    when it found `first` of them, else every match (the FTS table's), which the caller sorts.
-    SQLite evaluates the constant guards once, before reading any row of either side."""
-    matches = _sqlite_ids(words).where(_live(COMPANIES, exclude_id))
+    """The ids of the first `first` matches by (name, id), as a subquery: the probe's when it
+    found `first` of them, else the first of every match. SQLite evaluates the constant guards
+    once, before reading any row of either side."""
     if first > PROBE_MAX_RESULTS:
-        return matches
+        return _sqlite_first_of_every_match(words, first, exclude_id)
     probe = (_probe(words, first, exclude_id, _sqlite_conditions)
              .cte("search_probe").prefix_with("MATERIALIZED"))
     full = select(func.count()).select_from(probe).scalar_subquery() >= first
-    return union_all(select(probe.c.id).where(full), matches.where(~full))
+    every = _sqlite_first_of_every_match(words, first, exclude_id).where(~full).subquery()
+    return union_all(select(probe.c.id).where(full), select(every.c.id))
 
 
 def _first_by_name(rows, first: int):
@@ -214,7 +236,7 @@ def search_clause(search: str | None) -> ColumnElement[bool]:
     if db.engine.dialect.name == "postgresql":
         # COALESCE makes it an array expression: `= ANY (SELECT ...)` would compare each row.
         return Company.id == any_(func.coalesce(_postgres_all_ids(words), _NO_IDS))
-    return Company.id.in_(_sqlite_ids(words))
+    return _sqlite_match(words)
 
 
 def count_clause(search: str | None) -> ColumnElement[bool]:
