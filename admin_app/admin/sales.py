@@ -273,6 +273,8 @@ class InvoiceView(InvoiceMailAndRegisterMixin, PdfMixin, SalesDocumentView):
     column_formatters = {**FORMATTERS, "order": related_formatter("order"), "balance": balance_formatter}
     column_formatters_export = {**EXPORT_FORMATTERS, "balance": balance_export_formatter}
     column_labels = {**SalesDocumentView.column_labels, "paid_on": _l("Fully paid on")}
+    # Bookkeeping of services/figures.py in cents: the balance column shows it as money.
+    column_details_exclude_list = ["balance_cents"]
     form_columns = ["company", "issue_date", "due_date", "order", "notes", "lines"]
 
     def get_query(self):
