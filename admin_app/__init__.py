@@ -43,6 +43,8 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     mail.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_select_locale, timezone_selector=_select_time_zone)
+    from . import template_i18n
+    template_i18n.init_app(app)
 
     from . import formats, models  # noqa: F401  (models: registers the tables on db.metadata)
     from .admin import init_admin

@@ -6,7 +6,7 @@ from sqlalchemy import func, insert, select, text
 from admin_app.extensions import db
 from admin_app.models import Invoice, Order
 from admin_app.services import figures
-from admin_app.services.sales_history import _query, pending_documents
+from admin_app.services.sales_history import CARD_PENDING_ROWS, _query, pending_documents
 
 
 def _plan(query) -> str:
@@ -55,3 +55,14 @@ def test_pending_invoices_are_read_from_the_unsettled_index_without_any_payment(
     assert "payments" not in plan, plan
     assert "ix_invoices_unsettled" in plan, plan
     assert pending_documents(client.id)["invoice"].total == 50
+
+
+def test_the_card_lists_the_most_urgent_pending_invoices_and_links_to_all(admin_client,
+                                                                          make_company):
+    client = make_company("Many Unpaid SA")
+    _invoices_without_order(client, 50)
+    db.session.commit()
+    page = admin_client.get(f"/admin/company/card/?id={client.id}").get_data(as_text=True)
+    assert page.count('data-pending="invoice"') == CARD_PENDING_ROWS
+    assert f"{CARD_PENDING_ROWS} of 50 pending documents of this kind shown." in page
+    assert f"/admin/sales-history/?company_id={client.id}&amp;kind=invoice&amp;pending=1" in page

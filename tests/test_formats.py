@@ -146,3 +146,18 @@ def test_admin_form_reads_a_french_amount(admin_client, make_company):
         "company": company.id, "title": "Big deal", "amount": "12 345,60", "stage": stage.id,
         "status": "open"})
     assert db.session.query(Opportunity.amount).scalar() == Decimal("12345.60")
+
+
+def test_templates_follow_a_forced_language_and_return_to_the_request_one(app):
+    # Templates remember the request's translations (template_i18n); a mail rendered in its
+    # reader's language, in the middle of a request, must still get that language.
+    from flask import render_template_string
+    page = "{{ _('Invoice') }}"
+    with app.test_request_context("/", headers={"Accept-Language": "es"}):
+        with force_locale("es"):
+            assert render_template_string(page) == "Factura"
+            with force_locale("fr"):
+                assert render_template_string(page) == "Facture"
+            assert render_template_string(page) == "Factura"
+        with force_locale("en"):
+            assert render_template_string(page) == "Invoice"

@@ -122,7 +122,13 @@ def history_page(company_id: int, kind: str, pending_only: bool = False, page: i
     return Page(kind, rows, total, page, per_page)
 
 
-def pending_documents(company_id: int, limit: int = 50,
+# The card shows the most urgent few of each kind and links to all of them: a client with
+# hundreds of open documents would otherwise get a card that is mostly this table (and whose
+# rendering time grows with it).
+CARD_PENDING_ROWS = 10
+
+
+def pending_documents(company_id: int, limit: int = CARD_PENDING_ROWS,
                       today: date | None = None) -> dict[str, Page]:
     """The card's pending quotes, orders and invoices ({kind: Page}), one query per kind."""
     return {kind: history_page(company_id, kind, True, 0, limit, MOST_URGENT_FIRST, today)
