@@ -325,6 +325,13 @@ def _counting(engine):
 
 
 @pytest.fixture
+def company_view(app):
+    """The companies' list view, to change a setting (page size, caps) for one test."""
+    return next(v for v in app.extensions["admin"][0]._views
+                if getattr(v, "endpoint", "") == "company")
+
+
+@pytest.fixture
 def count_queries(app):
     """`with count_queries() as statements:` collects every SQL statement run inside."""
     return lambda: _counting(db.engine)

@@ -176,23 +176,48 @@ def test_list_query_count_does_not_grow_with_page_size(admin_client, make_user, 
     assert counts[25] == counts[50], counts
 
 
-def test_list_count_stops_at_the_cap(admin_client, app, make_company):
-    view = next(v for v in app.extensions["admin"][0]._views if getattr(v, "endpoint", "") ==
-                "company")
+def test_list_count_stops_at_the_cap(admin_client, company_view, make_company):
+    view = company_view
     for i in range(6):
         make_company(f"Capped {i}")
-    old = view.count_cap
-    view.count_cap = 4
+    old = view.count_cap, view.page_size
+    view.count_cap, view.page_size = 4, 2  # a full page: the count must run
     try:
         html = admin_client.get("/admin/company/?search=capped").get_data(as_text=True)
     finally:
-        view.count_cap = old
+        view.count_cap, view.page_size = old
     assert "4+" in html and "data-count-capped" in html
 
 
-def test_count_query_is_bounded_by_a_limit(admin_client, make_company, count_queries):
-    make_company("Bounded")
+def test_count_query_is_bounded_by_a_limit(admin_client, company_view, make_company,
+                                           count_queries, monkeypatch):
+    make_company("Bounded A")
+    make_company("Bounded B")
+    monkeypatch.setattr(company_view, "page_size", 1)  # a full page: the count must run
     with count_queries() as statements:
         admin_client.get("/admin/company/?search=bound")
     counts = [s for s in statements if "count(" in s.lower()]
     assert counts and all("LIMIT" in s.upper() for s in counts)
+
+
+def test_a_list_whose_page_tells_the_total_runs_no_count(admin_client, company_view,
+                                                         make_company, count_queries,
+                                                         monkeypatch):
+    for name in ("Counted A", "Counted B", "Counted C"):
+        make_company(name)
+    admin_client.get("/admin/company/")  # warm up: login user, first-request caches
+    pages = {}
+    for term, size in (("zzzzqq", 25), ("counted", 25), ("counted", 2)):
+        monkeypatch.setattr(company_view, "page_size", size)
+        with count_queries() as statements:
+            html = admin_client.get(f"/admin/company/?search={term}").get_data(as_text=True)
+        # The count (counting.CappedCountQuery), not the search's own probe, which counts too.
+        pages[term, size] = (html, [s for s in statements
+                                    if s.lstrip().startswith(("SELECT count(", "WITH counted"))])
+    assert pages["zzzzqq", 25][1] == []  # no match: the empty page says 0
+    assert pages["counted", 25][1] == []  # three matches on a page of 25: the page says 3
+    assert len(pages["counted", 2][1]) == 1  # a full page: only a count knows the rest
+    for html, _counts in pages.values():
+        assert "data-count-capped" not in html
+    assert "Counted C" not in pages["counted", 2][0]
+    assert 'href="/admin/company/?page=1&amp;search=counted' in pages["counted", 2][0]

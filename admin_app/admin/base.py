@@ -23,7 +23,7 @@ from ..services import audit
 from ..unit_of_work import UnitOfWork, unit_of_work, user_message
 from ..services.html import sanitize_html
 from .args import CheckedArgsMixin, int_arg
-from .counting import CappedCount, capped_count_query
+from .counting import CappedCount, DeferredCount, capped_count_query, counting_after_page
 from .export import SafeExportMixin
 from .form_limits import LengthConverter
 from .labels import labels_for
@@ -142,6 +142,19 @@ class SecureModelView(SecureMixin, CheckedArgsMixin, SafeExportMixin, ModelView)
             return super().get_filter_arg(index, flt)
         finally:
             flt.name = shown
+
+    def get_list(self, page, sort_column, sort_desc, search, filters, execute=True,
+                 page_size=None):
+        """The page first, then the count only if the page cannot tell it: a search with no or
+        few matches, or a short list, costs one statement. Without `execute` (exports, bulk
+        actions) nobody reads the count, so none is run."""
+        with counting_after_page():
+            count, rows = super().get_list(page, sort_column, sort_desc, search, filters,
+                                           execute=execute, page_size=page_size)
+        if isinstance(count, DeferredCount):
+            size = self.page_size if page_size is None else page_size
+            count = count.total(rows, page, size) if execute else None
+        return count, rows
 
     def get_count_query(self):
         if not self.count_cap:

@@ -1,4 +1,9 @@
-"""A list count that stops at a cap, so a search on 100,000 rows never counts them all."""
+"""A list count that stops at a cap, so a search on 100,000 rows never counts them all, and that
+is not run at all when the page itself tells the total."""
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from sqlalchemy import func, literal_column, select
 from sqlalchemy.orm import Query, scoped_session
 
@@ -7,6 +12,24 @@ class CappedCount(int):
     """A count that stopped at its cap: the list says "1,000+", not a number it never reached."""
 
     cap: int
+
+
+# Set while a list reads its page (SecureModelView.get_list): the count waits for the page.
+_COUNT_AFTER_PAGE: ContextVar[bool] = ContextVar("count_after_page", default=False)
+
+
+class DeferredCount:
+    """A count not run yet: `total()` runs it only when the page cannot tell the total."""
+
+    def __init__(self, query: "CappedCountQuery"):
+        self.query = query
+
+    def total(self, rows: list, page: int | None, page_size: int | None) -> int:
+        offset = (page or 0) * (page_size or 0)
+        # A page shorter than the page size is the last one (an empty first page: no match).
+        if not page_size or 0 < len(rows) < page_size or (not rows and not page):
+            return offset + len(rows)
+        return self.query.capped_count()
 
 
 class CappedCountQuery(Query):
@@ -20,6 +43,11 @@ class CappedCountQuery(Query):
         return query
 
     def scalar(self):
+        if _COUNT_AFTER_PAGE.get():
+            return DeferredCount(self)
+        return self.capped_count()
+
+    def capped_count(self):
         rows = self.with_entities(literal_column("1"))
         if self.session.get_bind().dialect.name == "postgresql":
             # Planned for every row, then read until the cap: with the LIMIT inside, PostgreSQL
@@ -43,3 +71,13 @@ def capped_count_query(session, model, cap: int) -> CappedCountQuery:
     query = CappedCountQuery([func.count("*")], session=real).select_from(model)
     query.cap = cap
     return query
+
+
+@contextmanager
+def counting_after_page() -> Iterator[None]:
+    """While a list reads its page, its count query answers a `DeferredCount`."""
+    token = _COUNT_AFTER_PAGE.set(True)
+    try:
+        yield
+    finally:
+        _COUNT_AFTER_PAGE.reset(token)
