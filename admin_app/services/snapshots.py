@@ -9,7 +9,7 @@ import hashlib
 import logging
 from typing import Any
 
-from sqlalchemy import and_, event, exists, insert, or_, select, update
+from sqlalchemy import and_, case, event, exists, insert, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from ..extensions import db
@@ -166,8 +166,9 @@ def freeze_unfrozen(batch: int = 1000) -> int:
     order it was issued, and register its invoices: the same snapshots and register records as
     an issue, without the PDF (it is archived on first download). Flushes; the count frozen.
 
-    Built for a million documents: batches walk the documents by key (no rescan of those already
-    done), their relations loaded per batch, one flush per batch.
+    Built for a million documents: the ids to freeze are read once, in order (a keyset walk
+    re-sorted every remaining document for each batch: quadratic without an index on the issue
+    time), then frozen in batches with their relations loaded per batch, one insert per batch.
     """
     from ..models import Company
     from .register import record_many_in_register
@@ -187,37 +188,23 @@ def freeze_unfrozen(batch: int = 1000) -> int:
                         selectinload(Invoice.credit_uses)]
         # Invoices enter the register in the order they were issued; those without an issue
         # time (none in the demo) follow, by id.
-        walks = ([(model.issued_at, model.id), (model.id,)] if model is Invoice
-                 else [(model.id,)])
-        for keys in walks:
-            query = select(model).where(unfrozen).options(*options).order_by(*keys).limit(batch)
-            if len(keys) == 2:
-                query = query.where(model.issued_at.is_not(None))
-            after = None
-            while True:
-                page = query
-                if after is not None:
-                    page = query.where(_after(keys, after))
-                documents = db.session.scalars(page).all()
-                if not documents:
-                    break
-                frozen = [(document, build(document, bodies)) for document in documents]
-                # Core statements: the unit of work would re-examine every loaded object.
-                db.session.execute(insert(DocumentSnapshot), [
-                    {"kind": kind, "document_id": d.id, "data": data} for d, data in frozen])
-                db.session.execute(
-                    update(model).where(model.id.in_([d.id for d in documents]),
-                                        model.currency.is_(None))
-                    .values(currency=frozen[0][1].get("currency")))
-                if model is Invoice:
-                    record_many_in_register(frozen)
-                after = tuple(getattr(documents[-1], key.key) for key in keys)
-                done += len(documents)
+        order = ([case((model.issued_at.is_(None), 1), else_=0), model.issued_at, model.id]
+                 if model is Invoice else [model.id])
+        ids = list(db.session.scalars(select(model.id).where(unfrozen).order_by(*order)))
+        for start in range(0, len(ids), batch):
+            chunk = ids[start:start + batch]
+            position = {document_id: n for n, document_id in enumerate(chunk)}
+            documents = sorted(db.session.scalars(
+                select(model).where(model.id.in_(chunk)).options(*options)).all(),
+                key=lambda d: position[d.id])
+            frozen = [(document, build(document, bodies)) for document in documents]
+            # Core statements: the unit of work would re-examine every loaded object.
+            db.session.execute(insert(DocumentSnapshot), [
+                {"kind": kind, "document_id": d.id, "data": data} for d, data in frozen])
+            db.session.execute(
+                update(model).where(model.id.in_(chunk), model.currency.is_(None))
+                .values(currency=frozen[0][1].get("currency")))
+            if model is Invoice:
+                record_many_in_register(frozen)
+            done += len(documents)
     return done
-
-
-def _after(keys, values):
-    """Rows after `values` in the order of `keys` (one or two columns)."""
-    if len(keys) == 1:
-        return keys[0] > values[0]
-    return or_(keys[0] > values[0], and_(keys[0] == values[0], keys[1] > values[1]))
