@@ -61,8 +61,14 @@ def ensure_loaded(app, companies: int, say) -> int:
                 raise SystemExit("The bench database holds other data: remove it first.")
             say(f"building the database: {companies:,} companies and the whale…")
             from tqdm import tqdm
-            with tqdm(total=companies + 1, unit=" companies", unit_scale=True) as bar:
-                whale = seed_demo(companies=companies, whale=True, progress=bar.update)["whale_id"]
+            with tqdm(total=companies + 1, unit=" companies", unit_scale=True) as bar, \
+                    tqdm(desc="documents", unit=" documents", unit_scale=True,
+                         delay=0.1) as documents:
+                def frozen(done: int, total: int) -> None:
+                    documents.total = total
+                    documents.update(done - documents.n)
+                whale = seed_demo(companies=companies, whale=True, progress=bar.update,
+                                  freeze_progress=frozen)["whale_id"]
             db.session.commit()
             refresh_statistics()
         if find_user_by_email(EMAIL) is None:

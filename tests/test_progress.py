@@ -29,6 +29,7 @@ def test_seed_demo_prints_no_bar_when_not_on_a_terminal(app):
     result = app.test_cli_runner().invoke(args=["seed-demo", "--companies", "20"])
     assert result.exit_code == 0
     assert "seed-demo:" not in result.output and "%|" not in result.output
+    assert "documents:" not in result.output
 
 
 def test_seed_demo_shows_a_progress_bar_on_a_terminal(tmp_path):
@@ -44,4 +45,5 @@ def test_seed_demo_shows_a_progress_bar_on_a_terminal(tmp_path):
     output = _read_all(fd)
     os.waitpid(pid, 0)
     assert "seed-demo:" in output and "/600 [" in output
+    assert "documents:" in output  # the freezing of issued documents has its own bar
     assert "600 companies" in output

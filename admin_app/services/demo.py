@@ -55,11 +55,12 @@ class DemoAlreadyLoaded(RuntimeError):
 # pseudo-randomness makes the demo data repeatable, it protects nothing.
 def seed_demo(companies: int = 50, seed: int = 42, admin_email: str = "admin@example.com",  # nosec B107
               admin_password: str = "demo-admin-pass", today: date | None = None,
-              whale: bool = False, progress=None) -> dict[str, int]:
+              whale: bool = False, progress=None, freeze_progress=None) -> dict[str, int]:
     """Insert demo users, configuration and `companies` companies with their history.
 
     Above LIGHT_ABOVE companies each gets a lighter history; `whale` adds one client with
-    10,000 invoices and 50,000 exchanges; `progress(n)` is told of each batch of companies."""
+    10,000 invoices and 50,000 exchanges; `progress(n)` is told of each batch of companies, then
+    `freeze_progress(done, total)` of the documents frozen (snapshot and register)."""
     if db.session.scalar(select(func.count()).select_from(Company)):
         raise DemoAlreadyLoaded("Demo data not loaded: the database already holds companies.")
     rng = random.Random(seed)  # nosec B311
@@ -85,7 +86,7 @@ def seed_demo(companies: int = 50, seed: int = 42, admin_email: str = "admin@exa
     _save_counters(numbers)
     db.session.flush()
     # Every issued document gets its snapshot and register record, as through the app.
-    freeze_unfrozen()
+    freeze_unfrozen(progress=freeze_progress)
     # Inserted in bulk (freezing sets the currency in bulk too), past the session's hooks:
     # balances and company figures from the rows, last.
     figures.refresh_all()

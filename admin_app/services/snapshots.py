@@ -7,6 +7,7 @@ whatever happened to the company or the settings since.
 """
 import hashlib
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import and_, case, event, exists, insert, select, update
@@ -161,7 +162,8 @@ def archived_pdf(document) -> bytes | None:
     return data
 
 
-def freeze_unfrozen(batch: int = 1000) -> int:
+def freeze_unfrozen(batch: int = 1000,
+                    progress: Callable[[int, int], None] | None = None) -> int:
     """Freeze every numbered document that has no snapshot yet (bulk-loaded demo data), in the
     order it was issued, and register its invoices: the same snapshots and register records as
     an issue, without the PDF (it is archived on first download). Flushes; the count frozen.
@@ -169,6 +171,7 @@ def freeze_unfrozen(batch: int = 1000) -> int:
     Built for a million documents: the ids to freeze are read once, in order (a keyset walk
     re-sorted every remaining document for each batch: quadratic without an index on the issue
     time), then frozen in batches with their relations loaded per batch, one insert per batch.
+    `progress(done, total)` is told after each batch.
     """
     from ..models import Company
     from .register import record_many_in_register
@@ -176,21 +179,16 @@ def freeze_unfrozen(batch: int = 1000) -> int:
 
     bodies = default_document_bodies()
     done = 0
-    for model in (Quote, Order, Invoice):
+    to_freeze = {model: _unfrozen_ids(model) for model in (Quote, Order, Invoice)}
+    total = sum(len(ids) for ids in to_freeze.values())
+    for model, ids in to_freeze.items():
         kind = KINDS[model]
-        unfrozen = and_(model.number.is_not(None), ~exists().where(
-            DocumentSnapshot.kind == kind, DocumentSnapshot.document_id == model.id))
         options = [selectinload(model.lines),
                    selectinload(model.company).selectinload(Company.addresses),
                    selectinload(model.company).selectinload(Company.contacts)]
         if model is Invoice:  # the texts may show the balance
             options += [selectinload(Invoice.payments), selectinload(Invoice.credit_notes),
                         selectinload(Invoice.credit_uses)]
-        # Invoices enter the register in the order they were issued; those without an issue
-        # time (none in the demo) follow, by id.
-        order = ([case((model.issued_at.is_(None), 1), else_=0), model.issued_at, model.id]
-                 if model is Invoice else [model.id])
-        ids = list(db.session.scalars(select(model.id).where(unfrozen).order_by(*order)))
         for start in range(0, len(ids), batch):
             chunk = ids[start:start + batch]
             position = {document_id: n for n, document_id in enumerate(chunk)}
@@ -207,4 +205,17 @@ def freeze_unfrozen(batch: int = 1000) -> int:
             if model is Invoice:
                 record_many_in_register(frozen)
             done += len(documents)
+            if progress is not None:
+                progress(done, total)
     return done
+
+
+def _unfrozen_ids(model) -> list[int]:
+    """The numbered documents of `model` without a snapshot, in the order they are frozen.
+    Invoices enter the register in the order they were issued; those without an issue time
+    (none in the demo) follow, by id."""
+    unfrozen = and_(model.number.is_not(None), ~exists().where(
+        DocumentSnapshot.kind == KINDS[model], DocumentSnapshot.document_id == model.id))
+    order = ([case((model.issued_at.is_(None), 1), else_=0), model.issued_at, model.id]
+             if model is Invoice else [model.id])
+    return list(db.session.scalars(select(model.id).where(unfrozen).order_by(*order)))
