@@ -60,9 +60,9 @@ def test_pending_invoices_are_read_from_the_unsettled_index_without_any_payment(
 def test_the_card_lists_the_most_urgent_pending_invoices_and_links_to_all(admin_client,
                                                                           make_company):
     client = make_company("Many Unpaid SA")
-    _invoices_without_order(client, 50)
+    _invoices_without_order(client, 1200)
     db.session.commit()
     page = admin_client.get(f"/admin/company/card/?id={client.id}").get_data(as_text=True)
     assert page.count('data-pending="invoice"') == CARD_PENDING_ROWS
-    assert f"{CARD_PENDING_ROWS} of 50 pending documents of this kind shown." in page
+    assert f"{CARD_PENDING_ROWS} of 1,200 pending documents of this kind shown." in page
     assert f"/admin/sales-history/?company_id={client.id}&amp;kind=invoice&amp;pending=1" in page
