@@ -51,24 +51,15 @@ def register_cli(app: Flask) -> None:
         """Load realistic, deterministic demo data (skipped when companies already exist)."""
         import sys
 
-        from tqdm import tqdm
-
+        from .seed_progress import seed_bars
         from .services.demo import DemoAlreadyLoaded, seed_demo
         try:
-            # The bar goes to a terminal only: a script or a log gets the summary line alone.
-            on_terminal = sys.stderr.isatty()
-            with tqdm(total=companies + int(whale), desc="seed-demo", unit=" companies",
-                      disable=not on_terminal) as bar, \
-                    tqdm(desc="documents", unit=" documents", disable=not on_terminal,
-                         leave=True, delay=0.1) as documents:
-                # Issued documents are then frozen (snapshot and register), as the app does on
-                # issue: a second bar, since at a million companies that is most of the wait.
-                def frozen(done: int, total: int) -> None:
-                    documents.total = total
-                    documents.update(done - documents.n)
+            # The bars go to a terminal only: a script or a log gets the summary line alone.
+            with seed_bars(companies + int(whale), desc="seed-demo",
+                           disable=not sys.stderr.isatty()) as (progress, frozen):
                 summary = seed_demo(companies=companies, seed=seed, admin_email=admin_email,
                                     admin_password=admin_password, whale=whale,
-                                    progress=bar.update, freeze_progress=frozen)
+                                    progress=progress, freeze_progress=frozen)
         except DemoAlreadyLoaded as exc:
             click.echo(str(exc))
             from .services.users import find_user_by_email

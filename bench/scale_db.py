@@ -60,14 +60,9 @@ def ensure_loaded(app, companies: int, say) -> int:
             if db.session.scalar(select(func.count()).select_from(Company)):
                 raise SystemExit("The bench database holds other data: remove it first.")
             say(f"building the database: {companies:,} companies and the whale…")
-            from tqdm import tqdm
-            with tqdm(total=companies + 1, unit=" companies", unit_scale=True) as bar, \
-                    tqdm(desc="documents", unit=" documents", unit_scale=True,
-                         delay=0.1) as documents:
-                def frozen(done: int, total: int) -> None:
-                    documents.total = total
-                    documents.update(done - documents.n)
-                whale = seed_demo(companies=companies, whale=True, progress=bar.update,
+            from admin_app.seed_progress import seed_bars
+            with seed_bars(companies + 1, unit_scale=True) as (progress, frozen):
+                whale = seed_demo(companies=companies, whale=True, progress=progress,
                                   freeze_progress=frozen)["whale_id"]
             db.session.commit()
             refresh_statistics()
