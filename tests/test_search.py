@@ -1,4 +1,6 @@
 """One company search with one meaning on SQLite (FTS5 trigram) and PostgreSQL (pg_trgm)."""
+import re
+
 import pytest
 from sqlalchemy import select, text
 
@@ -138,6 +140,29 @@ def test_postgres_search_uses_the_trigram_index_for_a_late_word(companies, is_po
         plan = "\n".join(row[0] for row in conn.execute(text("EXPLAIN " + sql)))
     assert "Bitmap Index Scan on ix_companies_search_trgm" in plan
     assert "ix_companies_name" not in plan
+
+
+@pytest.mark.parametrize("term", ["umbra", "um", "umbra 07"])
+def test_postgres_search_keeps_its_index_in_a_prepared_statements_generic_plan(
+        companies, is_postgres, term):
+    # psycopg prepares a statement run five times, and PostgreSQL may then plan it once for every
+    # pattern: the plan must still use the trigram index with the patterns as parameters.
+    if not is_postgres:
+        pytest.skip("PostgreSQL's trigram index")
+    compiled = select(Company.id).where(search_clause(term)).compile(db.engine)
+    names = list(compiled.params)
+    sql = re.sub(r"%\((\w+)\)s", lambda m: f"${names.index(m.group(1)) + 1}", compiled.string)
+    values = ", ".join("'" + str(compiled.params[name]).replace("'", "''").replace("%", "%%") + "'"
+                       for name in names)  # %% : the driver's placeholder sign, doubled
+    with db.engine.begin() as conn:
+        conn.execute(text("SET LOCAL enable_seqscan = off"))
+        conn.execute(text("SET LOCAL plan_cache_mode = force_generic_plan"))
+        conn.exec_driver_sql(f"PREPARE search_plan AS {sql}")
+        plan = "\n".join(row[0] for row in conn.exec_driver_sql(
+            f"EXPLAIN EXECUTE search_plan({values})"))
+        conn.exec_driver_sql("DEALLOCATE search_plan")
+    assert "$1" in plan  # a generic plan indeed
+    assert "Bitmap Index Scan on ix_companies_search_trgm" in plan
 
 
 @pytest.mark.parametrize("term", ['"', '""x"', "***", "NEAR(a b)", "a OR b", "x\x00yz", "é" * 300,
