@@ -6,9 +6,9 @@ characters or more matches anywhere in a value; a shorter one matches the start 
 ("07" finds "Picker 07"; "ab" anywhere would match half the table). `%`, `_` and `\\`
 are plain characters.
 
-PostgreSQL answers through the trigram GIN index (migration 0002), short words included (a word
-start is the trigram "  u"/" um"); SQLite through the FTS5 trigram table `companies_search`
-kept by triggers (migration 0012s, models.search_index).
+PostgreSQL answers through the trigram GIN index over the searched values joined by spaces
+(migration 0017), short words included (" um" is a word start); SQLite through the FTS5
+trigram table `companies_search` kept by triggers (migration 0012s, models.search_index).
 
 Two shapes of the same match:
 - `search_clause`: every match, whatever the order the caller sorts by (exports, other sorts);
@@ -25,7 +25,7 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by, array_agg
 
 from ..extensions import db
 from ..models import Company
-from ..models.companies import SEARCHED_COLUMNS
+from ..models.companies import SEARCHED_COLUMNS, SearchText
 from ..models.search_index import FTS_TABLE
 
 MIN_SUBSTRING = 3  # the trigram length: shorter words cannot use either index
@@ -61,17 +61,12 @@ def _columns(source=COMPANIES):
 
 
 def _prefix_match(word: str, source=COMPANIES) -> ColumnElement[bool]:
-    """A value with a word starting with `word` (at its start or after a space).
-
-    PostgreSQL: two patterns per column, which the trigram index serves (pg_trgm reads
-    'um%' and '% um%' as a word starting with "um"). SQLite: ten plain LIKEs, which fold ASCII
-    case in C and stop at the first match (measured at 100,000 companies); other words one
-    test over the values joined by spaces."""
+    """SQLite's test of a short word: a value with a word starting with `word` (at its start or
+    after a space). Ten plain LIKEs for an ASCII word, which fold ASCII case in C and stop at the
+    first match (measured at 100,000 companies); other words one test over the values joined by
+    spaces."""
     escaped = _like_escape(word)
     columns = _columns(source)
-    if db.engine.dialect.name == "postgresql":
-        return or_(*(column.ilike(pattern, escape="\\") for column in columns
-                     for pattern in (escaped + "%", "% " + escaped + "%")))
     if word.isascii():
         return or_(*(column.like(pattern, escape="\\") for column in columns
                      for pattern in (escaped + "%", "% " + escaped + "%")))
@@ -98,15 +93,13 @@ def _sqlite_conditions(words: list[str], source=COMPANIES) -> ColumnElement[bool
 
 
 def _postgres_conditions(words: list[str], source) -> ColumnElement[bool]:
-    conditions = []
-    for word in words:
-        if len(word) >= MIN_SUBSTRING:
-            pattern = "%" + _like_escape(word) + "%"
-            conditions.append(or_(*(column.ilike(pattern, escape="\\")
-                                    for column in _columns(source))))
-        else:
-            conditions.append(_prefix_match(word, source))
-    return and_(*conditions)
+    """Every word in the row's searched values joined by spaces (models.companies.SearchText),
+    the expression of the trigram index: one index lookup per word. A short word follows a
+    space, which is a word start in any column."""
+    searched = SearchText(_columns(source))
+    return and_(*(searched.ilike(("%" if len(word) >= MIN_SUBSTRING else "% ")
+                                 + _like_escape(word) + "%", escape="\\")
+                  for word in words))
 
 
 def _fts_phrase(word: str) -> str | None:
