@@ -211,6 +211,48 @@ def test_a_write_outside_the_application_changes_the_data_version(pairs):
     assert not cached_scan().from_cache
 
 
+def test_a_write_outside_the_application_to_a_company_already_pending_moves_the_version(pairs):
+    # Plain SQL, no generation bump: the trigger renumbers the company's pending change, so the
+    # version moves although as many changes are pending as before.
+    cached_scan()
+    rename = text("UPDATE companies SET name = :name, name_key = :key WHERE id = :id")
+    with db.engine.begin() as conn:
+        conn.execute(rename, {"name": "Atlas One", "key": "atlas one", "id": pairs[0].id})
+    before = duplicate_cache.data_version()
+    with db.engine.begin() as conn:
+        conn.execute(rename, {"name": "Nordic Foods", "key": "nordic foods", "id": pairs[0].id})
+    after = duplicate_cache.data_version()
+    assert after[0] == before[0] and after != before
+    result = cached_scan()
+    assert not result.from_cache
+    assert any({p.low.id, p.high.id} == {pairs[0].id, pairs[2].id} for p in result.result().pairs)
+
+
+def test_a_cached_load_reads_no_company_row(admin_client, pairs, make_company, count_queries):
+    for i in range(30):
+        make_company(f"Filler {i:02d} Trading", commit=False)
+    db.session.commit()
+    _load(admin_client, count_queries)
+    _page, warm = _load(admin_client, count_queries)
+    assert not any("companies" in s.lower() for s in warm), warm
+
+
+def test_a_process_decodes_a_stored_scan_once_while_it_stays_the_same(pairs, monkeypatch):
+    cached_scan()  # scans and stores
+    decoded = []
+    real = duplicate_cache._decode
+    monkeypatch.setattr(duplicate_cache, "_decode", lambda raw: decoded.append(1) or real(raw))
+    monkeypatch.setattr(duplicate_cache, "_shared", None)
+    first, second = cached_scan(), cached_scan()
+    assert first.from_cache and second.from_cache and len(decoded) == 1
+    a, b, c, d = pairs
+    c.name = "Kestrel Media Group"  # re-scored at the commit: new bytes in Redis
+    db.session.commit()
+    again = cached_scan()
+    assert again.from_cache and len(decoded) == 3  # the re-score's own read, then this load
+    assert any(c.id in (p.low.id, p.high.id) for p in again.result().pairs)
+
+
 def test_rescan_now_scans_again_and_says_so(admin_client, pairs, count_queries):
     _load(admin_client, count_queries)
     with count_queries() as statements:

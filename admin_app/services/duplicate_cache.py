@@ -1,18 +1,20 @@
 """The possible-duplicates scan, cached in Redis and keyed on a cheap version of the data it reads.
 
 The full scan reads every live company (seconds at 100,000), so its result (every pair, whatever
-the score) is kept in Redis. An entry is valid only for the data version it was computed from:
-counts and latest ids/timestamps of companies, ignored pairs and merges, plus a generation that
-every commit touching those tables bumps (the timestamps alone miss a write committed late with
-an older timestamp). Paging and the minimum-score filter reuse the cached pairs; only the shown
-page of pairs and groups become objects, so a cached load stays cheap at 100,000 companies.
+the score) is kept in Redis. An entry is valid only while the data version matches the one it
+was stored under, and a generation that every commit touching the watched tables bumps. The
+version reads no company: it is the companies' changes not re-scored yet (which database
+triggers list, whoever writes: models/duplicate_keys.py), and the counts and latest ids of
+ignored pairs and merges. Paging and the minimum-score filter reuse the cached pairs; only the
+shown page of pairs and groups become objects, and a process decodes an entry once, not on every
+load, so a cached load costs the same at 10,000 companies as at a million.
 """
 import gc
 import json
 import logging
 import time
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import redis
@@ -24,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from ..extensions import db
 from ..models import Company, DuplicateIgnore, Merge
+from ..models.duplicate_keys import DuplicateKeyChange
 from ..models.base import utcnow
 from .duplicate_keys import apply_changes, latest_change
 from .duplicates import Pair, Row, ScanResult, block_index, linked_groups, live_rows, scan
@@ -65,9 +68,21 @@ class CachedScan:
     from_cache: bool
     cache_available: bool = True
     stale: bool = False  # shown while a full scan replaces it
+    # What is derived from the entry (rows by id, pairs at each minimum score): kept with a
+    # decoded entry that page loads share (_read_shared), so it is derived once, not per load.
+    derived: dict = field(default_factory=dict)
 
-    def __post_init__(self) -> None:
-        self._rows = {r[0]: r for r in self.entry["rows"]}
+    @property
+    def _rows(self) -> dict:
+        if "rows" not in self.derived:
+            self.derived["rows"] = {r[0]: r for r in self.entry["rows"]}
+        return self.derived["rows"]
+
+    def _at_least(self, min_score: int) -> list:
+        key = ("pairs", min_score)
+        if key not in self.derived:
+            self.derived[key] = [p for p in self.entry["pairs"] if p[2] >= min_score]
+        return self.derived[key]
 
     @property
     def computed_at(self) -> datetime:  # naive UTC
@@ -102,13 +117,13 @@ class CachedScan:
 
     def result(self, min_score: int = 0) -> ScanResult:
         """Everything at `min_score`, as scan(min_score) returns it."""
-        raw = [p for p in self.entry["pairs"] if p[2] >= min_score]
+        raw = self._at_least(min_score)
         groups = [[Row(*self._rows[i]) for i in g] for g in self._groups(min_score, raw)]
         return ScanResult(self._pairs(raw), self.companies, self.entry["skipped_keys"], groups)
 
     def page(self, min_score: int, page: int, page_size: int, group_limit: int) -> DuplicatesPage:
         """One page of pairs and the first groups; only those become objects."""
-        raw = [p for p in self.entry["pairs"] if p[2] >= min_score]
+        raw = self._at_least(min_score)
         pages = max(1, -(-len(raw) // page_size))
         page = min(pages, max(1, page))
         groups = self._groups(min_score, raw)
@@ -119,13 +134,16 @@ class CachedScan:
 
 
 def data_version(session=None) -> list[str]:
-    """What the scan depends on, in one cheap statement (counts and maxima, no row is read twice)."""
-    live = Company.merged_into_id.is_(None)
+    """What the cached scan must agree with, in one statement that reads no company row.
+
+    The companies' changes not re-scored yet: their count and the sum of their sequence numbers
+    (a change to a company already listed replaces its number by a larger one, so the sum moves
+    even when the count does not). Then the ignored pairs and the merges, small tables.
+    An entry is stored under its version once its changes are re-scored (`settled`)."""
+    pending = DuplicateKeyChange.__table__
     parts = [
-        select(func.count()).select_from(Company).where(live),
-        select(func.count()).select_from(Company),
-        select(func.max(Company.id)),
-        select(func.max(Company.updated_at)),
+        select(func.count()).select_from(pending),
+        select(func.coalesce(func.sum(pending.c.seq), 0)),
         select(func.count()).select_from(DuplicateIgnore),
         select(func.max(DuplicateIgnore.id)),
         select(func.count()).select_from(Merge),
@@ -136,8 +154,21 @@ def data_version(session=None) -> list[str]:
     return [str(v) for v in row]
 
 
+def settled(version: list[str] | None) -> list[str] | None:
+    """`version` once the company changes it counts are re-scored (a scan or a re-score forgets
+    the changes it covered): no change pending. A change the scan did not cover stays listed,
+    and the next load sees a version other than this one."""
+    return None if version is None else ["0", "0", *version[2:]]
+
+
+def live_companies(session) -> int:
+    """How many live companies the scan covers (read by a scan or a re-score, not a page)."""
+    return session.scalar(select(func.count()).select_from(Company)
+                          .where(Company.merged_into_id.is_(None)))
+
+
 # Indexes into data_version(): the ignored-pairs part, for patching an entry after an ignore.
-IGNORE_COUNT, IGNORE_MAX_ID = 4, 5
+IGNORE_COUNT, IGNORE_MAX_ID = 2, 3
 
 
 def _scan_key() -> str:
@@ -196,12 +227,39 @@ def _entry(result: ScanResult, version: list[str], generation: int, computed_at:
     return _with_groups(entry)
 
 
-def _read(client: redis.Redis) -> tuple[int, dict | None]:
+def _fetch(client: redis.Redis) -> tuple[int, bytes | None]:
     pipe = client.pipeline(transaction=False)
     pipe.get(_generation_key())
     pipe.get(_scan_key())
     generation, raw = pipe.execute()
-    return int(generation or 0), _decode(raw)
+    return int(generation or 0), raw
+
+
+def _read(client: redis.Redis) -> tuple[int, dict | None]:
+    """The generation and a decoded entry of its own, for a writer that changes it."""
+    generation, raw = _fetch(client)
+    return generation, _decode(raw)
+
+
+# The entry this process decoded last, with what was derived from it: (bytes, entry, derived).
+# Decoding is what grows with the companies (a second at a million); the bytes are fetched
+# anyway, and comparing them is a memcmp. Page loads only read it: writers use _read().
+_shared: tuple[bytes, dict, dict] | None = None
+
+
+def _read_shared(client: redis.Redis) -> tuple[int, dict | None, dict]:
+    """The generation, the entry and its derived values, shared by this process's page loads
+    while the stored bytes stay the same. The entry must not be changed."""
+    global _shared
+    generation, raw = _fetch(client)
+    held = _shared
+    if raw is not None and held is not None and held[0] == raw:
+        return generation, held[1], held[2]
+    entry = _decode(raw)
+    if entry is None:
+        return generation, None, {}
+    _shared = (raw, entry, {})
+    return generation, entry, _shared[2]
 
 
 def cached_scan(force: bool = False) -> CachedScan:
@@ -211,7 +269,7 @@ def cached_scan(force: bool = False) -> CachedScan:
     """
     client = redis_client()
     try:
-        generation, entry = _read(client)
+        generation, entry, derived = _read_shared(client)
     except redis.RedisError as exc:
         log.warning("duplicates scan cache unavailable, scanning live: %s", exc)
         return _scan_now(None, None, None)
@@ -220,20 +278,20 @@ def cached_scan(force: bool = False) -> CachedScan:
     version = data_version()
     if (not force and entry is not None and entry["version"] == version
             and entry["generation"] == generation):
-        return CachedScan(entry, from_cache=True)
+        return CachedScan(entry, from_cache=True, derived=derived)
     return _scan_now(client, version, generation)
 
 
 def fresh_cached_scan() -> CachedScan | None:
     """The cached scan if it is still valid for the data, else None; never scans."""
     try:
-        generation, entry = _read(redis_client())
+        generation, entry, derived = _read_shared(redis_client())
     except redis.RedisError as exc:
         log.warning("duplicates scan cache unavailable: %s", exc)
         return None
     if entry is None or entry["generation"] != generation or entry["version"] != data_version():
         return None
-    return CachedScan(entry, from_cache=True)
+    return CachedScan(entry, from_cache=True, derived=derived)
 
 
 def scan_lock(client: redis.Redis, seconds: int):
@@ -271,7 +329,8 @@ def _scan_and_store(client: redis.Redis | None, version: list[str] | None,
         rows = live_rows(session)
         blocks = block_index(rows)
         result = scan(progress=progress, rows=rows, blocks=blocks)
-        entry = _entry(result, version, generation, computed_at, time.perf_counter() - started)
+        entry = _entry(result, settled(version), generation, computed_at,
+                       time.perf_counter() - started)
         stored = CachedScan(entry, from_cache=False, cache_available=client is not None)
         if client is None:
             return stored

@@ -17,8 +17,9 @@ from sqlalchemy.orm import Session
 from ..extensions import db
 from ..models.base import utcnow
 from .duplicate_cache import (
-    CACHE_TTL_SECONDS, INCREMENTAL_LIMIT, CachedScan, _encode, _read, _scan_key, _scan_now,
-    _with_groups, cached_scan, data_version, invalidate, scan_lock,
+    CACHE_TTL_SECONDS, INCREMENTAL_LIMIT, CachedScan, _encode, _fetch, _read, _read_shared, _scan_key,
+    _scan_now, _with_groups, cached_scan, data_version, invalidate, live_companies, scan_lock,
+    settled,
 )
 from .duplicate_keys import (
     changed_companies, forget_changes, latest_change, live_rows_of, store_keys,
@@ -97,7 +98,8 @@ def _patch(client: redis.Redis, session: Session) -> bool:
         old, new = store_keys(session, changed, rows)
         forget_changes(session, mark)
         _apply(entry, rescore(session, old, new, rows))
-    entry.update(version=version, companies=int(version[0]), patched_at=utcnow().isoformat())
+    entry.update(version=settled(version), companies=live_companies(session),
+                 patched_at=utcnow().isoformat())
     client.set(_scan_key(), _encode(_with_groups(entry)), ex=CACHE_TTL_SECONDS)
     try:
         session.commit()
@@ -137,16 +139,17 @@ def scan_for_page() -> tuple[CachedScan | None, dict | None]:
         return cached_scan(), None
     progress = scan_progress()
     try:
-        generation, entry = _read(redis_client())
+        generation, entry, derived = _read_shared(redis_client())
     except redis.RedisError:
         return cached_scan(), None
     if entry is not None and entry["generation"] == generation and (
             entry["version"] == data_version() or pending_refreshes() > 0):
-        return CachedScan(entry, from_cache=True), progress
+        return CachedScan(entry, from_cache=True, derived=derived), progress
     if progress is None:
         start_full_scan()
         progress = scan_progress()
-    return (CachedScan(entry, from_cache=True, stale=True) if entry else None), progress
+    return (CachedScan(entry, from_cache=True, stale=True, derived=derived) if entry else None,
+            progress)
 
 
 # --- full scan in the background ------------------------------------------------------------
@@ -164,7 +167,7 @@ def run_full_scan() -> None:
     _set_progress({"state": "running", "done": 0, "total": 0, "started": started})
     try:
         client = redis_client()
-        generation, _entry = _read(client)
+        generation, _raw = _fetch(client)  # the generation only: no need to decode
         version = data_version()
 
         def progress(done: int, total: int) -> None:
