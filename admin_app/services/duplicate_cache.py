@@ -247,6 +247,15 @@ def _read(client: redis.Redis) -> tuple[int, dict | None]:
 _shared: tuple[bytes, dict, dict] | None = None
 
 
+def _store(client: redis.Redis, entry: dict) -> None:
+    """Write `entry` to Redis; this process's next page load then uses it without decoding it
+    (inline re-scores run in the process whose page follows the edit)."""
+    global _shared
+    raw = _encode(entry)
+    client.set(_scan_key(), raw, ex=CACHE_TTL_SECONDS)
+    _shared = (raw, entry, {})
+
+
 def _read_shared(client: redis.Redis) -> tuple[int, dict | None, dict]:
     """The generation, the entry and its derived values, shared by this process's page loads
     while the stored bytes stay the same. The entry must not be changed."""
@@ -337,7 +346,7 @@ def _scan_and_store(client: redis.Redis | None, version: list[str] | None,
         # The scan and the stored keys describe the same rows: both are kept, or neither.
         apply_changes(session, mark, rows, blocks)
         try:
-            client.set(_scan_key(), _encode(entry), ex=CACHE_TTL_SECONDS)
+            _store(client, entry)
         except redis.RedisError as exc:
             log.warning("duplicates scan not cached, Redis unavailable: %s", exc)
             stored.cache_available = False
@@ -373,7 +382,7 @@ def forget_ignored_pair(low_id: int, high_id: int) -> None:
             return
         entry["pairs"] = [p for p in entry["pairs"] if (p[0], p[1]) != (low_id, high_id)]
         entry["version"], entry["generation"] = version, generation
-        client.set(_scan_key(), _encode(_with_groups(entry)), ex=CACHE_TTL_SECONDS)
+        _store(client, _with_groups(entry))
     except redis.RedisError as exc:
         log.warning("duplicates scan cache not updated after an ignore: %s", exc)
 

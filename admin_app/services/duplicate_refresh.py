@@ -17,9 +17,8 @@ from sqlalchemy.orm import Session
 from ..extensions import db
 from ..models.base import utcnow
 from .duplicate_cache import (
-    CACHE_TTL_SECONDS, INCREMENTAL_LIMIT, CachedScan, _encode, _fetch, _read, _read_shared, _scan_key,
-    _scan_now, _with_groups, cached_scan, data_version, invalidate, live_companies, scan_lock,
-    settled,
+    INCREMENTAL_LIMIT, CachedScan, _fetch, _read, _read_shared, _scan_key, _scan_now, _store,
+    _with_groups, cached_scan, data_version, invalidate, live_companies, scan_lock, settled,
 )
 from .duplicate_keys import (
     changed_companies, forget_changes, latest_change, live_rows_of, store_keys,
@@ -100,7 +99,7 @@ def _patch(client: redis.Redis, session: Session) -> bool:
         _apply(entry, rescore(session, old, new, rows))
     entry.update(version=settled(version), companies=live_companies(session),
                  patched_at=utcnow().isoformat())
-    client.set(_scan_key(), _encode(_with_groups(entry)), ex=CACHE_TTL_SECONDS)
+    _store(client, _with_groups(entry))
     try:
         session.commit()
     except Exception:

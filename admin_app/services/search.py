@@ -18,7 +18,7 @@ Two shapes of the same match:
   rare or sort late and come from the index instead, so no search walks the whole name index.
 """
 from sqlalchemy import (
-    ColumnElement, Integer, Select, String, and_, any_, case, column, func, literal,
+    ColumnElement, Integer, String, and_, any_, case, column, func, literal,
     literal_column, or_, select, table, true, union_all,
 )
 from sqlalchemy.dialects.postgresql import aggregate_order_by, array_agg
