@@ -6,8 +6,8 @@ from sqlalchemy import (
     UniqueConstraint, event, select, text,
 )
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.visitors import InternalTraversal
 from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
+from sqlalchemy.sql.visitors import InternalTraversal
 
 from ..extensions import db
 from ..legal_ids import legal_id_check as check_legal_id

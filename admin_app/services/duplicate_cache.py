@@ -26,8 +26,8 @@ from sqlalchemy.orm import Session
 
 from ..extensions import db
 from ..models import Company, DuplicateIgnore, Merge
-from ..models.duplicate_keys import DuplicateKeyChange
 from ..models.base import utcnow
+from ..models.duplicate_keys import DuplicateKeyChange
 from .duplicate_keys import apply_changes, latest_change
 from .duplicates import Pair, Row, ScanResult, block_index, linked_groups, live_rows, scan
 from .redis_store import app_key, redis_client
