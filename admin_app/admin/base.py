@@ -156,6 +156,17 @@ class SecureModelView(SecureMixin, CheckedArgsMixin, SafeExportMixin, ModelView)
             count = count.total(rows, page, size) if execute else None
         return count, rows
 
+    def _apply_sorting(self, query, joins, sort_column, sort_desc):
+        """A sort the user picked ends with the primary key: rows that tie on the column (the
+        same status, the same account manager) otherwise come in any order the database likes,
+        which may differ from one page's statement to the next, so that a row shows on two pages
+        and another on none."""
+        query, joins = super()._apply_sorting(query, joins, sort_column, sort_desc)
+        if sort_column is not None:
+            keys = sa_inspect(self.model).primary_key
+            query = query.order_by(*(key.desc() if sort_desc else key for key in keys))
+        return query, joins
+
     def get_count_query(self):
         if not self.count_cap:
             return super().get_count_query()

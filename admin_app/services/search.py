@@ -25,7 +25,7 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by, array_agg
 
 from ..extensions import db
 from ..models import Company
-from ..models.companies import SEARCHED_COLUMNS, SearchText
+from ..models.companies import SEARCHED_COLUMNS, SearchText, live_condition
 from ..models.search_index import FTS_TABLE
 
 MIN_SUBSTRING = 3  # the trigram length: shorter words cannot use either index
@@ -152,10 +152,7 @@ def _sqlite_first_of_every_match(words: list[str], first: int, exclude_id: int |
 
 
 def _live(source, exclude_id: int | None) -> ColumnElement[bool]:
-    # SQLite without statistics would read every live row off the merged_into_id index and sort
-    # them, where a walk of the name index stops after a page (as admin/company.py does).
-    conditions = [source.c.merged_into_id.is_(None) if db.engine.dialect.name == "postgresql"
-                  else func.coalesce(source.c.merged_into_id, 0) == 0]
+    conditions = [live_condition(source.c.merged_into_id, db.engine.dialect.name)]
     if exclude_id is not None:
         conditions.append(source.c.id != exclude_id)
     return and_(*conditions)
