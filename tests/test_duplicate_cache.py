@@ -254,6 +254,32 @@ def test_a_process_decodes_a_stored_scan_once_while_it_stays_the_same(pairs, mon
     assert any(c.id in (p.low.id, p.high.id) for p in again.result().pairs)
 
 
+def test_a_load_fetches_the_stored_scan_only_when_its_digest_changed(pairs, monkeypatch):
+    cached_scan()  # scans and stores; this process holds what it stored
+    real = duplicate_cache.redis_client
+    fetched = []
+
+    class Recording:
+        def __init__(self, client):
+            self.client = client
+
+        def get(self, key):
+            fetched.append(key)
+            return self.client.get(key)
+
+        def __getattr__(self, name):
+            return getattr(self.client, name)
+
+    monkeypatch.setattr(duplicate_cache, "redis_client", lambda: Recording(real()))
+    scan_key = duplicate_cache._scan_key()
+    assert cached_scan().from_cache and scan_key not in fetched
+    # Another process stored a scan (a re-score there): different bytes, different digest.
+    monkeypatch.setattr(duplicate_cache, "_shared", (b"another digest", {}, {}))
+    again = cached_scan()
+    assert again.from_cache and fetched.count(scan_key) == 1
+    assert cached_scan().from_cache and fetched.count(scan_key) == 1
+
+
 def test_rescan_now_scans_again_and_says_so(admin_client, pairs, count_queries):
     _load(admin_client, count_queries)
     with count_queries() as statements:

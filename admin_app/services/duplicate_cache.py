@@ -10,6 +10,7 @@ shown page of pairs and groups become objects, and a process decodes an entry on
 load, so a cached load costs the same at 10,000 companies as at a million.
 """
 import gc
+import hashlib
 import json
 import logging
 import time
@@ -175,6 +176,10 @@ def _scan_key() -> str:
     return app_key("duplicates", "scan")
 
 
+def _digest_key() -> str:
+    return app_key("duplicates", "digest")
+
+
 def _generation_key() -> str:
     return app_key("duplicates", "generation")
 
@@ -235,39 +240,59 @@ def _fetch(client: redis.Redis) -> tuple[int, bytes | None]:
     return int(generation or 0), raw
 
 
+def current_generation(client: redis.Redis) -> int:
+    """The generation alone, for who does not need the entry."""
+    return int(client.get(_generation_key()) or 0)
+
+
 def _read(client: redis.Redis) -> tuple[int, dict | None]:
     """The generation and a decoded entry of its own, for a writer that changes it."""
     generation, raw = _fetch(client)
     return generation, _decode(raw)
 
 
-# The entry this process decoded last, with what was derived from it: (bytes, entry, derived).
-# Decoding is what grows with the companies (a second at a million); the bytes are fetched
-# anyway, and comparing them is a memcmp. Page loads only read it: writers use _read().
+def _digest(raw: bytes) -> bytes:
+    return hashlib.blake2b(raw, digest_size=16).digest()
+
+
+# The entry this process decoded last, with what was derived from it: (digest, entry, derived).
+# Fetching and decoding are what grow with the companies (megabytes, a second at a million): a
+# page load reads the stored entry's digest, 16 bytes, and fetches the entry only when it is not
+# the one held. Page loads only read it: writers use _read().
 _shared: tuple[bytes, dict, dict] | None = None
 
 
 def _store(client: redis.Redis, entry: dict) -> None:
-    """Write `entry` to Redis; this process's next page load then uses it without decoding it
-    (inline re-scores run in the process whose page follows the edit)."""
+    """Write `entry` and its digest to Redis; this process's next page load then uses it without
+    fetching or decoding it (inline re-scores run in the process whose page follows the edit)."""
     global _shared
     raw = _encode(entry)
-    client.set(_scan_key(), raw, ex=CACHE_TTL_SECONDS)
-    _shared = (raw, entry, {})
+    digest = _digest(raw)
+    pipe = client.pipeline(transaction=True)  # the entry and its digest change together
+    pipe.set(_scan_key(), raw, ex=CACHE_TTL_SECONDS)
+    pipe.set(_digest_key(), digest, ex=CACHE_TTL_SECONDS)
+    pipe.execute()
+    _shared = (digest, entry, {})
 
 
 def _read_shared(client: redis.Redis) -> tuple[int, dict | None, dict]:
     """The generation, the entry and its derived values, shared by this process's page loads
-    while the stored bytes stay the same. The entry must not be changed."""
+    while the stored digest stays the same. The entry must not be changed."""
     global _shared
-    generation, raw = _fetch(client)
+    pipe = client.pipeline(transaction=False)
+    pipe.get(_generation_key())
+    pipe.get(_digest_key())
+    generation, digest = pipe.execute()
+    generation = int(generation or 0)
     held = _shared
-    if raw is not None and held is not None and held[0] == raw:
+    if digest is not None and held is not None and held[0] == digest:
         return generation, held[1], held[2]
+    raw = client.get(_scan_key())
     entry = _decode(raw)
     if entry is None:
         return generation, None, {}
-    _shared = (raw, entry, {})
+    # Held under the digest of the bytes decoded, whatever the digest key said a moment ago.
+    _shared = (_digest(raw), entry, {})
     return generation, entry, _shared[2]
 
 

@@ -17,8 +17,9 @@ from sqlalchemy.orm import Session
 from ..extensions import db
 from ..models.base import utcnow
 from .duplicate_cache import (
-    INCREMENTAL_LIMIT, CachedScan, _fetch, _read, _read_shared, _scan_key, _scan_now, _store,
-    _with_groups, cached_scan, data_version, invalidate, live_companies, scan_lock, settled,
+    INCREMENTAL_LIMIT, CachedScan, _read, _read_shared, _scan_key, _scan_now, _store,
+    _with_groups, cached_scan, current_generation, data_version, invalidate, live_companies,
+    scan_lock, settled,
 )
 from .duplicate_keys import (
     changed_companies, forget_changes, latest_change, live_rows_of, store_keys,
@@ -166,7 +167,7 @@ def run_full_scan() -> None:
     _set_progress({"state": "running", "done": 0, "total": 0, "started": started})
     try:
         client = redis_client()
-        generation, _raw = _fetch(client)  # the generation only: no need to decode
+        generation = current_generation(client)
         version = data_version()
 
         def progress(done: int, total: int) -> None:
