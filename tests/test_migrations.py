@@ -7,11 +7,6 @@ from alembic.script import ScriptDirectory
 from admin_app.extensions import db
 from admin_app.models.companies import SEARCH_TEXT_INDEX
 
-# Alembic warns that SQLite cannot reflect PostgreSQL's expression index before the
-# include_object hook leaves it out there; on PostgreSQL the index is compared.
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:autogenerate skipping metadata-specified expression-based index")
-
 
 def _diff(app, conn):
     """What autogenerate would add or drop, with the options `flask db migrate` uses."""

@@ -11,7 +11,7 @@ from ..models import AuditLog, User
 
 IGNORED_FIELDS = {"password_hash", "totp_secret", "updated_at", "name_key", "phone_key",
                   "email_domain",
-                  "legal_id_key", "legal_id_check"}
+                  "legal_id_key", "legal_id_check", "search_text"}
 
 
 def _jsonable(value: Any) -> Any:

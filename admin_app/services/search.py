@@ -6,8 +6,8 @@ characters or more matches anywhere in a value; a shorter one matches the start 
 ("07" finds "Picker 07"; "ab" anywhere would match half the table). `%`, `_` and `\\`
 are plain characters.
 
-PostgreSQL answers through the trigram GIN index over the searched values joined by spaces
-(migration 0017), short words included (" um" is a word start); SQLite through the FTS5
+PostgreSQL answers through the trigram GIN index over the searched values joined by spaces, a
+stored column (migration 0019), short words included (" um" is a word start); SQLite through the FTS5
 trigram table `companies_search` kept by triggers (migration 0012s, models.search_index).
 
 Two shapes of the same match:
@@ -25,7 +25,7 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by, array_agg
 
 from ..extensions import db
 from ..models import Company
-from ..models.companies import SEARCHED_COLUMNS, SearchText, live_condition
+from ..models.companies import SEARCHED_COLUMNS, live_condition
 from ..models.search_index import FTS_TABLE
 
 MIN_SUBSTRING = 3  # the trigram length: shorter words cannot use either index
@@ -42,6 +42,7 @@ COMPANIES = Company.__table__
 # built on every keystroke, and an alias of the mapped Table (or an aliased() entity) costs
 # milliseconds to build. Only ever used aliased: as itself it would be a second `companies`.
 _SEARCHED = table("companies", column("id", Integer), column("merged_into_id", Integer),
+                  column("search_text", String),
                   *(column(name, String) for name in SEARCHED_COLUMNS))
 _FTS = table(FTS_TABLE, column("rowid", Integer), column(FTS_TABLE, String))
 
@@ -93,13 +94,13 @@ def _sqlite_conditions(words: list[str], source=COMPANIES) -> ColumnElement[bool
 
 
 def _postgres_conditions(words: list[str], source) -> ColumnElement[bool]:
-    """Every word in the row's searched values joined by spaces (models.companies.SearchText),
-    the expression of the trigram index: one index lookup per word. A short word follows a
-    space, which is a word start in any column."""
-    searched = SearchText(_columns(source))
-    return and_(*(searched.ilike(("%" if len(word) >= MIN_SUBSTRING else "% ")
-                                 + _like_escape(word) + "%", escape="\\")
-                  for word in words))
+    """Every word in the row's searched values joined by spaces and lowercased
+    (models.companies.SEARCH_TEXT_SQL), the column of the trigram index: one index lookup per
+    word. A short word follows a space, which is a word start in any column. The pattern is
+    lowercased by PostgreSQL's own lower(), as the column is: ILIKE's meaning, exactly."""
+    return and_(*(source.c.search_text.like(
+        func.lower(("%" if len(word) >= MIN_SUBSTRING else "% ") + _like_escape(word) + "%"),
+        escape="\\") for word in words))
 
 
 def _fts_phrase(word: str) -> str | None:
@@ -194,7 +195,9 @@ def _postgres_first_ids(words: list[str], first: int, exclude_id: int | None):
 def _probe(words: list[str], first: int, exclude_id: int | None, conditions):
     """The first `first` matches among the first rows of the name index, by (name, id)."""
     seen = _SEARCHED.alias("search_seen")
-    window = (select(seen.c.id, *_columns(seen))
+    read = ([seen.c.name, seen.c.search_text] if db.engine.dialect.name == "postgresql"
+            else _columns(seen))  # the name comes first in either
+    window = (select(seen.c.id, *read)
               .where(_live(seen, exclude_id)).order_by(seen.c.name, seen.c.id)
               .limit(first * PROBE_ROWS_PER_RESULT).subquery("search_window"))
     return (select(window.c.id).where(conditions(words, window))
