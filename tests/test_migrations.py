@@ -1,5 +1,4 @@
 """One Alembic history builds exactly the schema the models describe."""
-import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
