@@ -174,3 +174,12 @@ def test_hostile_searches_answer_the_list_without_an_error(admin_client, compani
     lookup = admin_client.get("/admin/invoice/ajax/lookup/",
                               query_string={"name": "company", "query": term})
     assert lookup.status_code == 200
+
+
+def test_sqlite_connections_read_the_file_through_a_memory_map(app, is_postgres):
+    # The page cache a search's matched rows are read from is the operating system's, shared by
+    # every connection and worker, not each connection's own 2 MB (admin_app._sqlite_pragmas).
+    if is_postgres:
+        pytest.skip("SQLite's connection settings")
+    with db.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA mmap_size").scalar() > 0
