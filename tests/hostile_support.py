@@ -25,12 +25,13 @@ NOT_USER_TEXT = {"password_hash", "name_key", "phone_key", "email_domain", "lega
 
 
 def free_text_columns(model) -> list:
-    """The String/Text columns of a model that hold free text (no CHECK, key or derived value)."""
+    """The String/Text columns of a model that hold free text (no CHECK, key or derived value,
+    no column the database computes)."""
     table = model.__table__
     checked = " ".join(str(c.sqltext) for c in table.constraints if isinstance(c, CheckConstraint))
     return [c for c in table.columns
             if isinstance(c.type, String) and not c.primary_key and not c.foreign_keys
-            and c.name not in NOT_USER_TEXT and not re.search(rf"\b{c.name}\b", checked)]
+            and c.computed is None and c.name not in NOT_USER_TEXT and not re.search(rf"\b{c.name}\b", checked)]
 
 
 def fill_text(rows, payloads=FORMULAS) -> None:
