@@ -6,9 +6,10 @@ characters or more matches anywhere in a value; a shorter one matches the start 
 ("07" finds "Picker 07"; "ab" anywhere would match half the table). `%`, `_` and `\\`
 are plain characters.
 
-PostgreSQL answers through the trigram GIN index over the searched values joined by spaces, a
-stored column (migration 0019), short words included (" um" is a word start); SQLite through the FTS5
-trigram table `companies_search` kept by triggers (migration 0012s, models.search_index).
+PostgreSQL answers through the trigram GIN index over the searched values joined by spaces and
+lowercased, a stored column (migration 0019), short words included (" um" is a word start);
+SQLite through the FTS5 trigram table `companies_search` kept by triggers (migration 0012s,
+models.search_index).
 
 Two shapes of the same match:
 - `search_clause`: every match, whatever the order the caller sorts by (exports, other sorts);
