@@ -31,7 +31,8 @@ def free_text_columns(model) -> list:
     checked = " ".join(str(c.sqltext) for c in table.constraints if isinstance(c, CheckConstraint))
     return [c for c in table.columns
             if isinstance(c.type, String) and not c.primary_key and not c.foreign_keys
-            and c.computed is None and c.name not in NOT_USER_TEXT and not re.search(rf"\b{c.name}\b", checked)]
+            and c.computed is None and c.name not in NOT_USER_TEXT
+            and not re.search(rf"\b{c.name}\b", checked)]
 
 
 def fill_text(rows, payloads=FORMULAS) -> None:

@@ -232,14 +232,6 @@ def _entry(result: ScanResult, version: list[str], generation: int, computed_at:
     return _with_groups(entry)
 
 
-def _fetch(client: redis.Redis) -> tuple[int, bytes | None]:
-    pipe = client.pipeline(transaction=False)
-    pipe.get(_generation_key())
-    pipe.get(_scan_key())
-    generation, raw = pipe.execute()
-    return int(generation or 0), raw
-
-
 def current_generation(client: redis.Redis) -> int:
     """The generation alone, for who does not need the entry."""
     return int(client.get(_generation_key()) or 0)
@@ -247,8 +239,11 @@ def current_generation(client: redis.Redis) -> int:
 
 def _read(client: redis.Redis) -> tuple[int, dict | None]:
     """The generation and a decoded entry of its own, for a writer that changes it."""
-    generation, raw = _fetch(client)
-    return generation, _decode(raw)
+    pipe = client.pipeline(transaction=False)
+    pipe.get(_generation_key())
+    pipe.get(_scan_key())
+    generation, raw = pipe.execute()
+    return int(generation or 0), _decode(raw)
 
 
 def _digest(raw: bytes) -> bytes:
@@ -262,9 +257,10 @@ def _digest(raw: bytes) -> bytes:
 _shared: tuple[bytes, dict, dict] | None = None
 
 
-def _store(client: redis.Redis, entry: dict) -> None:
+def _store(client: redis.Redis, entry: dict) -> dict:
     """Write `entry` and its digest to Redis; this process's next page load then uses it without
-    fetching or decoding it (inline re-scores run in the process whose page follows the edit)."""
+    fetching or decoding it (inline re-scores run in the process whose page follows the edit).
+    Returns the derived values that loads of it will share."""
     global _shared
     raw = _encode(entry)
     digest = _digest(raw)
@@ -273,6 +269,7 @@ def _store(client: redis.Redis, entry: dict) -> None:
     pipe.set(_digest_key(), digest, ex=CACHE_TTL_SECONDS)
     pipe.execute()
     _shared = (digest, entry, {})
+    return _shared[2]
 
 
 def _read_shared(client: redis.Redis) -> tuple[int, dict | None, dict]:
@@ -371,7 +368,8 @@ def _scan_and_store(client: redis.Redis | None, version: list[str] | None,
         # The scan and the stored keys describe the same rows: both are kept, or neither.
         apply_changes(session, mark, rows, blocks)
         try:
-            _store(client, entry)
+            # The page that asked for the scan derives what it shows once, for later loads too.
+            stored.derived = _store(client, entry)
         except redis.RedisError as exc:
             log.warning("duplicates scan not cached, Redis unavailable: %s", exc)
             stored.cache_available = False

@@ -19,8 +19,8 @@ branch_labels = None
 depends_on = None
 
 SEARCHED = ("name", "email", "phone", "legal_id", "website")
-# The text of models.companies.SearchText, which the queries spell the same way (PostgreSQL
-# matches the expression, not its parentheses).
+# The text models.companies.SearchText spelled when this ran, the queries the same way
+# (PostgreSQL matches the expression, not its parentheses); 0019 replaced it by a stored column.
 TEXT = "' ' || " + " || ' ' || ".join(f"coalesce({column}, '')" for column in SEARCHED)
 
 
