@@ -62,10 +62,13 @@ class Exchange(db.Model):
         CheckConstraint(
             "ends_at IS NULL OR starts_at IS NULL OR ends_at >= starts_at", name="meeting_order"
         ),
-        # The card's timeline: one company's exchanges, newest first.
-        Index("ix_exchanges_company_id_occurred_at", "company_id", "occurred_at"),
-        # The timeline filtered by kind, and the per-kind counts read from the index alone.
-        Index("ix_exchanges_company_id_kind_occurred_at", "company_id", "kind", "occurred_at"),
+        # The card's timeline (each kind's newest rows, merged: services/card.timeline) and the
+        # per-kind counts read from the index alone. The id orders ties, so a page is read in
+        # index order, never sorted, whatever plan PostgreSQL caches for a prepared statement.
+        # No (company_id, occurred_at) index beside it: every exchange a merge moves would
+        # rewrite one entry more (migration 0020).
+        Index("ix_exchanges_company_id_kind_occurred_at_id", "company_id", "kind", "occurred_at",
+              "id"),
         # Also every lookup by author alone (the filter, a user's deletion), which it leads.
         Index("ix_exchanges_author_id_callback_at", "author_id", "callback_at"),
         # Mostly empty columns, indexed where set only: each row rewritten (a merge moves 50,000

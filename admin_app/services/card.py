@@ -2,7 +2,7 @@
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, or_, select, tuple_, union_all
 from sqlalchemy.orm import joinedload, selectinload
 
 from .. import clock
@@ -137,20 +137,39 @@ def timeline(company_id: int, kind: str | None = None, cursor: str | None = None
              page_size: int = TIMELINE_PAGE) -> Timeline:
     """One page of exchanges, newest first, continuing after `cursor` (keyset pagination)."""
     kind = kind if kind in EXCHANGE_KINDS else None
-    query = (select(Exchange).options(joinedload(Exchange.contact), joinedload(Exchange.author))
-             .where(Exchange.company_id == company_id))
-    if kind:
-        query = query.where(Exchange.kind == kind)
     after = decode_cursor(cursor)
-    if after:
-        when, ident = after
-        query = query.where(or_(Exchange.occurred_at < when,
-                                and_(Exchange.occurred_at == when, Exchange.id < ident)))
+    query = select(Exchange).options(joinedload(Exchange.contact), joinedload(Exchange.author))
+    if kind:
+        query = _newest(query, company_id, kind, after)
+    else:
+        # Each kind's newest rows from the (company_id, kind, occurred_at, id) index, merged:
+        # the one index per company the timeline needs, so a merge moving 50,000 exchanges
+        # rewrites one index entry less per row (migration 0020).
+        newest = union_all(*(_newest(select(Exchange.id, Exchange.occurred_at), company_id, k,
+                                     after, page_size + 1, wrap=True)
+                             for k in EXCHANGE_KINDS)).subquery("newest")
+        query = query.where(Exchange.id.in_(
+            select(newest.c.id).order_by(newest.c.occurred_at.desc(), newest.c.id.desc())
+            .limit(page_size + 1)))
     rows = list(db.session.scalars(
         query.order_by(Exchange.occurred_at.desc(), Exchange.id.desc()).limit(page_size + 1)))
     more = len(rows) > page_size
     rows = rows[:page_size]
     return Timeline(rows, encode_cursor(rows[-1]) if more else None, kind)
+
+
+def _newest(query, company_id: int, kind: str, after: tuple[datetime, int] | None,
+            limit: int | None = None, wrap: bool = False):
+    """`query` on one kind of the company's exchanges, after the cursor, newest first."""
+    query = query.where(Exchange.company_id == company_id, Exchange.kind == kind)
+    if after:
+        # A row comparison: both databases seek to it in the index instead of filtering.
+        query = query.where(tuple_(Exchange.occurred_at, Exchange.id) < tuple_(*after))
+    if not wrap:
+        return query
+    # A subquery each: SQLite takes ORDER BY and LIMIT only on a whole compound SELECT.
+    page = query.order_by(Exchange.occurred_at.desc(), Exchange.id.desc()).limit(limit).subquery()
+    return select(page.c.id, page.c.occurred_at)
 
 
 def exchange_counts(company_id: int) -> dict[str, int]:
