@@ -5,6 +5,7 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import Company, Invoice, Opportunity, Quote
+from ..services.figures import unsettled
 from ..services.reminders import SNOOZES, open_reminders
 from .base import SecureIndexView
 
@@ -34,8 +35,9 @@ def dashboard_data(user_id: int, limit: int = 20) -> dict:
     open_opportunities = db.session.scalar(
         select(func.count()).select_from(Opportunity).where(Opportunity.status == "open")
     )
+    # Overdue invoices are unsettled ones: counted from that index, not from every invoice.
     overdue = db.session.scalar(
-        select(func.count()).select_from(Invoice).where(Invoice.is_overdue)
+        select(func.count()).select_from(Invoice).where(unsettled(), Invoice.is_overdue)
     )
     return {
         "clients_count": counts.get("client", 0),
