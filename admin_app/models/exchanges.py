@@ -81,6 +81,10 @@ class Exchange(db.Model):
               postgresql_where=text("callback_at IS NOT NULL")),
         Index("ix_exchanges_author_id_open_callback_at", "author_id", "callback_at",
               sqlite_where=text(OPEN_CALLBACK), postgresql_where=text(OPEN_CALLBACK)),
+        # Every call-back still to do, soonest first: PostgreSQL walks it for a user who manages
+        # many clients (their first reminders come soon), instead of each client's call-backs.
+        Index("ix_exchanges_open_callback_at", "callback_at",
+              sqlite_where=text(OPEN_CALLBACK), postgresql_where=text(OPEN_CALLBACK)),
         Index("ix_exchanges_author_id_starts_at", "author_id", "starts_at",
               sqlite_where=text("starts_at IS NOT NULL"),
               postgresql_where=text("starts_at IS NOT NULL")),

@@ -6,7 +6,8 @@ PostgreSQL (24 ms). A user's reminders were "written by them OR on a company the
 which neither database can read from an index, so both read every call-back; SQLite also walked
 the whole name index for "my clients" and read every invoice to count the overdue ones.
 
-- exchanges (company_id, callback_at) and (author_id, callback_at) for call-backs not done, and
+- exchanges (company_id, callback_at); (author_id, callback_at) and (callback_at) for call-backs
+  not done (the second for a user managing many clients, whose first reminders come soon); and
   (author_id, starts_at) for meetings: partial, over the rows that have one only;
 - companies (account_manager_id, name, id) instead of (account_manager_id): a user's clients by
   name; (status, merged_into_id) instead of (status): the counts by status from the index alone.
@@ -35,6 +36,8 @@ def upgrade():
                     ["company_id", "callback_at"], **_where("callback_at IS NOT NULL"))
     op.create_index("ix_exchanges_author_id_open_callback_at", "exchanges",
                     ["author_id", "callback_at"], **_where(OPEN_CALLBACK))
+    op.create_index("ix_exchanges_open_callback_at", "exchanges", ["callback_at"],
+                    **_where(OPEN_CALLBACK))
     op.create_index("ix_exchanges_author_id_starts_at", "exchanges",
                     ["author_id", "starts_at"], **_where("starts_at IS NOT NULL"))
     op.create_index("ix_companies_account_manager_id_name", "companies",
@@ -51,5 +54,6 @@ def downgrade():
     op.create_index("ix_companies_account_manager_id", "companies", ["account_manager_id"])
     op.drop_index("ix_companies_account_manager_id_name", table_name="companies")
     op.drop_index("ix_exchanges_author_id_starts_at", table_name="exchanges")
+    op.drop_index("ix_exchanges_open_callback_at", table_name="exchanges")
     op.drop_index("ix_exchanges_author_id_open_callback_at", table_name="exchanges")
     op.drop_index("ix_exchanges_company_id_callback_at", table_name="exchanges")
