@@ -10,7 +10,9 @@ from .validators import InUserLanguage
 from .. import clock
 from ..extensions import db
 from ..models import Opportunity, PipelineStage, User
-from ..services.opportunities import delete_stage, save_opportunity
+from ..services.opportunities import (
+    StageTotal, delete_stage, save_opportunity, stage_cards, stage_totals,
+)
 from .args import int_arg
 from .base import AdminOnlyModelView, SecureBaseView, SecureModelView, company_from_args
 from .sales import COMPANY_AJAX
@@ -94,34 +96,18 @@ class PipelineBoardView(SecureBaseView):
     @expose("/")
     def index(self):
         owner_id = int_arg("owner_id")
-        filters = [Opportunity.status == "open"]
-        if owner_id:
-            filters.append(Opportunity.owner_id == owner_id)
         stages = db.session.scalars(select(PipelineStage).order_by(PipelineStage.position)).all()
-        weighted = Opportunity.amount * func.coalesce(Opportunity.probability,
-                                                      PipelineStage.probability, 0) / 100
-        sums = {row.stage_id: row for row in db.session.execute(
-            select(Opportunity.stage_id, func.count().label("count"),
-                   func.coalesce(func.sum(Opportunity.amount), 0).label("amount"),
-                   func.coalesce(func.sum(weighted), 0).label("weighted"))
-            .outerjoin(PipelineStage, PipelineStage.id == Opportunity.stage_id)
-            .where(*filters).group_by(Opportunity.stage_id)).all()}
+        totals = stage_totals(owner_id)
+        # The "no stage" column only when some open opportunity has no stage.
+        shown = [*stages, *([None] if None in totals else [])]
+        cards = stage_cards([stage.id if stage else None for stage in shown], owner_id,
+                            BOARD_CARDS_PER_STAGE)
         columns = []
-        for stage in [*stages, None]:
+        for stage in shown:
             stage_id = stage.id if stage else None
-            total = sums.get(stage_id)
-            if stage is None and total is None:
-                continue
-            cards = db.session.scalars(
-                select(Opportunity).options(db.joinedload(Opportunity.company),
-                                            db.joinedload(Opportunity.owner))
-                .where(*filters, Opportunity.stage_id.is_(stage_id) if stage is None
-                       else Opportunity.stage_id == stage_id)
-                .order_by(Opportunity.expected_close_on.asc().nulls_last(), Opportunity.id)
-                .limit(BOARD_CARDS_PER_STAGE)).all()
-            columns.append({"stage": stage, "cards": cards, "count": total.count if total else 0,
-                            "amount": total.amount if total else 0,
-                            "weighted": total.weighted if total else 0})
+            total = totals.get(stage_id) or StageTotal()
+            columns.append({"stage": stage, "count": total.count, "amount": total.amount,
+                            "weighted": total.weighted, "cards": cards[stage_id]})
         owners = db.session.scalars(select(User).where(User.is_active.is_(True))
                                     .order_by(User.full_name)).all()
         return self.render("admin/sales/board.html", columns=columns, owners=owners,

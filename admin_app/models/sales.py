@@ -59,6 +59,12 @@ class Opportunity(db.Model):
         CheckConstraint(in_values("status", OPPORTUNITY_STATUSES), name="status"),
         CheckConstraint("amount >= 0", name="amount_non_negative"),
         Index("ix_opportunities_company_id_status", "company_id", "status"),
+        # The pipeline board: each stage's open opportunities, soonest expected close first
+        # (services/opportunities.stage_cards), read in index order instead of sorted; the
+        # stage totals read the amounts and probabilities from it, not from the table.
+        Index("ix_opportunities_open_stage", "stage_id", "expected_close_on", "id",
+              "probability", "amount", sqlite_where=text("status = 'open'"),
+              postgresql_where=text("status = 'open'")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
