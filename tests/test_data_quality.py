@@ -13,7 +13,7 @@ from admin_app.extensions import db
 from admin_app.legal_ids import legal_id_check
 from admin_app.models import Address, Company, Contact, Exchange
 from admin_app.models.base import utcnow
-from admin_app.services.data_quality import COMPANY_CHECKS, company_count
+from admin_app.services.data_quality import COMPANY_CHECKS, company_count, company_counts
 
 
 @pytest.fixture
@@ -128,6 +128,15 @@ def test_each_count_is_one_query(messy, count_queries):
         with count_queries() as statements:
             company_count(check)
         assert len(statements) == 1, check.key
+
+
+def test_the_checks_on_the_company_row_share_one_pass_over_the_companies(messy, count_queries):
+    singly = {check.key: company_count(check) for check in COMPANY_CHECKS}
+    with count_queries() as statements:
+        together = company_counts()
+    assert together == singly and any(singly.values())
+    # One pass for every test on the row, one anti-join each for the tests on other tables.
+    assert len(statements) == 1 + sum(check.other_tables for check in COMPANY_CHECKS)
 
 
 def test_duplicate_pairs_come_from_the_cached_scan(admin_client, make_company):

@@ -4,7 +4,7 @@ from flask import url_for
 from flask_admin import expose
 
 from ..services.data_quality import (
-    COMPANY_CHECKS, DUPLICATE_MIN_SCORE, company_count, contact_mismatch_count, duplicate_pairs,
+    COMPANY_CHECKS, DUPLICATE_MIN_SCORE, company_counts, contact_mismatch_count, duplicate_pairs,
 )
 from .base import SecureBaseView
 from .quality_filters import COMPANY_FILTER_ARG, CONTACT_FILTER_ARG, CONTACT_MISMATCH
@@ -17,7 +17,8 @@ class DataQualityView(SecureBaseView):
 
     @expose("/", methods=("GET",))
     def index(self):
-        checks = [{"key": check.key, "label": check.label, "count": company_count(check),
+        counts = company_counts()
+        checks = [{"key": check.key, "label": check.label, "count": counts[check.key],
                    "url": url_for("company.index_view", **{COMPANY_FILTER_ARG: check.key})}
                   for check in COMPANY_CHECKS]
         contacts = {"count": contact_mismatch_count(),
