@@ -310,6 +310,20 @@ def is_postgres(app) -> bool:
     return db.engine.dialect.name == "postgresql"
 
 
+@pytest.fixture
+def analyze(app):
+    """`analyze()`: fresh planner statistics, as services/db_maintenance gives production, and
+    seen by every connection: SQLite reads them when a connection opens, so a pooled one would
+    plan with those of an earlier test."""
+    def run():
+        db.session.execute(text("ANALYZE"))
+        db.session.commit()
+        if db.engine.dialect.name == "sqlite":
+            db.session.remove()
+            db.engine.dispose()
+    return run
+
+
 @contextmanager
 def _counting(engine):
     statements: list[str] = []

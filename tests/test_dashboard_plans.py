@@ -3,10 +3,10 @@ exchanges or invoices, whatever the database holds (migration 0021, services/rem
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
-from sqlalchemy import event, insert, text
+from sqlalchemy import event, insert
 
 from admin_app.extensions import db
-from admin_app.models import Company, Exchange
+from admin_app.models import Company, Exchange, Invoice, Payment
 from admin_app.services import figures
 from admin_app.services.calendar import local_now
 from admin_app.services.reminders import agenda_items, open_reminders
@@ -84,24 +84,37 @@ def _an_office_around(now):
          "callback_at": now + timedelta(days=n % 20) if n % 3 == 0 else None,
          "send_invitation": False}
         for n, company_id in enumerate(ids * 4)])
-    figures.refresh(company_ids=ids)
-    db.session.commit()
-    db.session.execute(text("ANALYZE"))  # as services/db_maintenance does in production
+    # Their invoices, most of them paid long ago: the overdue count reads the unsettled ones.
+    invoices = db.session.scalars(insert(Invoice).returning(Invoice.id), [
+        {"company_id": company_id, "status": "issued", "number": f"ELSEWHERE-{n}",
+         "issue_date": now.date() - timedelta(days=400), "currency": "EUR",
+         "due_date": now.date() - timedelta(days=370), "total_excl_tax": 100, "total_tax": 0,
+         "total_incl_tax": 100} for n, company_id in enumerate(ids * 2)]).all()
+    db.session.execute(insert(Payment), [
+        {"invoice_id": invoice_id, "amount": 100, "paid_on": now.date() - timedelta(days=380),
+         "method": "transfer"} for invoice_id in invoices if invoice_id % 10])
+    figures.refresh(company_ids=ids, invoice_ids=invoices)
     db.session.commit()
 
 
 def test_the_dashboard_and_the_agenda_read_no_whole_table(
-        admin_client, admin_user, normal_user, make_company, is_postgres):
+        admin_client, admin_user, normal_user, make_company, is_postgres, analyze):
     _, _, now = _history(make_company, admin_user, normal_user)
     _an_office_around(now)
+    analyze()
     with _statements() as seen:
         assert admin_client.get("/admin/").status_code == 200
         assert admin_client.get("/admin/agenda/").status_code == 200
     plans = _plans(seen, is_postgres)
     assert plans and _whole_table_reads(plans, is_postgres) == [], plans
     joined = "\n".join(plans)
-    for index in ("ix_exchanges_author_id_open_callback_at", "ix_exchanges_company_id_callback_at",
-                  "ix_companies_account_manager_id_name", "ix_invoices_unsettled"):
+    indexes = ["ix_exchanges_author_id_open_callback_at", "ix_exchanges_company_id_callback_at",
+               "ix_companies_account_manager_id_name"]
+    if not is_postgres:
+        # PostgreSQL picks between the unsettled invoices and the due dates by their sizes,
+        # which a test's few hundred invoices do not tell apart (bench/RESULTS.md: at scale).
+        indexes.append("ix_invoices_unsettled")
+    for index in indexes:
         assert index in joined, index
 
 

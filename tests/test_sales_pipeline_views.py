@@ -2,7 +2,7 @@
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import event, insert, text
+from sqlalchemy import event, insert
 
 from admin_app.extensions import db
 from admin_app.models import Invoice, Opportunity, Payment, PipelineStage
@@ -215,7 +215,7 @@ def test_each_stage_shows_its_soonest_opportunities_then_the_undated_ones(
 
 
 def test_the_board_reads_each_stage_from_the_open_opportunities_index(
-        user_client, make_company, is_postgres):
+        user_client, make_company, is_postgres, analyze):
     stages = _stages()
     company = make_company()
     # Enough rows for the planners to prefer an index over reading the table, as at scale.
@@ -225,8 +225,7 @@ def test_the_board_reads_each_stage_from_the_open_opportunities_index(
          "expected_close_on": None if n % 7 == 0 else date(2027, 1, 1) + timedelta(days=n % 90)}
         for n in range(3000)])
     db.session.commit()
-    db.session.execute(text("ANALYZE"))  # as services/db_maintenance does in production
-    db.session.commit()
+    analyze()
     seen = []
 
     def keep(_conn, _cursor, statement, parameters, _context, _many):
