@@ -124,3 +124,17 @@ def test_demo_data_is_frozen_and_registered_in_issue_order_as_if_issued_one_by_o
         stored = db.session.scalar(db.select(DocumentSnapshot.data).where(
             DocumentSnapshot.kind == "invoice", DocumentSnapshot.document_id == invoice.id))
         assert stored == build(invoice)
+
+
+def test_the_badge_counts_the_records_added_since_up_to_a_cap(
+        admin_client, issued, make_company, make_document, monkeypatch):
+    from admin_app.services import register
+    admin_client.post("/admin/invoice/verify-register/", data={})
+    company = make_company("Later SL")
+    for _ in range(7):
+        issue_invoice(make_document("invoice", company))
+    db.session.commit()
+    assert "7 added since" in admin_client.get("/admin/invoice/").get_data(as_text=True)
+    monkeypatch.setattr(register, "UNCHECKED_CAP", 5)
+    page = admin_client.get("/admin/invoice/").get_data(as_text=True)
+    assert "5+ added since" in page and "7 added since" not in page

@@ -306,7 +306,7 @@ class InvoiceView(InvoiceMailAndRegisterMixin, PdfMixin, SalesDocumentView):
     def render(self, template, **kwargs):
         model = kwargs.get("model")
         if template == self.list_template and current_user.is_admin:
-            kwargs.update(register_badge=register.badge())  # two queries, whatever the size
+            kwargs.update(register_badge=register.badge())  # at most two queries, whatever the size
         if template == self.details_template and model is not None:
             kwargs.update(payment_methods=PAYMENT_METHODS, today=clock.today(),
                           credit_url=(url_for("creditnote.credit_view", invoice_id=model.id)

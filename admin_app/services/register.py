@@ -144,20 +144,31 @@ def _remember(verdict: Verdict, last_id: int, last_hash: str) -> Verdict:
     return verdict
 
 
+# The badge counts the records appended since the last check up to this many ("10,000+"): a
+# register left unchecked for years is not counted whole on every invoice list.
+UNCHECKED_CAP = 10_000
+
+
 @dataclass(frozen=True)
 class Badge:
     check: RegisterCheck | None
-    unchecked: int  # records appended since that check
+    unchecked: int  # records appended since that check (UNCHECKED_CAP + 1: more than the cap)
 
     @property
     def intact(self) -> bool:
         return self.check is not None and self.check.broken_record_id is None
 
+    @property
+    def capped(self) -> bool:
+        return self.unchecked > UNCHECKED_CAP
+
 
 def badge() -> Badge:
-    """The last verification and how many records came since: two queries, whatever the size."""
+    """The last verification and how many records came since (what the badge shows of an intact
+    register only): two queries, whatever the size."""
     check = db.session.scalar(select(RegisterCheck).order_by(RegisterCheck.id.desc()).limit(1))
-    since = check.last_record_id if check is not None else 0
-    unchecked = db.session.scalar(select(func.count()).select_from(RegisterRecord)
-                                  .where(RegisterRecord.id > since))
-    return Badge(check, int(unchecked or 0))
+    if check is None or check.broken_record_id is not None:
+        return Badge(check, 0)
+    newer = (select(RegisterRecord.id).where(RegisterRecord.id > check.last_record_id)
+             .limit(UNCHECKED_CAP + 1).subquery())
+    return Badge(check, int(db.session.scalar(select(func.count()).select_from(newer)) or 0))
