@@ -11,7 +11,7 @@ from .. import clock
 from ..extensions import db
 from ..models import Opportunity, PipelineStage, User
 from ..services.opportunities import (
-    StageTotal, delete_stage, save_opportunity, stage_cards, stage_totals,
+    StageTotal, delete_stage, open_clause, save_opportunity, stage_cards, stage_totals,
 )
 from .args import int_arg
 from .base import AdminOnlyModelView, SecureBaseView, SecureModelView, company_from_args
@@ -34,9 +34,10 @@ class PipelineStageView(AdminOnlyModelView):
     def get_list(self, *args, **kwargs):
         count, rows = super().get_list(*args, **kwargs)
         ids = [r.id for r in rows]
+        # Counted from the index of the open opportunities (migration 0022).
         counts = dict(db.session.execute(
             select(Opportunity.stage_id, func.count()).where(
-                Opportunity.stage_id.in_(ids), Opportunity.status == "open")
+                Opportunity.stage_id.in_(ids), open_clause())
             .group_by(Opportunity.stage_id)).all())
         self._open_counts = counts
         return count, rows
