@@ -3,6 +3,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from sqlalchemy import DateTime, Index, Numeric
+from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
 from sqlalchemy.orm import Mapped, mapped_column
 
 MONEY = Numeric(12, 2, asdecimal=True)
@@ -63,3 +64,13 @@ def only_this_dialect(dialect: str):
             return (obj.table.name, tuple(obj.column_keys)) not in ADDED_BY_ALTER_TABLE
         return True
     return include_object
+
+
+def _sqlite_from_hint(_compiler, _table, text: str | None) -> str | None:
+    return text
+
+
+# SQLite's "INDEXED BY name" follows the table in FROM, which is where SQLAlchemy puts a
+# `Select.with_hint(table, text, dialect_name="sqlite")`; its SQLite compiler drops such hints
+# (it renders them for MySQL and Oracle only), so the hint is rendered as written.
+SQLiteCompiler.get_from_hint_text = _sqlite_from_hint
