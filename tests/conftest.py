@@ -325,11 +325,11 @@ def analyze(app):
 
 
 @contextmanager
-def _counting(engine):
-    statements: list[str] = []
+def _counting(engine, with_parameters: bool = False):
+    statements: list = []
 
     def before(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
+        statements.append((statement, parameters) if with_parameters else statement)
 
     event.listen(engine, "before_cursor_execute", before)
     try:
@@ -349,6 +349,13 @@ def company_view(app):
 def count_queries(app):
     """`with count_queries() as statements:` collects every SQL statement run inside."""
     return lambda: _counting(db.engine)
+
+
+@pytest.fixture
+def capture_statements(app):
+    """`with capture_statements() as seen:` collects (statement, parameters) of every SQL
+    statement run inside, to EXPLAIN them after."""
+    return lambda: _counting(db.engine, with_parameters=True)
 
 
 # --- clients -------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ import random
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import event, insert, select, text
+from sqlalchemy import insert, select, text
 
 from admin_app.admin.company import CompanyView
 from admin_app.extensions import db
@@ -116,7 +116,8 @@ def test_the_timeline_merges_every_kind_newest_first_and_pages_through_ties(make
         assert seen == wanted, kind
 
 
-def test_the_timeline_reads_each_kind_from_the_index_in_order(app, make_company, is_postgres):
+def test_the_timeline_reads_each_kind_from_the_index_in_order(make_company, is_postgres,
+                                                             capture_statements):
     company = make_company("Indexed")
     db.session.execute(insert(Exchange), [
         {"company_id": company.id, "kind": "call", "title": f"call {n}", "send_invitation": False,
@@ -124,15 +125,8 @@ def test_the_timeline_reads_each_kind_from_the_index_in_order(app, make_company,
     figures.refresh(company_ids=[company.id])
     db.session.commit()
     cursor = timeline(company.id, page_size=5).next_cursor
-    statements = []
-
-    def keep(_conn, _cursor, statement, parameters, _context, _many):
-        statements.append((statement, parameters))
-    event.listen(db.engine, "before_cursor_execute", keep)
-    try:
+    with capture_statements() as statements:
         assert len(timeline(company.id, cursor=cursor, page_size=5).items) == 5
-    finally:
-        event.remove(db.engine, "before_cursor_execute", keep)
     statement, parameters = statements[-1]
     connection = db.session.connection()
     if is_postgres:

@@ -1,28 +1,14 @@
 """The dashboard and the agenda read the user's own rows through indexes, never a whole table of
 exchanges or invoices, whatever the database holds (migration 0021, services/reminders.py)."""
-from contextlib import contextmanager
 from datetime import datetime, timedelta
 
-from sqlalchemy import event, insert
+from sqlalchemy import insert
 
 from admin_app.extensions import db
 from admin_app.models import Company, Exchange, Invoice, Payment
 from admin_app.services import figures
 from admin_app.services.calendar import local_now
 from admin_app.services.reminders import agenda_items, open_reminders
-
-
-@contextmanager
-def _statements():
-    seen = []
-
-    def keep(_conn, _cursor, statement, parameters, _context, _many):
-        seen.append((statement, parameters))
-    event.listen(db.engine, "before_cursor_execute", keep)
-    try:
-        yield seen
-    finally:
-        event.remove(db.engine, "before_cursor_execute", keep)
 
 
 def _plans(seen, is_postgres: bool) -> list[str]:
@@ -98,11 +84,12 @@ def _an_office_around(now):
 
 
 def test_the_dashboard_and_the_agenda_read_no_whole_table(
-        admin_client, admin_user, normal_user, make_company, is_postgres, analyze):
+        admin_client, admin_user, normal_user, make_company, is_postgres, analyze,
+        capture_statements):
     _, _, now = _history(make_company, admin_user, normal_user)
     _an_office_around(now)
     analyze()
-    with _statements() as seen:
+    with capture_statements() as seen:
         assert admin_client.get("/admin/").status_code == 200
         assert admin_client.get("/admin/agenda/").status_code == 200
     plans = _plans(seen, is_postgres)

@@ -218,19 +218,12 @@ def _rows_read(plan: dict, tables: tuple[str, ...]) -> int:
     return own + sum(_rows_read(child, tables) for child in plan.get("Plans", ()))
 
 
-def _card_reads(company_id: int, count_queries, is_postgres: bool) -> tuple[int, int, int]:
+def _card_reads(company_id: int, capture_statements,
+                is_postgres: bool) -> tuple[int, int, int]:
     """(statements, rows of invoices and payments, rows of exchanges) one card load reads."""
     db.session.remove()
-    captured = []
-
-    def capture(conn, cursor, statement, parameters, context, executemany):
-        captured.append((statement, parameters))
-    event.listen(db.engine, "before_cursor_execute", capture)
-    try:
-        with count_queries() as statements:
-            load_card(db.session.get(Company, company_id))
-    finally:
-        event.remove(db.engine, "before_cursor_execute", capture)
+    with capture_statements() as captured:
+        load_card(db.session.get(Company, company_id))
     money = exchanges = 0
     if is_postgres:
         connection = db.session.connection()
@@ -244,11 +237,11 @@ def _card_reads(company_id: int, count_queries, is_postgres: bool) -> tuple[int,
             money += _rows_read(explained[0]["Plan"], ("invoices", "payments"))
             exchanges += _rows_read(explained[0]["Plan"], ("exchanges",))
         db.session.rollback()
-    return len(statements), money, exchanges
+    return len(captured), money, exchanges
 
 
 def test_the_card_reads_the_same_statements_and_rows_whatever_the_clients_history(
-        make_company, make_invoice, count_queries, is_postgres):
+        make_company, make_invoice, capture_statements, is_postgres):
     short, long = make_company("Short History SL"), make_company("Long History SA")
     for company in (short, long):  # the same open business for both
         make_invoice(company, [("1", "120.00", "0")], issue_date=days(-40), due_date=days(-10),
@@ -262,29 +255,22 @@ def test_the_card_reads_the_same_statements_and_rows_whatever_the_clients_histor
     if is_postgres:
         db.session.execute(text("ANALYZE"))  # as autovacuum would: plans from real statistics
         db.session.commit()
-    _card_reads(short_id, count_queries, is_postgres)  # warm-up: settings read once per context
-    short_reads = _card_reads(short_id, count_queries, is_postgres)
-    long_reads = _card_reads(long_id, count_queries, is_postgres)
+    _card_reads(short_id, capture_statements, is_postgres)  # warm-up: settings read once per context
+    short_reads = _card_reads(short_id, capture_statements, is_postgres)
+    long_reads = _card_reads(long_id, capture_statements, is_postgres)
     assert short_reads[:2] == long_reads[:2]  # statements; invoices and payments rows
     assert long_reads[2] <= TIMELINE_PAGE + 5  # one page of the timeline, not 300 exchanges
     assert card_figures(long_id)["revenue"] == Decimal("30120.00")
 
 
 def test_the_cards_money_queries_read_payments_never_and_invoices_through_their_indexes(
-        make_company, make_invoice, is_postgres):
+        make_company, make_invoice, is_postgres, capture_statements):
     if is_postgres:
         return  # PostgreSQL's plans: the row counters of the test above
     company = make_company()
     make_invoice(company, payments=[("10.00", days(-1))])
-    captured = []
-
-    def capture(conn, cursor, statement, parameters, context, executemany):
-        captured.append((statement, parameters))
-    event.listen(db.engine, "before_cursor_execute", capture)
-    try:
+    with capture_statements() as captured:
         load_card(db.session.get(Company, company.id))
-    finally:
-        event.remove(db.engine, "before_cursor_execute", capture)
     plans = []
     for statement, parameters in captured:
         plans += [row[-1] for row in db.session.connection().exec_driver_sql(

@@ -2,7 +2,7 @@
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import event, insert
+from sqlalchemy import insert
 
 from admin_app.extensions import db
 from admin_app.models import Invoice, Opportunity, Payment, PipelineStage
@@ -215,7 +215,7 @@ def test_each_stage_shows_its_soonest_opportunities_then_the_undated_ones(
 
 
 def test_the_board_reads_each_stage_from_the_open_opportunities_index(
-        user_client, make_company, is_postgres, analyze):
+        user_client, make_company, is_postgres, analyze, capture_statements):
     stages = _stages()
     company = make_company()
     # Enough rows for the planners to prefer an index over reading the table, as at scale.
@@ -226,15 +226,8 @@ def test_the_board_reads_each_stage_from_the_open_opportunities_index(
         for n in range(3000)])
     db.session.commit()
     analyze()
-    seen = []
-
-    def keep(_conn, _cursor, statement, parameters, _context, _many):
-        seen.append((statement, parameters))
-    event.listen(db.engine, "before_cursor_execute", keep)
-    try:
+    with capture_statements() as seen:
         assert user_client.get("/admin/pipeline/").status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", keep)
     connection = db.session.connection()
     if is_postgres:
         connection.exec_driver_sql("SET LOCAL enable_seqscan = off")

@@ -2,7 +2,7 @@
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from sqlalchemy import DateTime, Index, Numeric
+from sqlalchemy import DateTime, Index, Numeric, Select, select
 from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -64,6 +64,12 @@ def only_this_dialect(dialect: str):
             return (obj.table.name, tuple(obj.column_keys)) not in ADDED_BY_ALTER_TABLE
         return True
     return include_object
+
+
+def compound_part(query: Select) -> Select:
+    """`query`, with its own ORDER BY and LIMIT, as one part of a UNION: SQLite takes those only
+    on a whole compound SELECT, so the part reads them from a subquery."""
+    return select(*query.subquery().c)
 
 
 def _sqlite_from_hint(_compiler, _table, text: str | None) -> str | None:

@@ -13,7 +13,7 @@ from ..models import (
     Address, CommentTemplate, Company, CompanyExchangeCount, Contact, CustomFieldDefinition,
     Document, Exchange, Merge, Opportunity, User,
 )
-from ..models.base import MAX_ID
+from ..models.base import MAX_ID, compound_part
 from ..models.exchanges import EXCHANGE_KINDS
 from .card_money import Kpis, chart_bars, company_kpis, monthly_revenue
 from .custom_fields import values_of
@@ -164,13 +164,9 @@ def _timeline_statement(kind: str | None, with_cursor: bool):
     if kind:
         source, query = Exchange, _newest(select(Exchange), kind, with_cursor)
     else:
-        parts = []
-        for each in EXCHANGE_KINDS:
-            # A subquery each: SQLite takes ORDER BY and LIMIT only on a whole compound SELECT.
-            part = (_newest(select(*Exchange.__table__.c), each, with_cursor)
-                    .order_by(Exchange.occurred_at.desc(), Exchange.id.desc()).limit(limit)
-                    .subquery())
-            parts.append(select(*part.c))
+        parts = [compound_part(_newest(select(*Exchange.__table__.c), each, with_cursor)
+                               .order_by(Exchange.occurred_at.desc(), Exchange.id.desc())
+                               .limit(limit)) for each in EXCHANGE_KINDS]
         source = aliased(Exchange, union_all(*parts).subquery("newest"))
         query = select(source)
     return (query.options(joinedload(source.contact), joinedload(source.author))

@@ -10,6 +10,7 @@ from sqlalchemy.orm import joinedload
 from .. import clock
 from ..extensions import db
 from ..models import Opportunity, PipelineStage
+from ..models.base import compound_part
 from .sales import SalesError
 
 
@@ -56,9 +57,7 @@ def stage_cards(stage_ids: list[int | None], owner_id: int | None,
                 *conditions, Opportunity.expected_close_on.is_not(None) if dated
                 else Opportunity.expected_close_on.is_(None))
             order = (Opportunity.expected_close_on, Opportunity.id) if dated else (Opportunity.id,)
-            # A subquery each: SQLite takes ORDER BY and LIMIT only on a whole compound SELECT.
-            part = part.order_by(*order).limit(limit).subquery()
-            parts.append(select(part.c.id))
+            parts.append(compound_part(part.order_by(*order).limit(limit)))
     cards: dict[int | None, list[Opportunity]] = {stage_id: [] for stage_id in stage_ids}
     if not parts:
         return cards

@@ -162,6 +162,10 @@ class Badge:
     def capped(self) -> bool:
         return self.unchecked > UNCHECKED_CAP
 
+    @property
+    def unchecked_shown(self) -> int:
+        return min(self.unchecked, UNCHECKED_CAP)
+
 
 def badge() -> Badge:
     """The last verification and how many records came since (what the badge shows of an intact

@@ -9,7 +9,7 @@ from flask_babel import gettext as _, lazy_gettext as _l
 
 from ..extensions import db
 from ..models import Company, Exchange, User
-from ..models.base import utcnow
+from ..models.base import compound_part, utcnow
 from ..models.exchanges import meeting_users
 from . import audit
 from .calendar import local_now
@@ -46,12 +46,10 @@ def _mine(user_id: int, *conditions, limit: int | None = None):
     managed = select(Exchange.id, Exchange.callback_at).where(
         Exchange.company_id.in_(select(Company.id).where(Company.account_manager_id == user_id,
                                                          live)), *conditions)
-    sides = []
-    for side in (authored, managed):
-        if limit is not None:
-            side = side.order_by(Exchange.callback_at, Exchange.id).limit(limit).subquery()
-            side = select(side.c.id, side.c.callback_at)  # SQLite: LIMIT in a compound's part
-        sides.append(side)
+    sides = [authored, managed]
+    if limit is not None:
+        sides = [compound_part(side.order_by(Exchange.callback_at, Exchange.id).limit(limit))
+                 for side in sides]
     return select(union(*sides).subquery().c.id)
 
 
