@@ -2,7 +2,7 @@
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from sqlalchemy import DateTime, Index, Numeric, Select, select
+from sqlalchemy import DateTime, Index, Numeric, Select, select, text
 from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -42,6 +42,12 @@ def dialect_index(dialect: str, name: str, *columns, **kwargs) -> Index:
 # would fire the ON DELETE actions of the tables referencing it). SQLite enforces them, but
 # SQLAlchemy reflects neither their name nor their ON DELETE there: PostgreSQL compares them.
 ADDED_BY_ALTER_TABLE = {("documents", ("previous_version_id",))}
+
+
+def partial_index(name: str, *columns: str, where: str, unique: bool = False) -> Index:
+    """An index of the rows meeting `where`, spelled the same on both databases."""
+    return Index(name, *columns, unique=unique, sqlite_where=text(where),
+                 postgresql_where=text(where))
 
 
 def is_search_table(name: str) -> bool:

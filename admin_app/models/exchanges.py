@@ -8,7 +8,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .base import created_at_column, in_values
+from .base import created_at_column, in_values, partial_index
 
 EXCHANGE_KINDS = ("call", "meeting", "email", "note")
 EMAIL_STATUSES = ("draft", "sent", "failed")
@@ -49,8 +49,7 @@ meeting_users = Table(
 
 def index_where_set(name: str, column: str, unique: bool = False) -> Index:
     """An index of the rows where `column` is set: "column = value" implies it, so lookups use it."""
-    where = text(f"{column} IS NOT NULL")
-    return Index(name, column, unique=unique, sqlite_where=where, postgresql_where=where)
+    return partial_index(name, column, where=f"{column} IS NOT NULL", unique=unique)
 
 
 class Exchange(db.Model):
@@ -76,18 +75,15 @@ class Exchange(db.Model):
         # A user's reminders and agenda (services/reminders.py), each side of "written by them
         # or on a company they manage" through its own index, and only over the rows that have
         # a call-back or a start: a merge moving 50,000 exchanges adds entries for those only.
-        Index("ix_exchanges_company_id_callback_at", "company_id", "callback_at",
-              sqlite_where=text("callback_at IS NOT NULL"),
-              postgresql_where=text("callback_at IS NOT NULL")),
-        Index("ix_exchanges_author_id_open_callback_at", "author_id", "callback_at",
-              sqlite_where=text(OPEN_CALLBACK), postgresql_where=text(OPEN_CALLBACK)),
+        partial_index("ix_exchanges_company_id_callback_at", "company_id", "callback_at",
+                      where="callback_at IS NOT NULL"),
+        partial_index("ix_exchanges_author_id_open_callback_at", "author_id", "callback_at",
+                      where=OPEN_CALLBACK),
         # Every call-back still to do, soonest first: PostgreSQL walks it for a user who manages
         # many clients (their first reminders come soon), instead of each client's call-backs.
-        Index("ix_exchanges_open_callback_at", "callback_at",
-              sqlite_where=text(OPEN_CALLBACK), postgresql_where=text(OPEN_CALLBACK)),
-        Index("ix_exchanges_author_id_starts_at", "author_id", "starts_at",
-              sqlite_where=text("starts_at IS NOT NULL"),
-              postgresql_where=text("starts_at IS NOT NULL")),
+        partial_index("ix_exchanges_open_callback_at", "callback_at", where=OPEN_CALLBACK),
+        partial_index("ix_exchanges_author_id_starts_at", "author_id", "starts_at",
+                      where="starts_at IS NOT NULL"),
         # Mostly empty columns, indexed where set only: each row rewritten (a merge moves 50,000
         # at once) would otherwise add an entry under NULL to every one of these indexes.
         index_where_set("ix_exchanges_contact_id", "contact_id"),

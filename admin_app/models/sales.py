@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from sqlalchemy import (
     BigInteger, CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, Numeric, String, Text,
-    func, select, text,
+    func, select,
 )
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
@@ -16,7 +16,7 @@ from ..extensions import db
 from .balances import (
     balance_of, cents, money_from_cents, opening_balance_cents, overdue_clause, overdue_conditions,
 )
-from .base import MONEY, ZERO, created_at_column, in_values, money_column
+from .base import MONEY, ZERO, created_at_column, in_values, money_column, partial_index
 
 OPPORTUNITY_STATUSES = ("open", "won", "lost")
 QUOTE_STATUSES = ("draft", "sent", "accepted", "refused", "expired")
@@ -62,9 +62,8 @@ class Opportunity(db.Model):
         # The pipeline board: each stage's open opportunities, soonest expected close first
         # (services/opportunities.stage_cards), read in index order instead of sorted; the
         # stage totals read the amounts and probabilities from it, not from the table.
-        Index("ix_opportunities_open_stage", "stage_id", "expected_close_on", "id",
-              "probability", "amount", sqlite_where=text("status = 'open'"),
-              postgresql_where=text("status = 'open'")),
+        partial_index("ix_opportunities_open_stage", "stage_id", "expected_close_on", "id",
+                      "probability", "amount", where="status = 'open'"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -200,14 +199,12 @@ class Invoice(SalesDocumentMixin, db.Model):
         Index("ix_invoices_company_id_due_date_id", "company_id", "due_date", "id"),
         # Most invoices have no order: indexing only those that do keeps the index small and
         # its statistics honest, so "the invoices of this order" is always an index lookup.
-        Index("ix_invoices_order_id_present", "order_id",
-              sqlite_where=text("order_id IS NOT NULL"),
-              postgresql_where=text("order_id IS NOT NULL")),
+        partial_index("ix_invoices_order_id_present", "order_id", where="order_id IS NOT NULL"),
         # The invoices still in play (drafts, issued with a balance either way): the card's
         # overdue figures, pending list and credit come from these alone, read from the index,
         # however many settled invoices the client has.
-        Index("ix_invoices_unsettled", "company_id", "due_date", "id", "status", "balance_cents",
-              sqlite_where=text(UNSETTLED), postgresql_where=text(UNSETTLED)),
+        partial_index("ix_invoices_unsettled", "company_id", "due_date", "id", "status",
+                      "balance_cents", where=UNSETTLED),
     )
 
     status: Mapped[str] = mapped_column(String(10), nullable=False, default="draft")
