@@ -152,6 +152,10 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
         # SQLite's lower() folds ASCII only; the company search (services/search.py) compares
         # Unicode case-insensitively, as PostgreSQL's ILIKE does.
         dbapi_connection.create_function("unicode_lower", 1, _unicode_lower, deterministic=True)
+        # The triggers keeping the search's word index call it (models/search_words.py).
+        from .models.search_words import company_words_json
+        dbapi_connection.create_function("company_words_json", -1,
+                                         company_words_json, deterministic=True)
 
 
 def _unicode_lower(value):

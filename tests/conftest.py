@@ -30,6 +30,12 @@ from config import TestingConfig
 
 TEST_PASSWORD = "correct-horse-battery"
 
+# The tests' "today" (date.today()) is the organisation's, as on a server kept in its zone: the
+# application's business date is Europe/Madrid's (admin_app/clock.py), so on a machine in UTC
+# every expected due date was a day short between 23:00 and midnight UTC.
+os.environ["TZ"] = "Europe/Madrid"
+time.tzset()
+
 
 # --- database -------------------------------------------------------------------------------
 

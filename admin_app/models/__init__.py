@@ -16,16 +16,17 @@ from .outbox import CalendarFeed, OutboxMessage
 from .register import DocumentSnapshot, RegisterCheck, RegisterRecord
 from .users import LoginSession, RecoveryCode, User
 from . import search_index  # noqa: F401  (pg_trgm and the FTS table on create_all)
+from .search_words import CompanyWord, SearchToken
 
 __all__ = [
     "Address", "AuditLog", "CalendarFeed", "CommentTemplate", "Company", "CompanyExchangeCount",
-    "CompanyFigures", "CompanyMonthFigures", "Contact", "CreditNote",
+    "CompanyFigures", "CompanyMonthFigures", "CompanyWord", "Contact", "CreditNote",
     "CreditNoteLine", "CreditUse", "CustomFieldDefinition", "CustomFieldValue", "Document",
     "DocumentSnapshot", "DocumentText", "DuplicateIgnore", "DuplicateKey",
     "DuplicateKeyChange", "DuplicateKeySource", "EmailTemplate", "Exchange",
     "ImportBatch", "ImportChange", "ImportMapping", "Invoice", "InvoiceLine", "LoginSession",
     "Merge", "NumberCounter", "Opportunity", "Order", "OrderLine", "OutboxMessage", "Payment",
     "PipelineStage", "Quote", "QuoteLine", "RecoveryCode", "RegisterCheck", "RegisterRecord",
-    "Setting", "SignatureRequest", "User", "exchange_attachments",
+    "SearchToken", "Setting", "SignatureRequest", "User", "exchange_attachments",
     "exchange_recipients",
 ]

@@ -14,20 +14,25 @@ models.search_index).
 Two shapes of the same match:
 - `search_clause`: every match, whatever the order the caller sorts by (exports, other sorts);
 - `first_matches_clause`: the first N matches by (name, id), what a page sorted by name needs
-  (the list's default order, the pickers, the merge search). A common word is found by reading
+  (the list's default order, the pickers, the merge search). A search of one word is answered
+  from the word index (models/search_words.py) when the word falls in few stored words: each
+  stored word's first N companies by name, merged. Otherwise a common word is found by reading
   a few rows down the name index; when that bounded probe comes back short, the matches are
   rare or sort late and come from the index instead, so no search walks the whole name index.
 """
+import json
+
 from sqlalchemy import (
-    ColumnElement, Integer, String, and_, any_, case, column, func, literal,
-    literal_column, or_, select, table, true, union_all,
+    Boolean, ColumnElement, Integer, String, Text, and_, any_, case, column, false, func,
+    literal, literal_column, or_, select, table, true, union_all,
 )
-from sqlalchemy.dialects.postgresql import aggregate_order_by, array_agg
+from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by, array_agg
 
 from ..extensions import db
 from ..models import Company
 from ..models.companies import SEARCHED_COLUMNS, live_condition
 from ..models.search_index import FTS_TABLE
+from ..models.search_words import SEPARATORS, TOKENS_FTS, TOKENS_TABLE, WORDS_TABLE
 
 MIN_SUBSTRING = 3  # the trigram length: shorter words cannot use either index
 MAX_WORDS = 8
@@ -37,6 +42,9 @@ MAX_WORD = 100
 PROBE_ROWS_PER_RESULT = 10
 PROBE_MAX_RESULTS = 100  # deeper pages go straight to the index
 FEW_MATCHES = 100  # up to this many matches, all are read from the index and sorted
+# A searched word falling in more stored words than this (a letter, "12" among phone numbers)
+# is answered as a search of several words is: merging that many streams costs more.
+MAX_STORED_WORDS = 16
 _NO_IDS = literal_column("'{}'::integer[]")
 COMPANIES = Company.__table__
 # The columns the search reads, as a lightweight table for the subqueries' aliases: the clause is
@@ -46,6 +54,11 @@ _SEARCHED = table("companies", column("id", Integer), column("merged_into_id", I
                   column("search_text", String),
                   *(column(name, String) for name in SEARCHED_COLUMNS))
 _FTS = table(FTS_TABLE, column("rowid", Integer), column(FTS_TABLE, String))
+_TOKENS_FTS = table(TOKENS_FTS, column("rowid", Integer), column(TOKENS_FTS, String))
+# The word index's tables, as lightweight tables like _SEARCHED (only ever used aliased).
+_WORDS = table(WORDS_TABLE, column("rowid", Integer), column("company_id", Integer),
+               column("token", String), column("name", String), column("word_start", Boolean))
+_TOKENS = table(TOKENS_TABLE, column("id", Integer), column("token", String))
 
 
 def search_words(search: str | None) -> list[str]:
@@ -169,6 +182,84 @@ def _postgres_all_ids(words: list[str]):
             .scalar_subquery())
 
 
+def _indexed_word(words: list[str], first: int) -> str | None:
+    """The word the word index answers for, lowercased; None when it cannot: several words,
+    a word holding a separator (its matches may span two stored words), a word outside ASCII
+    (each database folds its case its own way), a page deeper than the probe's."""
+    if len(words) != 1 or first > PROBE_MAX_RESULTS:
+        return None
+    word = words[0]
+    if not word.isascii() or any(character in SEPARATORS for character in word):
+        return None
+    return word.lower()
+
+
+def _stored_words(word: str) -> list[str] | None:
+    """The stored words holding `word` (a short one: starting with it); None when there are
+    more than MAX_STORED_WORDS. One small read, which spares building the other reads."""
+    short = len(word) < MIN_SUBSTRING
+    tokens = _TOKENS.alias("search_token")
+    if db.engine.dialect.name == "postgresql":
+        pattern = ("" if short else "%") + _like_escape(word) + "%"
+        found = select(tokens.c.token).where(tokens.c.token.like(pattern, escape="\\"))
+    elif short:  # the unique index's range: SQLite compares text byte by byte
+        found = select(tokens.c.token).where(tokens.c.token >= word,
+                                             tokens.c.token < word[:-1] + chr(ord(word[-1]) + 1))
+    else:  # FTS5 folds case beyond ASCII: LIKE (ASCII folding, as the search's) has the last word
+        found = (select(tokens.c.token)
+                 .select_from(_TOKENS_FTS.join(tokens, tokens.c.id == _TOKENS_FTS.c.rowid))
+                 .where(_TOKENS_FTS.c[TOKENS_FTS].match(_fts_phrase(word)),
+                        tokens.c.token.like("%" + _like_escape(word) + "%", escape="\\")))
+    stored = list(db.session.scalars(found.limit(MAX_STORED_WORDS + 1)))
+    return stored if len(stored) <= MAX_STORED_WORDS else None
+
+
+def _word_stream(words, token, short: bool, first: int, exclude_id: int | None, *read):
+    """`read` of the first `first` companies holding the stored word `token`, by (name, id)."""
+    conditions = [words.c.token == token]
+    if short:  # as ix_company_words_start's condition is written on each database
+        conditions.append(words.c.word_start if db.engine.dialect.name == "postgresql"
+                          else words.c.word_start == literal_column("1"))
+    if exclude_id is not None:
+        conditions.append(words.c.company_id != exclude_id)
+    # SQLite, planning a correlated stream from statistics, could read the other index and
+    # filter (or, for a short word, take the full index): the index in order is the point.
+    index = "ix_company_words_start" if short else "ix_company_words_token_name"
+    return (select(*read).where(*conditions)
+            .with_hint(words, f"INDEXED BY {index}", dialect_name="sqlite")
+            .order_by(words.c.name, words.c.company_id).limit(first))
+
+
+def _word_clause(stored: list[str], short: bool, first: int,
+                 exclude_id: int | None) -> ColumnElement[bool]:
+    """Companies among the first `first` holding one of the `stored` words, by (name, id): each
+    stored word's first `first` from the index in order, merged and cut."""
+    if not stored:
+        return false()
+    words = _WORDS.alias("search_word")
+    if db.engine.dialect.name == "postgresql":
+        # Even for one stored word: PostgreSQL plans a stream for a word it does not know as
+        # for a common one (models/search_words.py), in index order; for a known word, a few
+        # hundred rows make it gather them all and sort, as it would the thousands later.
+        hit = (func.unnest(literal(stored, ARRAY(Text))).table_valued("token")
+               .render_derived(name="search_hit"))
+        stream = _word_stream(words, hit.c.token, short, first, exclude_id,
+                              words.c.company_id, words.c.name).lateral("search_stream")
+        found = select(stream.c.company_id, stream.c.name).select_from(hit.join(stream, true()))
+    elif len(stored) == 1:
+        found = _word_stream(words, stored[0], short, first, exclude_id, words.c.company_id)
+        return Company.id.in_(found)
+    else:  # no LATERAL: each stored word's rows are a correlated list of rowids
+        hit = func.json_each(json.dumps(stored)).table_valued("value").alias("search_hit")
+        inner = _WORDS.alias("search_stream")
+        stream = _word_stream(inner, hit.c.value, short, first, exclude_id, inner.c.rowid)
+        found = (select(words.c.company_id, words.c.name).select_from(hit.join(words, true()))
+                 .where(words.c.rowid.in_(stream)))
+    found = found.distinct().subquery("search_found")
+    return Company.id.in_(select(found.c.company_id)
+                          .order_by(found.c.name, found.c.company_id).limit(first))
+
+
 def _postgres_first_ids(words: list[str], first: int, exclude_id: int | None):
     """The ids of the first `first` live matches by (name, id), as an array, in three tries.
 
@@ -252,6 +343,10 @@ def first_matches_clause(search: str | None, first: int, *,
     words = search_words(search)
     if not words:
         return _live(COMPANIES, exclude_id)
+    word = _indexed_word(words, max(first, 1))
+    stored = None if word is None else _stored_words(word)
+    if stored is not None:
+        return _word_clause(stored, len(word) < MIN_SUBSTRING, max(first, 1), exclude_id)
     if db.engine.dialect.name == "postgresql":
         return Company.id == any_(_postgres_first_ids(words, max(first, 1), exclude_id))
     return and_(_live(COMPANIES, exclude_id),
