@@ -3,7 +3,7 @@ one-word search answered from it gives the page the other reads give."""
 import random
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from admin_app.extensions import db
 from admin_app.models import Company, CompanyWord, Merge, SearchToken
@@ -178,3 +178,28 @@ def test_the_migration_fills_the_word_index_from_existing_companies(database_at_
     downgrade(revision="0022")
     upgrade()
     assert [c.name for c in search.search_companies("text")] == ["Umbra Textiles"]
+
+
+@pytest.mark.parametrize("word", ["umbra", "twin", "um", "zzz", "1", "umbr", "nova"])
+def test_the_list_counts_a_one_word_search_as_many_companies_as_match(
+        app, company_view, crowd, word):
+    expected = len(_reference(word, 10_000, None))
+    with app.test_request_context():
+        count, rows = company_view.get_list(0, None, False, word, [], page_size=5)
+        # A filter the word index knows nothing of: the companies are counted again.
+        leads, _ = company_view.get_list(0, None, False, word, [(0, "status", "lead")],
+                                         page_size=5)
+    assert count == expected
+    assert leads == db.session.scalar(select(func.count()).select_from(
+        select(Company.id).where(Company.id.in_(_reference(word, 10_000, None)),
+                                 Company.status == "lead").subquery()))
+
+
+def test_a_one_word_searchs_count_reads_the_word_index_up_to_the_cap(
+        app, company_view, crowd, capture_statements, monkeypatch):
+    monkeypatch.setattr(company_view, "search_count_cap", 7)
+    with app.test_request_context(), capture_statements() as statements:
+        count, _rows = company_view.get_list(0, None, False, "twin", [], page_size=5)
+    assert (count, count.cap) == (8, 7)  # "7+": 43 companies are called Umbra Twin
+    counts = [s for s, _params in statements if "count(" in s]
+    assert len(counts) == 1 and "company_words" in counts[0] and "companies" not in counts[0]

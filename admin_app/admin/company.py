@@ -14,7 +14,7 @@ from ..models import Address, Company, Contact, User
 from ..models.companies import COMPANY_STATUSES, live_condition
 from ..services.addresses import save_company_addresses
 from ..services.companies import default_comments
-from ..services.search import count_clause, first_matches_clause, search_clause
+from ..services.search import count_clause, count_rows, first_matches_clause, search_clause
 from . import validators as v
 from .labels import STATUS_LABELS, labels_for
 from .base import SecureModelView
@@ -221,6 +221,9 @@ class CompanyView(DuplicateWarningMixin, CompanyBulkEditMixin, CompanyDeleteMixi
             count_query = count_query.filter(count_clause(search))
             if self.search_count_cap and isinstance(count_query, CappedCountQuery):
                 count_query = count_query.with_cap(min(count_query.cap, self.search_count_cap))
+            rows = count_rows(search)
+            if rows is not None and isinstance(count_query, CappedCountQuery):
+                count_query = count_query.counting(rows)
         return query, count_query, joins, count_joins
 
     def create_form(self, obj=None):

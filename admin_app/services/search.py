@@ -24,8 +24,9 @@ import json
 
 from sqlalchemy import (
     Boolean, ColumnElement, Integer, String, Text, and_, any_, case, column, false, func,
-    literal, literal_column, or_, select, table, true, union_all,
+    Select, literal, literal_column, or_, select, table, true, union_all,
 )
+from flask import has_request_context, request
 from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by, array_agg
 
 from ..extensions import db
@@ -214,20 +215,36 @@ def _stored_words(word: str) -> list[str] | None:
     return stored if len(stored) <= MAX_STORED_WORDS else None
 
 
-def _word_stream(words, token, short: bool, first: int, exclude_id: int | None, *read):
-    """`read` of the first `first` companies holding the stored word `token`, by (name, id)."""
+def _stored_words_once(word: str) -> list[str] | None:
+    """_stored_words(), read once per request: the page and its count ask alike. Kept on the
+    request, not on `g`, which outlives it wherever an app context is shared (tests)."""
+    if not has_request_context():
+        return _stored_words(word)
+    memo = request.__dict__.setdefault("search_stored_words", {})
+    if word not in memo:
+        memo[word] = _stored_words(word)
+    return memo[word]
+
+
+def _word_entries(words, token, short: bool) -> Select:
+    """A select of the word index's entries for the stored word `token` (a short search word:
+    those starting a word), to be given its columns. SQLite, planning from statistics, could
+    read the other index and filter (or, for a short word, the full one): the index is told."""
     conditions = [words.c.token == token]
-    if short:  # as ix_company_words_start's condition is written on each database
+    if short:  # ix_company_words_start's condition, as each database's index spells it
         conditions.append(words.c.word_start if db.engine.dialect.name == "postgresql"
                           else words.c.word_start == literal_column("1"))
-    if exclude_id is not None:
-        conditions.append(words.c.company_id != exclude_id)
-    # SQLite, planning a correlated stream from statistics, could read the other index and
-    # filter (or, for a short word, take the full index): the index in order is the point.
     index = "ix_company_words_start" if short else "ix_company_words_token_name"
-    return (select(*read).where(*conditions)
-            .with_hint(words, f"INDEXED BY {index}", dialect_name="sqlite")
-            .order_by(words.c.name, words.c.company_id).limit(first))
+    return select().where(*conditions).with_hint(words, f"INDEXED BY {index}",
+                                                 dialect_name="sqlite")
+
+
+def _word_stream(words, token, short: bool, first: int, exclude_id: int | None, *read):
+    """`read` of the first `first` companies holding the stored word `token`, by (name, id)."""
+    query = _word_entries(words, token, short).add_columns(*read)
+    if exclude_id is not None:
+        query = query.where(words.c.company_id != exclude_id)
+    return query.order_by(words.c.name, words.c.company_id).limit(first)
 
 
 def _word_clause(stored: list[str], short: bool, first: int,
@@ -336,6 +353,22 @@ def count_clause(search: str | None) -> ColumnElement[bool]:
     return _sqlite_match(words)
 
 
+def count_rows(search: str | None) -> Select | None:
+    """Rows standing one for one for the live companies matching `search`, for a count that
+    stops at a cap: a word held by one stored word has one entry per company in the word
+    index, read in order up to the cap, where the companies' own read gathers every match
+    first. None for any other search (admin/counting.py then counts the companies)."""
+    word = _indexed_word(search_words(search), 1)
+    stored = None if word is None else _stored_words_once(word)
+    if stored is None or len(stored) > 1:
+        return None  # several stored words: a company may hold more than one
+    if not stored:
+        return select(literal_column("1")).where(false())
+    words = _WORDS.alias("search_count")
+    return _word_entries(words, stored[0], len(word) < MIN_SUBSTRING).add_columns(
+        literal_column("1"))
+
+
 def first_matches_clause(search: str | None, first: int, *,
                          exclude_id: int | None = None) -> ColumnElement[bool]:
     """Live companies among the first `first` matching `search` by (name, id), `exclude_id` left
@@ -344,7 +377,7 @@ def first_matches_clause(search: str | None, first: int, *,
     if not words:
         return _live(COMPANIES, exclude_id)
     word = _indexed_word(words, max(first, 1))
-    stored = None if word is None else _stored_words(word)
+    stored = None if word is None else _stored_words_once(word)
     if stored is not None:
         return _word_clause(stored, len(word) < MIN_SUBSTRING, max(first, 1), exclude_id)
     if db.engine.dialect.name == "postgresql":
