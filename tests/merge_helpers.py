@@ -10,9 +10,10 @@ from admin_app.models import (
     Opportunity, Order, Quote,
 )
 
-# The duplicates scan's stored keys and change list are caches of the companies, not data.
+# The duplicates scan's stored keys and change list, and the search's word index, are caches of
+# the companies, not data (the word index's own tests: tests/test_search_words.py).
 BOOKKEEPING_TABLES = {"audit_log", "merges", "duplicate_keys", "duplicate_key_sources",
-                      "duplicate_key_changes"}
+                      "duplicate_key_changes", "company_words", "search_tokens"}
 # Recomputed per company from the rows (services/figures.py): a merge changes how many there are.
 FIGURE_TABLES = {"company_figures", "company_month_figures", "company_exchange_counts"}
 

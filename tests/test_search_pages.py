@@ -23,10 +23,20 @@ PAGES = [(0, 1), (0, 5), (3, 5), (10, 5), (0, 40)]
 
 
 @pytest.fixture
-def small_tries(monkeypatch):
-    """The thresholds scaled to a test's few dozen rows, so that each try answers some term."""
+def other_tries(monkeypatch):
+    """The thresholds scaled to a test's few dozen rows, so that each try answers some term,
+    and no word answered from the word index (a word in more stored words than
+    MAX_STORED_WORDS, here 0, takes the other tries)."""
     monkeypatch.setattr(search, "PROBE_ROWS_PER_RESULT", 2)
     monkeypatch.setattr(search, "FEW_MATCHES", 3)
+    monkeypatch.setattr(search, "MAX_STORED_WORDS", 0)
+
+
+@pytest.fixture(params=["word index", "other tries"])
+def small_tries(request):
+    """Each term once through the word index (one-word terms), once through the other tries."""
+    if request.param == "other tries":
+        request.getfixturevalue("other_tries")
 
 
 @pytest.fixture
@@ -84,15 +94,28 @@ def test_pages_of_a_search_list_each_company_once_in_name_then_id_order(
 def test_a_search_in_the_default_order_asks_for_its_page_only(
         admin_client, companies, company_view, count_queries, is_postgres, monkeypatch):
     monkeypatch.setattr(company_view, "page_size", 1)  # a full page: the count must run
-    admin_client.get("/admin/company/?search=umbra")
+    admin_client.get("/admin/company/?search=penumbra+works")
     with count_queries() as statements:
-        assert admin_client.get("/admin/company/?search=umbra").status_code == 200
+        assert admin_client.get("/admin/company/?search=penumbra+works").status_code == 200
     page = [s for s in statements if "ORDER BY companies.name, companies.id" in s]
     assert page and "search_window" in page[0]
     counts = [s for s in statements if "count(" in s.lower() and "search_window" not in s]
     assert counts and "LIMIT" in counts[0].upper()
     if is_postgres:  # planned for every match, read lazily up to the cap
         assert "MATERIALIZED" in counts[0]
+
+
+def test_a_one_word_search_asks_the_word_index_for_its_page_and_its_count(
+        admin_client, companies, company_view, count_queries, monkeypatch):
+    monkeypatch.setattr(company_view, "page_size", 1)
+    with count_queries() as statements:  # "aardvark": in one stored word ("umbra": two)
+        assert admin_client.get("/admin/company/?search=aardvark").status_code == 200
+    page = [s for s in statements if "ORDER BY companies.name, companies.id" in s]
+    assert page and "company_words" in page[0] and "search_window" not in page[0]
+    counts = [s for s in statements if "count(" in s.lower()]
+    assert len(counts) == 1 and "company_words" in counts[0]
+    # The stored words holding the word are read once for the page and its count.
+    assert len([s for s in statements if "search_tokens" in s]) == 1
 
 
 def test_a_search_sorted_otherwise_reads_every_match(app, company_view, companies,
@@ -134,7 +157,7 @@ def test_a_search_count_under_the_cap_is_exact(admin_client, company_view, make_
     assert "data-count-capped" not in html and "3+" not in html
 
 
-def test_postgres_an_early_word_never_gathers_every_match(small_tries, companies, is_postgres):
+def test_postgres_an_early_word_never_gathers_every_match(other_tries, companies, is_postgres):
     if not is_postgres:
         pytest.skip("PostgreSQL's InitPlans; SQLite's guards are checked by the page tests")
     statement = (select(Company.id).where(search.first_matches_clause("aardvark", 5))
