@@ -56,35 +56,45 @@ def stock_views():
 
 
 class Counter:
-    """SQL statements run while active."""
+    """SQL statements run while active, and the milliseconds spent waiting for them: the part of
+    a request's time the database takes, apart from Python's (rendering, the ORM), which on a
+    shared machine varies more from one run to the next than the database's part does."""
 
     def __init__(self, engine):
-        self.engine, self.count = engine, 0
+        self.engine, self.count, self.ms, self._started = engine, 0, 0.0, 0.0
 
-    def _one(self, *_args):
+    def _before(self, *_args):
         self.count += 1
+        self._started = time.perf_counter()
+
+    def _after(self, *_args):
+        self.ms += (time.perf_counter() - self._started) * 1000
 
     def __enter__(self):
-        event.listen(self.engine, "before_cursor_execute", self._one)
+        event.listen(self.engine, "before_cursor_execute", self._before)
+        event.listen(self.engine, "after_cursor_execute", self._after)
         return self
 
     def __exit__(self, *_exc):
-        event.remove(self.engine, "before_cursor_execute", self._one)
+        event.remove(self.engine, "before_cursor_execute", self._before)
+        event.remove(self.engine, "after_cursor_execute", self._after)
 
 
 def run(fn, repeat: int) -> dict:
-    """Median and p95 ms and statements of `fn()` (after one warm-up run)."""
+    """Median and p95 ms, statements and median ms in the database of `fn()` (after one
+    warm-up run)."""
     from admin_app.extensions import db
     fn()
-    times, statements = [], 0
+    times, in_database, statements = [], [], 0
     for _ in range(repeat):
         with Counter(db.engine) as counter:
             started = time.perf_counter()
             fn()
             times.append((time.perf_counter() - started) * 1000)
         statements = counter.count
+        in_database.append(counter.ms)
     median, p95 = median_p95(times)
-    return {"median": median, "p95": p95, "sql": statements}
+    return {"median": median, "p95": p95, "sql": statements, "db": median_p95(in_database)[0]}
 
 
 def getter(client, url: str):
@@ -199,12 +209,13 @@ def measure(app, whale: int, repeat: int, only: str = "") -> dict:
                 undo_merge(merge, None)
                 db.session.commit()
             undone = (time.perf_counter() - started) * 1000
-            return (merged, merging.count), (undone, undoing.count)
+            return (merged, merging.count, merging.ms), (undone, undoing.count, undoing.ms)
         if any(only in label for label in MERGE_LABELS):
             timings = [merge_and_undo() for _ in range(max(1, repeat // 3))]
             for n, label in enumerate(MERGE_LABELS):
                 median, p95 = median_p95([t[n][0] for t in timings])
-                results[label] = {"ours": {"median": median, "p95": p95, "sql": timings[-1][n][1]}}
+                results[label] = {"ours": {"median": median, "p95": p95, "sql": timings[-1][n][1],
+                                           "db": median_p95([t[n][2] for t in timings])[0]}}
         if only in "duplicate full scan, edit + duplicates page (cached)":
             started = time.perf_counter()
             cached_scan(force=True)
@@ -227,8 +238,8 @@ def measure(app, whale: int, repeat: int, only: str = "") -> dict:
 
 
 def print_table(kind: str, results: dict) -> None:
-    print(f"\n{kind}: {'operation':<34}{'ours median':>12}{'p95':>9}{'SQL':>5}"
-          f"{'stock median':>14}{'p95':>9}{'SQL':>5}{'stock/ours':>12}")
+    print(f"\n{kind}: {'operation':<34}{'ours median':>12}{'p95':>9}{'SQL':>5}{'in DB':>8}"
+          f"{'stock median':>14}{'p95':>9}{'SQL':>5}{'in DB':>8}{'stock/ours':>12}")
     for label, figures in results.items():
         ours, stock = figures["ours"], figures.get("stock")
         if "first_byte_ms" in ours:
@@ -242,10 +253,11 @@ def print_table(kind: str, results: dict) -> None:
 
         def cells(f):
             if f is None:
-                return f"{'—':>12}{'':>9}{'':>5}"
+                return f"{'—':>12}{'':>9}{'':>5}{'':>8}"
             p95 = f"{f['p95']:.1f}" if f.get("p95") is not None else "—"
             sql = str(f["sql"]) if f.get("sql") is not None else "—"
-            return f"{f['median']:>10.1f}ms{p95:>9}{sql:>5}"
+            in_db = f"{f['db']:.1f}" if f.get("db") is not None else "—"
+            return f"{f['median']:>10.1f}ms{p95:>9}{sql:>5}{in_db:>8}"
         ratio = f"{stock['median'] / ours['median']:>11.1f}x" if stock else f"{'—':>12}"
         print(f"{'':>{len(kind) + 2}}{label:<34}{cells(ours)}  {cells(stock)}{ratio}")
 

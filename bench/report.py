@@ -3,7 +3,9 @@
     python -m bench.report            # every size and database found under instance/bench/
 
 For each database: each operation's median at each size (ours, then stock), the growth of
-ours from one size to the next, the statements per run, and stock/ours at the largest size.
+ours from one size to the next, the part of ours spent in the database at each size (saved
+since the runs of 2026-11-29; older runs show "—"), the statements per run, and stock/ours at
+the largest size.
 Only full runs (results-<db>-<N>.json, no --only or --suffix) are read.
 """
 import json
@@ -45,6 +47,7 @@ def table(db: str, runs: dict[int, dict]) -> list[str]:
     sizes = sorted(runs)
     head = ["operation"] + [f"ours {_size(s)}" for s in sizes]
     head += [f"growth {_size(a)}→{_size(b)}" for a, b in zip(sizes, sizes[1:])]
+    head += [f"in DB {_size(s)}" for s in sizes]
     head += ["SQL"] + [f"stock {_size(s)}" for s in sizes] + [f"stock/ours {_size(sizes[-1])}"]
     lines = [f"| {' | '.join(head)} |", "| --- |" + " ---: |" * (len(head) - 1)]
     labels = [label for label in runs[sizes[-1]] if label != EXPORT]
@@ -55,6 +58,7 @@ def table(db: str, runs: dict[int, dict]) -> list[str]:
         medians = [f["median"] if f else None for f in ours]
         row = [label] + [_ms(m) for m in medians]
         row += [f"{b / a:.1f}×" if a and b else "—" for a, b in zip(medians, medians[1:])]
+        row += [_ms(f.get("db")) if f else "—" for f in ours]
         statements = sorted({f["sql"] for f in ours if f and f.get("sql") is not None})
         row += ["–".join(map(str, (statements[0], statements[-1]))) if len(statements) > 1
                 else (str(statements[0]) if statements else "—")]
