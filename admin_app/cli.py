@@ -1,5 +1,5 @@
-"""Flask CLI commands: create-user, reset-two-factor, seed-demo, verify-register,
-verify-figures, import-sample, worker, backup and restore."""
+"""Flask CLI commands: create-user, reset-two-factor, seed-demo, prune-search-words,
+verify-register, verify-figures, import-sample, worker, backup and restore."""
 from pathlib import Path
 
 import click
@@ -72,6 +72,15 @@ def register_cli(app: Flask) -> None:
         refresh_statistics()
         click.echo(", ".join(f"{v} {k}" for k, v in summary.items()))
         click.echo(f"Log in with {admin_email} / {admin_password}")
+
+    @app.cli.command("prune-search-words")
+    def prune_search_words_command() -> None:
+        """Remove the search's stored words that no company holds any more (run at a quiet
+        hour on PostgreSQL: company writes wait meanwhile)."""
+        from .services.db_maintenance import prune_search_words
+        removed = prune_search_words()
+        click.echo(_("Removed %(count)s stored words that no company holds any more.",
+                     count=removed))
 
     @app.cli.command("verify-register")
     def verify_register_command() -> None:

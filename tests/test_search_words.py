@@ -215,3 +215,25 @@ def test_a_one_word_searchs_count_reads_the_word_index_up_to_the_cap(
     assert (count, count.cap) == (8, 7)  # "7+": 43 companies are called Umbra Twin
     counts = [s for s, _params in statements if "count(" in s]
     assert len(counts) == 1 and "company_words" in counts[0] and "companies" not in counts[0]
+
+
+def test_pruning_removes_the_stored_words_no_company_holds_any_more(app, make_company):
+    kept = make_company(name="Umbra Textiles", email="ops@umbra.example")
+    renamed = make_company(name="Zorblax Labs")
+    gone = make_company(name="Quuxcorp Holdings")
+    renamed.name = "Plain Labs"
+    db.session.delete(gone)
+    db.session.commit()
+    assert {"zorblax", "quuxcorp", "holdings"} <= set(db.session.scalars(select(SearchToken.token)))
+
+    result = app.test_cli_runner().invoke(args=["prune-search-words"])
+
+    assert result.exit_code == 0 and "Removed 3 stored words" in result.output
+    db.session.expire_all()
+    assert set(db.session.scalars(select(SearchToken.token))) == set(
+        db.session.scalars(select(CompanyWord.token)))
+    assert [c.id for c in search.search_companies("umbr")] == [kept.id]
+    assert search.search_companies("zorbl") == []
+    if db.engine.dialect.name == "sqlite":  # the FTS table followed the deletes
+        db.session.execute(text("INSERT INTO companies_search_tokens(companies_search_tokens, "
+                                "rank) VALUES ('integrity-check', 1)"))

@@ -1,5 +1,8 @@
-"""Planner statistics after a bulk load (seed-demo, benchmarks)."""
+"""Planner statistics after a bulk load (seed-demo, benchmarks); the search's word list pruned."""
+from sqlalchemy import delete, exists, text
+
 from ..extensions import db
+from ..models import CompanyWord, SearchToken
 
 
 def refresh_statistics() -> None:
@@ -18,3 +21,23 @@ def refresh_statistics() -> None:
     else:
         with engine.begin() as conn:
             conn.exec_driver_sql("ANALYZE")
+
+
+def prune_search_words() -> int:
+    """Remove the stored words no live company holds any more (those of deleted, merged-away or
+    edited companies) and return how many. The triggers never remove one: a word a company lost
+    may be another's. Pruned, the list keeps no trace of a deleted company's values, and a
+    searched word falls in no more stored words than the companies hold (above
+    services/search.MAX_STORED_WORDS, the word index is not used).
+
+    PostgreSQL: the word index is locked against writers meanwhile (SHARE, released at the
+    commit), or a company written at the same time with a word removed here would keep that
+    word in its entries but not in the list, and the search would miss it. SQLite has one
+    writer at a time."""
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text(f"LOCK TABLE {CompanyWord.__tablename__} IN SHARE MODE"))
+    words, tokens = CompanyWord.__table__, SearchToken.__table__
+    removed = db.session.execute(
+        delete(tokens).where(~exists().where(words.c.token == tokens.c.token))).rowcount
+    db.session.commit()
+    return removed
