@@ -4,8 +4,8 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from ..extensions import db
-from ..models import Company, Invoice, Opportunity, Quote
-from ..services.figures import unsettled
+from ..models import Company
+from ..services.office_counts import office_counts
 from ..services.reminders import SNOOZES, open_reminders
 from .base import SecureIndexView
 
@@ -17,11 +17,9 @@ class DashboardView(SecureIndexView):
 
 
 def dashboard_data(user_id: int, limit: int = 20) -> dict:
-    """What the dashboard shows, in a fixed number of queries."""
+    """What the dashboard shows, in a fixed number of queries: the office-wide counts from
+    their running tallies (services/office_counts.py), not from the rows they count."""
     live = Company.merged_into_id.is_(None)
-    counts = dict(db.session.execute(
-        select(Company.status, func.count()).where(live).group_by(Company.status)
-    ).all())
     my_clients = db.session.scalars(
         select(Company).where(live, Company.account_manager_id == user_id)
         .order_by(Company.name).limit(limit)
@@ -29,24 +27,15 @@ def dashboard_data(user_id: int, limit: int = 20) -> dict:
     my_count = db.session.scalar(
         select(func.count()).select_from(Company).where(live, Company.account_manager_id == user_id)
     )
-    open_quotes = db.session.scalar(
-        select(func.count()).select_from(Quote).where(Quote.status.in_(("draft", "sent")))
-    )
-    open_opportunities = db.session.scalar(
-        select(func.count()).select_from(Opportunity).where(Opportunity.status == "open")
-    )
-    # Overdue invoices are unsettled ones: counted from that index, not from every invoice.
-    overdue = db.session.scalar(
-        select(func.count()).select_from(Invoice).where(unsettled(), Invoice.is_overdue)
-    )
+    office = office_counts()
     return {
-        "clients_count": counts.get("client", 0),
-        "leads_count": counts.get("lead", 0),
+        "clients_count": office.clients,
+        "leads_count": office.leads,
         "my_clients": my_clients,
         "my_clients_count": my_count,
         "reminders": open_reminders(user_id, limit),
         "snoozes": SNOOZES,
-        "open_quotes": open_quotes,
-        "open_opportunities": open_opportunities,
-        "overdue_invoices": overdue,
+        "open_quotes": office.open_quotes,
+        "open_opportunities": office.open_opportunities,
+        "overdue_invoices": office.overdue_invoices,
     }

@@ -8,6 +8,7 @@ from .duplicate_keys import DuplicateKey, DuplicateKeyChange, DuplicateKeySource
 from .exchanges import Exchange, exchange_attachments, exchange_recipients
 from .figures import CompanyExchangeCount, CompanyFigures, CompanyMonthFigures
 from .imports import ImportBatch, ImportChange, ImportMapping
+from .office_tallies import OfficeTally
 from .sales import (
     Invoice, InvoiceLine, NumberCounter, Opportunity, Order, OrderLine, Payment, PipelineStage,
     Quote, QuoteLine,
@@ -25,7 +26,7 @@ __all__ = [
     "DocumentSnapshot", "DocumentText", "DuplicateIgnore", "DuplicateKey",
     "DuplicateKeyChange", "DuplicateKeySource", "EmailTemplate", "Exchange",
     "ImportBatch", "ImportChange", "ImportMapping", "Invoice", "InvoiceLine", "LoginSession",
-    "Merge", "NumberCounter", "Opportunity", "Order", "OrderLine", "OutboxMessage", "Payment",
+    "Merge", "NumberCounter", "OfficeTally", "Opportunity", "Order", "OrderLine", "OutboxMessage", "Payment",
     "PipelineStage", "Quote", "QuoteLine", "RecoveryCode", "RegisterCheck", "RegisterRecord",
     "SearchToken", "Setting", "SignatureRequest", "User", "exchange_attachments",
     "exchange_recipients",

@@ -13,6 +13,8 @@ def refresh_statistics() -> None:
     and picks nested loops over thousands of rows. VACUUM also fills the visibility map, so
     covering indexes are read without visiting the table. Call it after the load is committed.
     """
+    from .office_counts import fold_tallies
+    fold_tallies()  # a bulk load left a tally row per row (SQLite) or per statement
     engine = db.engine
     if engine.dialect.name == "postgresql":
         # VACUUM refuses to run inside a transaction block.
