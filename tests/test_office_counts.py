@@ -12,6 +12,7 @@ from admin_app.services import office_counts as tallies
 from admin_app.services.figures import unsettled
 from admin_app.services.merge import merge_companies, undo_merge
 from admin_app.services.office_counts import OfficeCounts, fold_tallies, office_counts
+from admin_app.services.opportunities import StageTotal, open_counts, stage_totals
 
 
 def _counted(today: date) -> OfficeCounts:
@@ -136,3 +137,65 @@ def test_the_dashboard_shows_the_tallied_counts(admin_client, office):
     for value in (counts.clients, counts.leads, counts.open_quotes, counts.open_opportunities,
                   counts.overdue_invoices):
         assert str(value) in html
+
+
+def _totals_from_rows(owner_id=None) -> dict:
+    """The board's totals as they used to be read: from the open opportunities."""
+    totals: dict = {}
+    query = select(Opportunity).where(Opportunity.status == "open")
+    if owner_id:
+        query = query.where(Opportunity.owner_id == owner_id)
+    for deal in db.session.scalars(query):
+        total = totals.setdefault(deal.stage_id, StageTotal())
+        percent = deal.probability if deal.probability is not None else (
+            deal.stage.probability if deal.stage else 0)
+        total.count += 1
+        total.amount += deal.amount
+        total.weighted += deal.amount * percent / 100
+    return totals
+
+
+def _same(tallied: dict, counted: dict) -> bool:
+    return {k: (t.count, t.amount, t.weighted) for k, t in tallied.items()} == {
+        k: (t.count, t.amount, t.weighted) for k, t in counted.items()}
+
+
+def test_the_pipeline_totals_follow_every_change_to_an_opportunity(
+        make_company, admin_user, normal_user):
+    company = make_company("Pipeline SA")
+    first = _stage()
+    second = PipelineStage(name="Proposal", position=2, probability=50)
+    db.session.add(second)
+    db.session.flush()
+    deals = [Opportunity(company_id=company.id, title=f"Deal {n}", amount=f"{n * 37}.{n:02d}",
+                         stage_id=(first.id, second.id, None)[n % 3],
+                         probability=(None, 80, 5)[n % 3] if n % 4 else None,
+                         owner_id=(admin_user.id, normal_user.id, None)[n % 3])
+             for n in range(1, 13)]
+    db.session.add_all(deals)
+    db.session.commit()
+    for owner in (None, admin_user.id, normal_user.id):
+        assert _same(stage_totals(owner), _totals_from_rows(owner)), owner
+    # Moved, re-weighted, re-owned, won, deleted, and a bulk statement.
+    deals[0].stage_id = second.id
+    deals[1].probability = 100
+    deals[2].owner_id = admin_user.id
+    deals[3].status = "won"
+    deals[4].amount = deals[4].amount + 1
+    db.session.delete(deals[5])
+    db.session.commit()
+    db.session.execute(update(Opportunity).where(Opportunity.stage_id.is_(None))
+                       .values(stage_id=first.id))
+    db.session.execute(insert(Opportunity), [
+        {"company_id": company.id, "title": f"Bulk {n}", "amount": "10.10", "stage_id": second.id}
+        for n in range(20)])
+    db.session.commit()
+    # A stage's own probability changes the weighted amount of those without theirs: no write.
+    second.probability = 70
+    db.session.commit()
+    for owner in (None, admin_user.id, normal_user.id):
+        assert _same(stage_totals(owner), _totals_from_rows(owner)), owner
+    fold_tallies()
+    assert _same(stage_totals(), _totals_from_rows())
+    assert open_counts([first.id, second.id]) == {
+        stage: total.count for stage, total in _totals_from_rows().items() if stage}

@@ -3,7 +3,7 @@ from flask_babel import lazy_gettext as _l
 from flask import request
 from flask_admin import expose
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 from wtforms.validators import NumberRange, Optional
 
 from .validators import InUserLanguage
@@ -11,7 +11,7 @@ from .. import clock
 from ..extensions import db
 from ..models import Opportunity, PipelineStage, User
 from ..services.opportunities import (
-    StageTotal, delete_stage, open_clause, save_opportunity, stage_cards, stage_totals,
+    StageTotal, delete_stage, open_counts, save_opportunity, stage_cards, stage_totals,
 )
 from .args import int_arg
 from .base import AdminOnlyModelView, SecureBaseView, SecureModelView, company_from_args
@@ -34,12 +34,8 @@ class PipelineStageView(AdminOnlyModelView):
     def get_list(self, *args, **kwargs):
         count, rows = super().get_list(*args, **kwargs)
         ids = [r.id for r in rows]
-        # Counted from the index of the open opportunities (migration 0022).
-        counts = dict(db.session.execute(
-            select(Opportunity.stage_id, func.count()).where(
-                Opportunity.stage_id.in_(ids), open_clause())
-            .group_by(Opportunity.stage_id)).all())
-        self._open_counts = counts
+        # From the pipeline's running tallies (migration 0025), not from the opportunities.
+        self._open_counts = open_counts(ids)
         return count, rows
 
     column_formatters = {"opportunities": lambda v, c, m, n: v._open_counts.get(m.id, 0)}

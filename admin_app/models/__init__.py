@@ -8,7 +8,7 @@ from .duplicate_keys import DuplicateKey, DuplicateKeyChange, DuplicateKeySource
 from .exchanges import Exchange, exchange_attachments, exchange_recipients
 from .figures import CompanyExchangeCount, CompanyFigures, CompanyMonthFigures
 from .imports import ImportBatch, ImportChange, ImportMapping
-from .office_tallies import OfficeTally
+from .office_tallies import OfficeTally, PipelineTally
 from .sales import (
     Invoice, InvoiceLine, NumberCounter, Opportunity, Order, OrderLine, Payment, PipelineStage,
     Quote, QuoteLine,
@@ -26,8 +26,8 @@ __all__ = [
     "DocumentSnapshot", "DocumentText", "DuplicateIgnore", "DuplicateKey",
     "DuplicateKeyChange", "DuplicateKeySource", "EmailTemplate", "Exchange",
     "ImportBatch", "ImportChange", "ImportMapping", "Invoice", "InvoiceLine", "LoginSession",
-    "Merge", "NumberCounter", "OfficeTally", "Opportunity", "Order", "OrderLine", "OutboxMessage", "Payment",
-    "PipelineStage", "Quote", "QuoteLine", "RecoveryCode", "RegisterCheck", "RegisterRecord",
+    "Merge", "NumberCounter", "OfficeTally", "Opportunity", "Order", "OrderLine",
+    "OutboxMessage", "Payment", "PipelineStage", "PipelineTally", "Quote", "QuoteLine", "RecoveryCode", "RegisterCheck", "RegisterRecord",
     "SearchToken", "Setting", "SignatureRequest", "User", "exchange_attachments",
     "exchange_recipients",
 ]

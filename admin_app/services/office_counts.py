@@ -1,20 +1,26 @@
-"""The office-wide counts of the dashboard, from the running tallies (models/office_tallies.py).
+"""Office-wide figures from the running tallies (models/office_tallies.py): the dashboard's
+counts and the pipeline's totals per stage.
 
-A count is the sum of its tally rows, read in one statement whatever the size of the office.
-When the rows pile up (each change adds one), `fold_tallies` replaces them by one row per
-tally; reading folds them past FOLD_ABOVE rows, so a read never sums more than about that.
+A figure is the sum of its tally rows, read in one statement whatever the size of the office.
+When the rows pile up (each change adds one), `fold_tallies` replaces them by one row per key;
+reading folds them past FOLD_ABOVE rows, so a read never sums more than about that.
 """
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import delete, func, insert, literal_column, select
+from sqlalchemy import delete, func, insert, literal_column, or_, select
 
 from .. import clock
 from ..extensions import db
-from ..models.office_tallies import OfficeTally
+from ..models.office_tallies import OfficeTally, PipelineTally
 
 FOLD_ABOVE = 500
 _TALLIES = OfficeTally.__table__
+_PIPELINE = PipelineTally.__table__
+# Each tally table: its key columns and its summed columns.
+_SHAPES = {_TALLIES: (("name", "day"), ("delta",)),
+           _PIPELINE: (("stage_id", "owner_id"),
+                       ("opportunities", "amount_cents", "own_weighted", "stage_weighted"))}
 
 
 @dataclass(frozen=True)
@@ -34,7 +40,7 @@ def office_counts(today: date | None = None) -> OfficeCounts:
         select(_TALLIES.c.name, _TALLIES.c.day, func.sum(_TALLIES.c.delta), func.count())
         .group_by(_TALLIES.c.name, _TALLIES.c.day)).all()
     if sum(row[3] for row in rows) > FOLD_ABOVE:
-        fold_tallies()
+        fold_tallies(_TALLIES)
     sums: dict[str, int] = {}
     for name, day, total, _rows in rows:
         if name == "overdue" and not (day is not None and day < today):
@@ -48,31 +54,63 @@ def office_counts(today: date | None = None) -> OfficeCounts:
         overdue_invoices=sums.get("overdue", 0))
 
 
-def fold_tallies() -> None:
-    """Replace the tally rows there now by one per tally (none for a sum of zero), in a
-    transaction of its own. Rows added meanwhile by writers not committed yet are not seen,
-    so not removed: they count later. Two folds at once: the second waits for the rows the
-    first deletes, then finds them gone."""
+@dataclass(frozen=True)
+class PipelineSums:
+    """A stage's open opportunities: how many, their amounts in cents, and the two parts of the
+    weighted amount (Σ cents × own probability; Σ cents of those without one)."""
+    opportunities: int
+    amount_cents: int
+    own_weighted: int
+    stage_weighted: int
+
+
+def pipeline_sums(owner_id: int | None = None,
+                  stage_ids: list[int] | None = None) -> dict[int | None, PipelineSums]:
+    """Each stage's open opportunities (None: those without a stage), of one owner if given,
+    of the given stages if given."""
+    columns = _SHAPES[_PIPELINE][1]
+    query = (select(_PIPELINE.c.stage_id, *(func.sum(_PIPELINE.c[c]) for c in columns),
+                    func.count())
+             .group_by(_PIPELINE.c.stage_id))
+    if owner_id:
+        query = query.where(_PIPELINE.c.owner_id == owner_id)
+    if stage_ids is not None:
+        query = query.where(_PIPELINE.c.stage_id.in_(stage_ids))
+    rows = db.session.execute(query).all()
+    if sum(row[-1] for row in rows) > FOLD_ABOVE:
+        fold_tallies(_PIPELINE)
+    return {row[0]: PipelineSums(*(int(value) for value in row[1:-1]))
+            for row in rows if row[1]}
+
+
+def fold_tallies(*tables) -> None:
+    """Replace the rows of each tally table (all by default) there now by one per key (none
+    where every sum is zero), each in a transaction of its own. Rows added meanwhile by writers
+    not committed yet are not seen, so not removed: they count later. Two folds at once: the
+    second waits for the rows the first deletes, then finds them gone."""
+    for table in tables or tuple(_SHAPES):
+        _fold(table, *_SHAPES[table])
+
+
+def _fold(table, keys: tuple[str, ...], values: tuple[str, ...]) -> None:
     with db.engine.begin() as conn:
-        last = conn.scalar(select(func.max(_TALLIES.c.id)))
+        last = conn.scalar(select(func.max(table.c.id)))
         if last is None:
             return
-        old = _TALLIES.c.id <= last
-        summed = (select(_TALLIES.c.name, _TALLIES.c.day, func.sum(_TALLIES.c.delta))
-                  .where(old).group_by(_TALLIES.c.name, _TALLIES.c.day)
-                  .having(func.sum(_TALLIES.c.delta) != literal_column("0")))
+        old = table.c.id <= last
+
+        def summed(source):
+            return (select(*(source.c[k] for k in keys), *(func.sum(source.c[v]) for v in values))
+                    .group_by(*(source.c[k] for k in keys))
+                    .having(or_(*(func.sum(source.c[v]) != literal_column("0")
+                                  for v in values))))
         if conn.dialect.name == "postgresql":
             # One statement: the rows summed are exactly the rows this fold deleted.
-            gone = (delete(_TALLIES).where(old)
-                    .returning(_TALLIES.c.name, _TALLIES.c.day, _TALLIES.c.delta).cte("gone"))
-            conn.execute(insert(_TALLIES).from_select(
-                ["name", "day", "delta"],
-                select(gone.c.name, gone.c.day, func.sum(gone.c.delta))
-                .group_by(gone.c.name, gone.c.day)
-                .having(func.sum(gone.c.delta) != literal_column("0"))))
+            gone = (delete(table).where(old)
+                    .returning(*(table.c[c] for c in keys + values)).cte("gone"))
+            conn.execute(insert(table).from_select(list(keys + values), summed(gone)))
         else:  # one writer at a time: the sums first, then the rows they replace
-            rows = conn.execute(summed).all()
-            conn.execute(delete(_TALLIES).where(old))
+            rows = conn.execute(summed(table).where(old)).all()
+            conn.execute(delete(table).where(old))
             if rows:
-                conn.execute(insert(_TALLIES), [{"name": n, "day": d, "delta": t}
-                                                for n, d, t in rows])
+                conn.execute(insert(table), [dict(zip(keys + values, row)) for row in rows])

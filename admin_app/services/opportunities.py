@@ -11,6 +11,7 @@ from .. import clock
 from ..extensions import db
 from ..models import Opportunity, PipelineStage
 from ..models.base import compound_part
+from .office_counts import pipeline_sums
 from .sales import SalesError
 
 
@@ -78,17 +79,20 @@ class StageTotal:
 
 
 def stage_totals(owner_id: int | None = None) -> dict[int | None, StageTotal]:
-    """The open opportunities' count, amount and weighted amount per stage (None: no stage).
+    """The open opportunities' count, amount and weighted amount per stage (None: no stage),
+    from the running tallies (services/office_counts.py), not from the opportunities: the
+    weighted amount is Σ amount × own probability, plus Σ amount × the stage's probability
+    over those without their own, applied here so that changing a stage's needs no write."""
+    sums = pipeline_sums(owner_id)
+    percent = dict(db.session.execute(select(PipelineStage.id, PipelineStage.probability)
+                                      .where(PipelineStage.id.in_([i for i in sums if i]))).all())
+    return {stage_id: StageTotal(  # cents (and cents × percent) back to money, exactly
+        s.opportunities, Decimal(s.amount_cents).scaleb(-2),
+        Decimal(s.own_weighted + (percent.get(stage_id) or 0) * s.stage_weighted).scaleb(-4))
+        for stage_id, s in sums.items()}
 
-    Read from ix_opportunities_open_stage alone. The weighted sum is of amount × percent, cut
-    by 100 once per stage here: a division per opportunity was most of the statement's time."""
-    percent = func.coalesce(Opportunity.probability, PipelineStage.probability, 0)
-    query = (select(Opportunity.stage_id, func.count(),
-                    func.coalesce(func.sum(Opportunity.amount), 0),
-                    func.coalesce(func.sum(Opportunity.amount * percent), 0))
-             .outerjoin(PipelineStage, PipelineStage.id == Opportunity.stage_id)
-             .where(open_clause()).group_by(Opportunity.stage_id))
-    if owner_id:
-        query = query.where(Opportunity.owner_id == owner_id)
-    return {stage_id: StageTotal(count, Decimal(str(amount)), Decimal(str(weighted)) / 100)
-            for stage_id, count, amount, weighted in db.session.execute(query)}
+
+def open_counts(stage_ids: list[int]) -> dict[int, int]:
+    """How many open opportunities each of these stages holds (the stages list)."""
+    return {stage_id: s.opportunities
+            for stage_id, s in pipeline_sums(stage_ids=stage_ids).items()}
