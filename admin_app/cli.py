@@ -79,6 +79,7 @@ def register_cli(app: Flask) -> None:
         hour on PostgreSQL: company writes wait meanwhile)."""
         from .services.db_maintenance import prune_search_words
         removed = prune_search_words()
+        db.session.commit()  # also ends the lock that held company writes
         click.echo(_("Removed %(count)s stored words that no company holds any more.",
                      count=removed))
 

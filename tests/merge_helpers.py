@@ -10,10 +10,12 @@ from admin_app.models import (
     Opportunity, Order, Quote,
 )
 
-# The duplicates scan's stored keys and change list, and the search's word index, are caches of
-# the companies, not data (the word index's own tests: tests/test_search_words.py).
+# The duplicates scan's stored keys and change list, the search's word index and the office's
+# running tallies are caches of the rows, not data (their own tests: test_search_words.py,
+# test_office_counts.py).
 BOOKKEEPING_TABLES = {"audit_log", "merges", "duplicate_keys", "duplicate_key_sources",
-                      "duplicate_key_changes", "company_words", "search_tokens"}
+                      "duplicate_key_changes", "company_words", "search_tokens", "office_tallies",
+                      "pipeline_tallies"}
 # Recomputed per company from the rows (services/figures.py): a merge changes how many there are.
 FIGURE_TABLES = {"company_figures", "company_month_figures", "company_exchange_counts"}
 

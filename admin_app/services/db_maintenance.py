@@ -32,14 +32,12 @@ def prune_search_words() -> int:
     searched word falls in no more stored words than the companies hold (above
     services/search.MAX_STORED_WORDS, the word index is not used).
 
-    PostgreSQL: the word index is locked against writers meanwhile (SHARE, released at the
-    commit), or a company written at the same time with a word removed here would keep that
+    PostgreSQL: the word index is locked against writers until the caller commits (SHARE), or
+    a company written at the same time with a word removed here would keep that
     word in its entries but not in the list, and the search would miss it. SQLite has one
     writer at a time."""
     if db.engine.dialect.name == "postgresql":
         db.session.execute(text(f"LOCK TABLE {CompanyWord.__tablename__} IN SHARE MODE"))
     words, tokens = CompanyWord.__table__, SearchToken.__table__
-    removed = db.session.execute(
+    return db.session.execute(
         delete(tokens).where(~exists().where(words.c.token == tokens.c.token))).rowcount
-    db.session.commit()
-    return removed
