@@ -1,5 +1,5 @@
 """Flask CLI commands: create-user, reset-two-factor, seed-demo, prune-search-words,
-verify-register, verify-figures, import-sample, worker, backup and restore."""
+recount-tallies, verify-register, verify-figures, import-sample, worker, backup and restore."""
 from pathlib import Path
 
 import click
@@ -82,6 +82,16 @@ def register_cli(app: Flask) -> None:
         db.session.commit()  # also ends the lock that held company writes
         click.echo(_("Removed %(count)s stored words that no company holds any more.",
                      count=removed))
+
+    @app.cli.command("recount-tallies")
+    def recount_tallies_command() -> None:
+        """Recount the dashboard's, the pipeline's and data quality's running tallies from the
+        rows (after a TRUNCATE or a load with triggers off; PostgreSQL: writes wait meanwhile)."""
+        from .services.db_maintenance import recount_tallies
+        rows = recount_tallies()
+        db.session.commit()
+        click.echo(_("Tallies recounted from the rows: %(rows)s.",
+                     rows=", ".join(f"{table} {count}" for table, count in rows.items())))
 
     @app.cli.command("verify-register")
     def verify_register_command() -> None:

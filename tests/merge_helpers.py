@@ -15,7 +15,7 @@ from admin_app.models import (
 # test_office_counts.py).
 BOOKKEEPING_TABLES = {"audit_log", "merges", "duplicate_keys", "duplicate_key_sources",
                       "duplicate_key_changes", "company_words", "search_tokens", "office_tallies",
-                      "pipeline_tallies"}
+                      "pipeline_tallies", "quality_tallies"}
 # Recomputed per company from the rows (services/figures.py): a merge changes how many there are.
 FIGURE_TABLES = {"company_figures", "company_month_figures", "company_exchange_counts"}
 

@@ -5,7 +5,9 @@ from flask_admin import expose
 
 from ..services.data_quality import (
     COMPANY_CHECKS, DUPLICATE_MIN_SCORE, company_counts, contact_mismatch_count, duplicate_pairs,
+    stale_before,
 )
+from ..services.office_counts import quality_sums
 from .base import SecureBaseView
 from .quality_filters import COMPANY_FILTER_ARG, CONTACT_FILTER_ARG, CONTACT_MISMATCH
 
@@ -17,11 +19,12 @@ class DataQualityView(SecureBaseView):
 
     @expose("/", methods=("GET",))
     def index(self):
-        counts = company_counts()
+        tallies = quality_sums(stale_before())
+        counts = company_counts(tallies=tallies)
         checks = [{"key": check.key, "label": check.label, "count": counts[check.key],
                    "url": url_for("company.index_view", **{COMPANY_FILTER_ARG: check.key})}
                   for check in COMPANY_CHECKS]
-        contacts = {"count": contact_mismatch_count(),
+        contacts = {"count": contact_mismatch_count(tallies),
                     "url": url_for("contact.index_view", **{CONTACT_FILTER_ARG: CONTACT_MISMATCH})}
         return self.render("admin/data_quality.html", checks=checks, contacts=contacts,
                            duplicates=duplicate_pairs(), min_score=DUPLICATE_MIN_SCORE)

@@ -8,7 +8,7 @@ from .duplicate_keys import DuplicateKey, DuplicateKeyChange, DuplicateKeySource
 from .exchanges import Exchange, exchange_attachments, exchange_recipients
 from .figures import CompanyExchangeCount, CompanyFigures, CompanyMonthFigures
 from .imports import ImportBatch, ImportChange, ImportMapping
-from .office_tallies import OfficeTally, PipelineTally
+from .office_tallies import OfficeTally, PipelineTally, QualityTally
 from .sales import (
     Invoice, InvoiceLine, NumberCounter, Opportunity, Order, OrderLine, Payment, PipelineStage,
     Quote, QuoteLine,
@@ -27,7 +27,8 @@ __all__ = [
     "DuplicateKeyChange", "DuplicateKeySource", "EmailTemplate", "Exchange",
     "ImportBatch", "ImportChange", "ImportMapping", "Invoice", "InvoiceLine", "LoginSession",
     "Merge", "NumberCounter", "OfficeTally", "Opportunity", "Order", "OrderLine",
-    "OutboxMessage", "Payment", "PipelineStage", "PipelineTally", "Quote", "QuoteLine", "RecoveryCode", "RegisterCheck", "RegisterRecord",
+    "OutboxMessage", "Payment", "PipelineStage", "PipelineTally", "QualityTally", "Quote",
+    "QuoteLine", "RecoveryCode", "RegisterCheck", "RegisterRecord",
     "SearchToken", "Setting", "SignatureRequest", "User", "exchange_attachments",
     "exchange_recipients",
 ]

@@ -91,6 +91,11 @@ class Company(db.Model):
                                                 server_default="", index=True)
     # Read by the search's SQL only: deferred, an object never loads it.
     search_text: Mapped[str | None] = mapped_column(Text, Computed(SEARCH_TEXT_SQL), deferred=True)
+    # Kept by triggers on addresses and exchanges (models/quality_flags.py), read by data
+    # quality's SQL only.
+    has_main_address: Mapped[bool] = mapped_column(Boolean, nullable=False,
+                                                   server_default=text("false"), deferred=True)
+    last_exchange_at: Mapped[datetime | None] = mapped_column(DateTime, deferred=True)
 
     account_manager = relationship("User", lazy="joined")
     merged_into = relationship("Company", remote_side=[id])
@@ -218,6 +223,9 @@ class Contact(db.Model):
     photo: Mapped[str | None] = mapped_column(String(255))
     is_billing_contact: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     created_at: Mapped[datetime] = created_at_column()
+    # Email outside the company's domain: kept by triggers (models/quality_flags.py).
+    domain_mismatch: Mapped[bool] = mapped_column(Boolean, nullable=False,
+                                                  server_default=text("false"), deferred=True)
 
     company = relationship("Company", back_populates="contacts")
 

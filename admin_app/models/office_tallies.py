@@ -27,10 +27,11 @@ creates the same objects; the listeners below create them wherever a schema is b
 """
 from datetime import date
 
-from sqlalchemy import DDL, BigInteger, Date, Integer, String, event
+from sqlalchemy import BigInteger, Date, Integer, String, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
+from .quality_flags import COMPANY_ROW_CHECKS, LEAD, TOUCH_DAY, ddl
 
 
 class OfficeTally(db.Model):
@@ -65,11 +66,38 @@ class PipelineTally(db.Model):
         return f"<PipelineTally stage {self.stage_id} owner {self.owner_id}>"
 
 
+class QualityTally(db.Model):
+    """A change (+/-) to the data-quality counts from one table's rows, or a folded sum: one
+    column per check (zero where the table has no say)."""
+
+    __tablename__ = "quality_tallies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(16), nullable=False)  # the table tallied
+    day: Mapped[date | None] = mapped_column(Date)  # a lead's: the day it was last touched
+    leads: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    no_email: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    no_phone: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    unreachable: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    invalid_email: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    bad_es_id: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    bad_fr_id: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    no_main_address: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    contact_mismatch: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+
+    def __repr__(self) -> str:
+        return f"<QualityTally {self.source}>"
+
+
+QUALITY_COUNTS = (*COMPANY_ROW_CHECKS, "contact_mismatch", "leads")
 NO_DAY = "CAST(NULL AS DATE)"  # typed: PostgreSQL's UNION of two bare NULLs would be text
 CENTS = "CAST(round({r}.amount * 100) AS BIGINT)"
 # Per tally table and per table tallied: the key columns and the value columns as SQL over a
 # row alias {r} (the values are signed when a row leaves), which rows count, and the columns
-# whose change can move a row from one key to another.
+# whose change can move a row from one key to another; then, optionally, COMPARE_ADDED: a
+# change to those columns is tallied (SQLite) only when what the row adds changes, for a
+# column such as updated_at that changes on every edit but moves a row only now and then.
+COMPARE_ADDED = "compare what the row adds"
 TALLIED = {
     ("office_tallies", "companies"): (
         {"name": "'companies:' || {r}.status", "day": NO_DAY}, {"delta": "1"},
@@ -89,13 +117,24 @@ TALLIED = {
                          f"ELSE {CENTS} * {{r}}.probability END",
          "stage_weighted": f"CASE WHEN {{r}}.probability IS NULL THEN {CENTS} ELSE 0 END"},
         "{r}.status = 'open'", ("status", "stage_id", "owner_id", "amount", "probability")),
+    ("quality_tallies", "companies"): (
+        {"source": "'companies'", "day": f"CASE WHEN {LEAD} THEN {TOUCH_DAY} END"},
+        {**{key: f"CASE WHEN {check} THEN 1 ELSE 0 END"
+            for key, check in COMPANY_ROW_CHECKS.items()},
+         "leads": f"CASE WHEN {LEAD} THEN 1 ELSE 0 END"},
+        "{r}.merged_into_id IS NULL",
+        ("email", "phone", "legal_id_check", "has_main_address", "merged_into_id", "status",
+         "updated_at", "last_exchange_at"), COMPARE_ADDED),
+    ("quality_tallies", "contacts"): (
+        {"source": "'contacts'", "day": NO_DAY}, {"contact_mismatch": "1"},
+        "{r}.domain_mismatch", ("domain_mismatch",)),
 }
 
 
 def _part(tally: str, table: str, row: str, sign: int, source: str = "") -> str:
     """The tally rows (`sign`: +1 or -1) of the rows of `table` known as `row`, read FROM
     `source` (none: a trigger's one row, new or old)."""
-    keys, values, counts, _watched = TALLIED[tally, table]
+    keys, values, counts, _watched = TALLIED[tally, table][:4]
     columns = [f"{sql.format(r=row)} AS {name}" for name, sql in keys.items()]
     columns += [f"{sign} * ({sql.format(r=row)}) AS {name}" for name, sql in values.items()]
     read = f" FROM {source} AS {row}" if source else ""
@@ -104,7 +143,7 @@ def _part(tally: str, table: str, row: str, sign: int, source: str = "") -> str:
 
 
 def _columns(tally: str, table: str) -> tuple[list[str], list[str]]:
-    keys, values, _counts, _watched = TALLIED[tally, table]
+    keys, values, _counts, _watched = TALLIED[tally, table][:4]
     return list(keys), list(values)
 
 
@@ -114,6 +153,11 @@ def _sqlite_triggers(tally: str, table: str) -> list[str]:
     insert = f"INSERT INTO {tally} ({', '.join(keys + values)}) "  # nosec B608
     plus, minus = insert + _part(tally, table, "new", 1), insert + _part(tally, table, "old", -1)
     changed = " OR ".join(f"old.{c} IS NOT new.{c}" for c in watched)
+    if TALLIED[tally, table][4:] == (COMPARE_ADDED,):
+        changed = " OR ".join(f"({sql.format(r='old')}) IS NOT ({sql.format(r='new')})"
+                              for sql in (*TALLIED[tally, table][0].values(),
+                                          *TALLIED[tally, table][1].values(),
+                                          TALLIED[tally, table][2]))
     return [
         f"CREATE TRIGGER IF NOT EXISTS {tally}_{table}_ai AFTER INSERT ON {table} "
         f"BEGIN {plus}; END",
@@ -158,6 +202,6 @@ BACKFILL = [_summed(tally, table, [_part(tally, table, "r", 1, table)])
             for tally, table in TALLIED]
 
 for _statement in SQLITE_STATEMENTS:
-    event.listen(db.metadata, "after_create", DDL(_statement).execute_if(dialect="sqlite"))
+    event.listen(db.metadata, "after_create", ddl(_statement).execute_if(dialect="sqlite"))
 for _statement in POSTGRESQL_STATEMENTS:
-    event.listen(db.metadata, "after_create", DDL(_statement).execute_if(dialect="postgresql"))
+    event.listen(db.metadata, "after_create", ddl(_statement).execute_if(dialect="postgresql"))

@@ -11,7 +11,8 @@ from ..models import AuditLog, User
 
 IGNORED_FIELDS = {"password_hash", "totp_secret", "updated_at", "name_key", "phone_key",
                   "email_domain",
-                  "legal_id_key", "legal_id_check", "search_text"}
+                  "legal_id_key", "legal_id_check", "search_text", "has_main_address",
+                  "last_exchange_at", "domain_mismatch"}
 
 
 def _jsonable(value: Any) -> Any:

@@ -1,68 +1,44 @@
-"""Data-quality checks on companies and contacts, each one SQL condition: the data-quality page
-counts it in one query and the lists filter with the very same condition."""
+"""Data-quality checks on companies and contacts, each one SQL condition: the lists filter with
+it, and the data-quality page counts it from running tallies of the same condition (one
+statement for them all, whatever the size of the database) or, for a check that follows the
+calendar, with one query."""
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Callable, Iterable
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, func, literal, or_, select
+from sqlalchemy import Date, literal_column, text
 
-from ..extensions import db
-from ..models import Address, Company, Contact, Exchange
+from ..models import Company, Contact
 from ..models.base import utcnow
+from ..models.quality_flags import COMPANY_ROW_CHECKS, TOUCH_DAY
 from .duplicate_cache import fresh_cached_scan
+from .office_counts import quality_sums
 
 STALE_AFTER_DAYS = 365
 DUPLICATE_MIN_SCORE = 80
 
 
-def _missing(column):
-    return or_(column.is_(None), func.trim(column) == "")
+def _row_check(key: str) -> Callable:
+    """The check on the company's own row (models/quality_flags.py), as the lists filter it."""
+    return lambda: text(COMPANY_ROW_CHECKS[key].format(r=Company.__tablename__))
 
 
-def _no_email():
-    return _missing(Company.email)
-
-
-def _no_phone():
-    return _missing(Company.phone)
-
-
-def _unreachable():
-    return _missing(Company.email) & _missing(Company.phone)
-
-
-def _invalid_email():
-    # The shape every address has (something@something.tld, no space, one @); the same test as
-    # a regular expression would take, written with LIKE so both databases run it.
-    return ~_missing(Company.email) & or_(
-        ~Company.email.like("%_@_%._%"), Company.email.like("% %"), Company.email.like("%@%@%"))
-
-
-def _bad_spanish_id():
-    return Company.legal_id_check == "es_bad"
-
-
-def _bad_french_id():
-    return Company.legal_id_check == "fr_bad"
-
-
-def _no_main_address():
-    return ~exists().where(Address.company_id == Company.id, Address.is_main.is_(True))
+def stale_before() -> date:
+    """A lead last touched before this day is stale (untouched for a year)."""
+    return (utcnow() - timedelta(days=STALE_AFTER_DAYS)).date()
 
 
 def _stale_lead():
-    cutoff = utcnow() - timedelta(days=STALE_AFTER_DAYS)
-    return (Company.status == "lead") & (Company.updated_at < cutoff) & ~exists().where(
-        Exchange.company_id == Company.id, Exchange.occurred_at >= cutoff)
+    # Tallied by the day of the last touch (models/quality_flags.py): the same text here.
+    touch_day = literal_column(TOUCH_DAY.format(r=Company.__tablename__), Date)
+    return (Company.status == "lead") & (touch_day < stale_before())
 
 
 def contact_domain_mismatch():
-    """Contacts whose email is not at their company's email domain (free mail excluded)."""
-    return exists().where(
-        Company.id == Contact.company_id, Company.email_domain != "",
-        ~_missing(Contact.email),
-        ~func.lower(Contact.email).like(literal("%@") + Company.email_domain))
+    """Contacts whose email is not at their company's email domain (free mail excluded): a
+    flag the triggers of models/quality_flags.py keep."""
+    return Contact.domain_mismatch.is_(True)
 
 
 @dataclass(frozen=True)
@@ -70,21 +46,18 @@ class Check:
     key: str
     label: object
     condition: Callable
-    # A test on other tables (NOT EXISTS …): counted by a statement of its own, which the
-    # database answers with one anti-join, not a subquery per company of a shared pass.
-    other_tables: bool = False
 
 
 COMPANY_CHECKS = (
-    Check("no_email", _l("Companies without an email"), _no_email),
-    Check("no_phone", _l("Companies without a phone"), _no_phone),
-    Check("unreachable", _l("Companies with neither email nor phone"), _unreachable),
-    Check("invalid_email", _l("Companies with an invalid email"), _invalid_email),
-    Check("bad_es_id", _l("Invalid Spanish NIF/CIF check digit"), _bad_spanish_id),
-    Check("bad_fr_id", _l("Invalid French SIREN/SIRET check digits"), _bad_french_id),
-    Check("no_main_address", _l("Companies without a main address"), _no_main_address,
-          other_tables=True),
-    Check("stale_lead", _l("Leads untouched for a year"), _stale_lead, other_tables=True),
+    Check("no_email", _l("Companies without an email"), _row_check("no_email")),
+    Check("no_phone", _l("Companies without a phone"), _row_check("no_phone")),
+    Check("unreachable", _l("Companies with neither email nor phone"), _row_check("unreachable")),
+    Check("invalid_email", _l("Companies with an invalid email"), _row_check("invalid_email")),
+    Check("bad_es_id", _l("Invalid Spanish NIF/CIF check digit"), _row_check("bad_es_id")),
+    Check("bad_fr_id", _l("Invalid French SIREN/SIRET check digits"), _row_check("bad_fr_id")),
+    Check("no_main_address", _l("Companies without a main address"),
+          _row_check("no_main_address")),
+    Check("stale_lead", _l("Leads untouched for a year"), _stale_lead),
 )
 CHECKS_BY_KEY = {check.key: check for check in COMPANY_CHECKS}
 
@@ -98,28 +71,19 @@ def company_count(check: Check) -> int:
     return company_counts([check])[check.key]
 
 
-def company_counts(checks: Iterable[Check] = COMPANY_CHECKS) -> dict[str, int]:
-    """How many live companies fail each check. The tests on the company row alone share one
-    pass over the companies (a statement each read the whole table once per check)."""
-    checks = list(checks)
-    counts = {}
-    row_checks = [check for check in checks if not check.other_tables]
-    if row_checks:
-        row = db.session.execute(
-            select(*(func.count().filter(check.condition()) for check in row_checks))
-            .select_from(Company).where(live())).one()
-        counts.update({check.key: count or 0 for check, count in zip(row_checks, row)})
-    for check in checks:
-        if check.other_tables:
-            counts[check.key] = db.session.scalar(select(func.count()).select_from(Company)
-                                                  .where(live(), check.condition())) or 0
-    return counts
+def company_counts(checks: Iterable[Check] = COMPANY_CHECKS,
+                   tallies: dict[str, int] | None = None) -> dict[str, int]:
+    """How many live companies fail each check, from the running tallies of the same
+    conditions: one statement whatever the number of companies (none when `tallies` were
+    read already)."""
+    tallies = tallies or quality_sums(stale_before())
+    return {check.key: tallies[check.key] for check in checks}
 
 
-def contact_mismatch_count() -> int:
-    """One query: contacts whose email is not at their company's domain."""
-    return db.session.scalar(select(func.count()).select_from(Contact)
-                             .where(contact_domain_mismatch())) or 0
+def contact_mismatch_count(tallies: dict[str, int] | None = None) -> int:
+    """Contacts whose email is not at their company's domain, from the tallies (`tallies` when
+    already read)."""
+    return (tallies or quality_sums())["contact_mismatch"]
 
 
 def duplicate_pairs(min_score: int = DUPLICATE_MIN_SCORE) -> int | None:

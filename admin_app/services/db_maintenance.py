@@ -1,4 +1,5 @@
-"""Planner statistics after a bulk load (seed-demo, benchmarks); the search's word list pruned."""
+"""Planner statistics after a bulk load (seed-demo, benchmarks); the search's word list pruned;
+the running tallies recounted from the rows."""
 from sqlalchemy import delete, exists, text
 
 from ..extensions import db
@@ -41,3 +42,27 @@ def prune_search_words() -> int:
     words, tokens = CompanyWord.__table__, SearchToken.__table__
     return db.session.execute(
         delete(tokens).where(~exists().where(words.c.token == tokens.c.token))).rowcount
+
+
+# The tables the tallies and flags are read from (models/office_tallies.py, quality_flags.py).
+TALLIED_TABLES = ("companies", "addresses", "contacts", "exchanges", "quotes", "opportunities",
+                  "invoices")
+
+
+def recount_tallies() -> dict[str, int]:
+    """Recompute the data-quality flags and every running tally from the rows, and return how
+    many tally rows each tally table holds now. For what the triggers cannot see: a TRUNCATE,
+    triggers turned off for a bulk load, rows copied in by hand. PostgreSQL: writers to the
+    tallied tables wait until the caller commits (SHARE), so none is counted twice or lost."""
+    from ..models import office_tallies, quality_flags
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text(f"LOCK TABLE {', '.join(TALLIED_TABLES)} IN SHARE MODE"))
+    for statement in quality_flags.BACKFILL:  # their triggers add tally rows: deleted below
+        db.session.execute(text(statement))
+    tables = sorted({tally for tally, _table in office_tallies.TALLIED})
+    for table in tables:
+        db.session.execute(text(f"DELETE FROM {table}"))  # nosec B608
+    for statement in office_tallies.BACKFILL:
+        db.session.execute(text(statement))
+    return {table: db.session.scalar(text(f"SELECT count(*) FROM {table}"))  # nosec B608
+            for table in tables}

@@ -1,5 +1,5 @@
 """Office-wide figures from the running tallies (models/office_tallies.py): the dashboard's
-counts and the pipeline's totals per stage.
+counts, the pipeline's totals per stage and the data-quality counts.
 
 A figure is the sum of its tally rows, read in one statement whatever the size of the office.
 When the rows pile up (each change adds one), `fold_tallies` replaces them by one row per key;
@@ -8,19 +8,21 @@ reading folds them past FOLD_ABOVE rows, so a read never sums more than about th
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import delete, func, insert, literal_column, or_, select
+from sqlalchemy import case, delete, func, insert, literal_column, or_, select
 
 from .. import clock
 from ..extensions import db
-from ..models.office_tallies import OfficeTally, PipelineTally
+from ..models.office_tallies import QUALITY_COUNTS, OfficeTally, PipelineTally, QualityTally
 
 FOLD_ABOVE = 500
 _TALLIES = OfficeTally.__table__
 _PIPELINE = PipelineTally.__table__
+_QUALITY = QualityTally.__table__
 # Each tally table: its key columns and its summed columns.
 _SHAPES = {_TALLIES: (("name", "day"), ("delta",)),
            _PIPELINE: (("stage_id", "owner_id"),
-                       ("opportunities", "amount_cents", "own_weighted", "stage_weighted"))}
+                       ("opportunities", "amount_cents", "own_weighted", "stage_weighted")),
+           _QUALITY: (("source", "day"), QUALITY_COUNTS)}
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,20 @@ def pipeline_sums(owner_id: int | None = None,
         fold_tallies(_PIPELINE)
     return {row[0]: PipelineSums(*(int(value) for value in row[1:-1]))
             for row in rows if row[1]}
+
+
+def quality_sums(stale_before: date | None = None) -> dict[str, int]:
+    """The data-quality counts: live companies failing each check on their row, contacts with
+    an email outside their company's domain (models/quality_flags.py), live leads, and as
+    `stale_lead` the leads last touched before the day `stale_before` (if given)."""
+    stale = (func.sum(case((_QUALITY.c.day < stale_before, _QUALITY.c.leads), else_=0))
+             if stale_before else literal_column("0"))
+    row = db.session.execute(select(*(func.coalesce(func.sum(_QUALITY.c[c]), 0)
+                                      for c in QUALITY_COUNTS),
+                                    func.coalesce(stale, 0), func.count())).one()
+    if row[-1] > FOLD_ABOVE:
+        fold_tallies(_QUALITY)
+    return {name: int(value) for name, value in zip((*QUALITY_COUNTS, "stale_lead"), row)}
 
 
 def fold_tallies(*tables) -> None:
