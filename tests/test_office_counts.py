@@ -199,3 +199,16 @@ def test_the_pipeline_totals_follow_every_change_to_an_opportunity(
     assert _same(stage_totals(), _totals_from_rows())
     assert open_counts([first.id, second.id]) == {
         stage: total.count for stage, total in _totals_from_rows().items() if stage}
+
+
+def test_a_fold_given_today_merges_the_overdue_days_before_it(office):
+    today = clock.today()
+    later = [today, today + timedelta(days=2), today + timedelta(days=60)]
+    before = {day: office_counts(day) for day in later}
+    fold_tallies(before=today)
+    days = db.session.scalars(select(OfficeTally.day).where(OfficeTally.name == "overdue")).all()
+    # Due 400, 40, 5 and 1 days ago: one day now; today, in 1 and in 30 days stay apart.
+    assert sorted(days) == [today - timedelta(days=1), today, today + timedelta(days=1),
+                            today + timedelta(days=30)]
+    for day in later:
+        assert office_counts(day) == before[day] == _counted(day), day

@@ -346,3 +346,40 @@ def test_recount_puts_flags_and_tallies_back_after_writes_the_triggers_missed(ap
     _assert_exact()
     assert quality_sums(stale_before()) == expected_quality
     assert office_counts(today) == expected_office == _counted(today)
+
+
+def test_a_fold_merges_the_days_before_the_reading_day(make_company):
+    today = utcnow().date()
+    for n in range(12):  # leads last touched 12 different days, from 430 to 320 days ago
+        lead = make_company(f"Lead {n}", status="lead", email=f"l{n}@x.example", phone="1")
+        lead.updated_at = utcnow() - timedelta(days=430 - 10 * n)
+    db.session.commit()
+    cutoffs = [today - timedelta(days=days) for days in (365, 340, 300, 0)]
+    before = {cutoff: quality_sums(cutoff) for cutoff in cutoffs}
+    fold_tallies(QualityTally.__table__, before=stale_before())
+    days = db.session.scalars(select(QualityTally.day).where(QualityTally.day.is_not(None))).all()
+    # The 7 days before the stale line are one; the 5 after it stay apart.
+    assert len(days) == len(set(days)) == 1 + 5
+    assert min(days) == stale_before() - timedelta(days=1)
+    for cutoff in cutoffs:  # the reading day and every later one read as before
+        assert quality_sums(cutoff) == before[cutoff], cutoff
+    _assert_exact()
+
+
+def test_a_read_folds_only_rows_beyond_one_per_key(make_company, monkeypatch, count_queries):
+    for n in range(6):
+        lead = make_company(f"Lead {n}", status="lead")
+        lead.updated_at = utcnow() - timedelta(days=30 + n)
+    db.session.commit()
+    fold_tallies(QualityTally.__table__)
+    monkeypatch.setattr(tallies, "FOLD_ABOVE", 3)  # fewer than the keys (6 days, 1 undated)
+    with count_queries() as statements:
+        quality_sums(stale_before())
+    assert not any("DELETE" in str(statement) for statement in statements)
+    for n in range(1, 7):  # rows beyond one per key: each edit moves the lead out and back in
+        db.session.get(Company, lead.id).email = None if n % 2 == 0 else "back@x.example"
+        db.session.commit()
+    with count_queries() as statements:
+        quality_sums(stale_before())
+    assert any("DELETE" in str(statement) for statement in statements)
+    _assert_exact()

@@ -3,12 +3,16 @@ counts, the pipeline's totals per stage and the data-quality counts.
 
 A figure is the sum of its tally rows, read in one statement whatever the size of the office.
 When the rows pile up (each change adds one), `fold_tallies` replaces them by one row per key;
-reading folds them past FOLD_ABOVE rows, so a read never sums more than about that.
+reading folds them once FOLD_ABOVE rows more than one per key have piled up, so a read never
+sums more than about that beyond its keys. Tallies keyed by a day (overdue invoices by due
+date, leads by the day last touched) are read for today's date or a later one only: a fold
+given that day (`before`) merges the days before it into one, so their rows stay as many as
+the days still ahead of it, not as many as the days in the office's history.
 """
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
-from sqlalchemy import case, delete, func, insert, literal_column, or_, select
+from sqlalchemy import Date, case, delete, func, insert, literal, literal_column, or_, select
 
 from .. import clock
 from ..extensions import db
@@ -18,6 +22,7 @@ FOLD_ABOVE = 500
 _TALLIES = OfficeTally.__table__
 _PIPELINE = PipelineTally.__table__
 _QUALITY = QualityTally.__table__
+_SOURCES = ("companies", "contacts")  # the tables quality_tallies counts
 # Each tally table: its key columns and its summed columns.
 _SHAPES = {_TALLIES: (("name", "day"), ("delta",)),
            _PIPELINE: (("stage_id", "owner_id"),
@@ -41,8 +46,8 @@ def office_counts(today: date | None = None) -> OfficeCounts:
     rows = db.session.execute(
         select(_TALLIES.c.name, _TALLIES.c.day, func.sum(_TALLIES.c.delta), func.count())
         .group_by(_TALLIES.c.name, _TALLIES.c.day)).all()
-    if sum(row[3] for row in rows) > FOLD_ABOVE:
-        fold_tallies(_TALLIES)
+    if sum(row[3] for row in rows) - len(rows) > FOLD_ABOVE:
+        fold_tallies(_TALLIES, before=today)
     sums: dict[str, int] = {}
     for name, day, total, _rows in rows:
         if name == "overdue" and not (day is not None and day < today):
@@ -71,18 +76,23 @@ def pipeline_sums(owner_id: int | None = None,
     """Each stage's open opportunities (None: those without a stage), of one owner if given,
     of the given stages if given."""
     columns = _SHAPES[_PIPELINE][1]
+    # Per key (stage and owner), so the rows beyond one per key are known.
     query = (select(_PIPELINE.c.stage_id, *(func.sum(_PIPELINE.c[c]) for c in columns),
                     func.count())
-             .group_by(_PIPELINE.c.stage_id))
+             .group_by(_PIPELINE.c.stage_id, _PIPELINE.c.owner_id))
     if owner_id:
         query = query.where(_PIPELINE.c.owner_id == owner_id)
     if stage_ids is not None:
         query = query.where(_PIPELINE.c.stage_id.in_(stage_ids))
     rows = db.session.execute(query).all()
-    if sum(row[-1] for row in rows) > FOLD_ABOVE:
+    if sum(row[-1] for row in rows) - len(rows) > FOLD_ABOVE:
         fold_tallies(_PIPELINE)
-    return {row[0]: PipelineSums(*(int(value) for value in row[1:-1]))
-            for row in rows if row[1]}
+    sums: dict[int | None, list[int]] = {}
+    for stage_id, *values, _rows in rows:
+        total = sums.setdefault(stage_id, [0] * len(columns))
+        for n, value in enumerate(values):
+            total[n] += int(value)
+    return {stage_id: PipelineSums(*total) for stage_id, total in sums.items() if total[0]}
 
 
 def quality_sums(stale_before: date | None = None) -> dict[str, int]:
@@ -91,34 +101,48 @@ def quality_sums(stale_before: date | None = None) -> dict[str, int]:
     `stale_lead` the leads last touched before the day `stale_before` (if given)."""
     stale = (func.sum(case((_QUALITY.c.day < stale_before, _QUALITY.c.leads), else_=0))
              if stale_before else literal_column("0"))
+    # Keys: each day (leads only have one), and at most one undated row per source.
+    surplus = func.count() - func.count(_QUALITY.c.day.distinct()) - len(_SOURCES)
     row = db.session.execute(select(*(func.coalesce(func.sum(_QUALITY.c[c]), 0)
                                       for c in QUALITY_COUNTS),
-                                    func.coalesce(stale, 0), func.count())).one()
+                                    func.coalesce(stale, 0), surplus)).one()
     if row[-1] > FOLD_ABOVE:
-        fold_tallies(_QUALITY)
+        fold_tallies(_QUALITY, before=stale_before)
     return {name: int(value) for name, value in zip((*QUALITY_COUNTS, "stale_lead"), row)}
 
 
-def fold_tallies(*tables) -> None:
+def fold_tallies(*tables, before: date | None = None) -> None:
     """Replace the rows of each tally table (all by default) there now by one per key (none
-    where every sum is zero), each in a transaction of its own. Rows added meanwhile by writers
-    not committed yet are not seen, so not removed: they count later. Two folds at once: the
-    second waits for the rows the first deletes, then finds them gone."""
+    where every sum is zero), each in a transaction of its own; with `before`, the days before
+    it count as one, the day before it (their figures must then never be read for an earlier
+    day). Rows added meanwhile by writers not committed yet are not seen, so not removed: they
+    count later. Two folds at once: the second waits for the rows the first deletes, then finds
+    them gone."""
     for table in tables or tuple(_SHAPES):
-        _fold(table, *_SHAPES[table])
+        _fold(table, *_SHAPES[table], before=before)
 
 
-def _fold(table, keys: tuple[str, ...], values: tuple[str, ...]) -> None:
+def _fold(table, keys: tuple[str, ...], values: tuple[str, ...],
+          before: date | None = None) -> None:
     with db.engine.begin() as conn:
         last = conn.scalar(select(func.max(table.c.id)))
         if last is None:
             return
         old = table.c.id <= last
 
-        def summed(source):
-            return (select(*(source.c[k] for k in keys), *(func.sum(source.c[v]) for v in values))
-                    .group_by(*(source.c[k] for k in keys))
-                    .having(or_(*(func.sum(source.c[v]) != literal_column("0")
+        def key(source, name):
+            if name == "day" and before is not None:
+                day = source.c.day
+                return case((day < before, literal(before - timedelta(days=1), Date)),
+                            else_=day).label("day")
+            return source.c[name]
+
+        def summed(source, where=None):
+            rows = select(*(key(source, k) for k in keys), *(source.c[v] for v in values))
+            rows = (rows.where(where) if where is not None else rows).subquery("folded")
+            return (select(*(rows.c[k] for k in keys), *(func.sum(rows.c[v]) for v in values))
+                    .group_by(*(rows.c[k] for k in keys))
+                    .having(or_(*(func.sum(rows.c[v]) != literal_column("0")
                                   for v in values))))
         if conn.dialect.name == "postgresql":
             # One statement: the rows summed are exactly the rows this fold deleted.
@@ -126,7 +150,7 @@ def _fold(table, keys: tuple[str, ...], values: tuple[str, ...]) -> None:
                     .returning(*(table.c[c] for c in keys + values)).cte("gone"))
             conn.execute(insert(table).from_select(list(keys + values), summed(gone)))
         else:  # one writer at a time: the sums first, then the rows they replace
-            rows = conn.execute(summed(table).where(old)).all()
+            rows = conn.execute(summed(table, old)).all()
             conn.execute(delete(table).where(old))
             if rows:
                 conn.execute(insert(table), [dict(zip(keys + values, row)) for row in rows])
