@@ -3,30 +3,22 @@ it, and the data-quality page counts it from running tallies of the same conditi
 statement for them all, whatever the size of the database) or, for a check that follows the
 calendar, with one query."""
 from dataclasses import dataclass
-from datetime import date, timedelta
 from typing import Callable, Iterable
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Date, literal_column, text
 
 from ..models import Company, Contact
-from ..models.base import utcnow
 from ..models.quality_flags import COMPANY_ROW_CHECKS, TOUCH_DAY
 from .duplicate_cache import fresh_cached_scan
-from .office_counts import quality_sums
+from .office_counts import quality_sums, stale_before
 
-STALE_AFTER_DAYS = 365
 DUPLICATE_MIN_SCORE = 80
 
 
 def _row_check(key: str) -> Callable:
     """The check on the company's own row (models/quality_flags.py), as the lists filter it."""
     return lambda: text(COMPANY_ROW_CHECKS[key].format(r=Company.__tablename__))
-
-
-def stale_before() -> date:
-    """A lead last touched before this day is stale (untouched for a year)."""
-    return (utcnow() - timedelta(days=STALE_AFTER_DAYS)).date()
 
 
 def _stale_lead():

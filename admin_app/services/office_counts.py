@@ -16,9 +16,11 @@ from sqlalchemy import Date, case, delete, func, insert, literal, literal_column
 
 from .. import clock
 from ..extensions import db
+from ..models.base import utcnow
 from ..models.office_tallies import QUALITY_COUNTS, OfficeTally, PipelineTally, QualityTally
 
 FOLD_ABOVE = 500
+STALE_AFTER_DAYS = 365
 _TALLIES = OfficeTally.__table__
 _PIPELINE = PipelineTally.__table__
 _QUALITY = QualityTally.__table__
@@ -111,15 +113,26 @@ def quality_sums(stale_before: date | None = None) -> dict[str, int]:
     return {name: int(value) for name, value in zip((*QUALITY_COUNTS, "stale_lead"), row)}
 
 
+def stale_before() -> date:
+    """A lead last touched before this day is stale (untouched for a year)."""
+    return (utcnow() - timedelta(days=STALE_AFTER_DAYS)).date()
+
+
+# The day each dated tally is read for (or a later one): overdue by today's date, stale leads
+# by the day a year ago.
+_READ_FOR = {_TALLIES: clock.today, _QUALITY: stale_before}
+
+
 def fold_tallies(*tables, before: date | None = None) -> None:
     """Replace the rows of each tally table (all by default) there now by one per key (none
-    where every sum is zero), each in a transaction of its own; with `before`, the days before
-    it count as one, the day before it (their figures must then never be read for an earlier
-    day). Rows added meanwhile by writers not committed yet are not seen, so not removed: they
-    count later. Two folds at once: the second waits for the rows the first deletes, then finds
-    them gone."""
+    where every sum is zero), each in a transaction of its own. The days before `before` (by
+    default the day the table is read for now) count as one, the day before it: their figures
+    are never read for an earlier day. Rows added meanwhile by writers not committed yet are
+    not seen, so not removed: they count later. Two folds at once: the second waits for the
+    rows the first deletes, then finds them gone."""
     for table in tables or tuple(_SHAPES):
-        _fold(table, *_SHAPES[table], before=before)
+        day = before or (_READ_FOR[table]() if table in _READ_FOR else None)
+        _fold(table, *_SHAPES[table], before=day)
 
 
 def _fold(table, keys: tuple[str, ...], values: tuple[str, ...],
