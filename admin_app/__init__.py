@@ -158,5 +158,15 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
                                          company_words_json, deterministic=True)
 
 
+@event.listens_for(Engine, "engine_connect")
+def _batched_inserts(connection) -> None:
+    # PostgreSQL: a bulk INSERT without RETURNING goes as multi-row statements (SQLAlchemy's
+    # "insertmanyvalues", 1,000 rows each) instead of psycopg's one statement per row, so the
+    # statement-level triggers (running tallies, data-quality flags) run once per batch: an
+    # import's 10,000 addresses took 24 s with one trigger run per address.
+    if connection.dialect.name == "postgresql":
+        connection.dialect.use_insertmanyvalues_wo_returning = True
+
+
 def _unicode_lower(value):
     return value.lower() if isinstance(value, str) else value

@@ -120,15 +120,19 @@ SQLITE_STATEMENTS = [
 ]
 
 
-def _postgresql_main_address(operation: str, ids: str, referencing: str) -> list[str]:
+def _postgresql_main_address(operation: str, ids: str, mains: str, referencing: str) -> list[str]:
     # Once per statement: a merge moving thousands of addresses sets each company's flag once.
+    # Only a main address can change a flag (`mains`: one was written or removed): the others
+    # skip the update, and with it the companies' own statement triggers. The companies are
+    # found by primary key from an array: a join with the transition table may be planned as a
+    # scan of every company.
     function = f"companies_main_address_{operation}"
+    has = _has_main("c.id")
     return [
-        f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "  # nosec B608
-        f"UPDATE companies AS c SET has_main_address = m.has FROM (SELECT ids.company_id, "
-        f"{_has_main('ids.company_id')} AS has FROM ({ids}) AS ids) AS m "
-        f"WHERE c.id = m.company_id AND c.has_main_address IS DISTINCT FROM m.has; "
-        f"RETURN NULL; END $$",
+        f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        f"IF {mains} THEN UPDATE companies AS c SET has_main_address = {has} "  # nosec B608
+        f"WHERE c.id = ANY (ARRAY({ids})) AND c.has_main_address IS DISTINCT FROM {has}; "
+        f"END IF; RETURN NULL; END $$",
         f"CREATE OR REPLACE TRIGGER {function} AFTER {operation.upper()} ON addresses "
         f"REFERENCING {referencing} FOR EACH STATEMENT EXECUTE FUNCTION {function}()",
     ]
@@ -136,13 +140,16 @@ def _postgresql_main_address(operation: str, ids: str, referencing: str) -> list
 
 def _postgresql_last_exchange(operation: str, referencing: str) -> list[str]:
     # Once per statement. Rows gone (deleted, or moved by an update): their companies' latest
-    # is read again where one of them was it; rows come: a later one is the new latest.
+    # is read again where one of them was it; rows come: a later one is the new latest. The
+    # companies are found by primary key from an array, as above.
     gone = (f"UPDATE companies AS c SET last_exchange_at = {_latest('c.id')} FROM (SELECT "  # nosec B608
             "company_id, max(occurred_at) AS top FROM old_rows GROUP BY company_id) AS o "
-            "WHERE c.id = o.company_id AND c.last_exchange_at <= o.top; ")
+            "WHERE c.id = ANY (ARRAY(SELECT DISTINCT company_id FROM old_rows)) "
+            "AND c.id = o.company_id AND c.last_exchange_at <= o.top; ")
     came = ("UPDATE companies AS c SET last_exchange_at = n.top FROM (SELECT company_id, "
             "max(occurred_at) AS top FROM new_rows GROUP BY company_id) AS n "
-            "WHERE c.id = n.company_id AND (c.last_exchange_at IS NULL "
+            "WHERE c.id = ANY (ARRAY(SELECT DISTINCT company_id FROM new_rows)) "
+            "AND c.id = n.company_id AND (c.last_exchange_at IS NULL "
             "OR c.last_exchange_at < n.top); ")
     body = {"insert": came, "delete": gone, "update": gone + came}[operation]
     function = f"companies_last_exchange_{operation}"
@@ -159,11 +166,15 @@ POSTGRESQL_STATEMENTS = [
     *_postgresql_last_exchange("delete", "OLD TABLE AS old_rows"),
     *_postgresql_last_exchange("update", "OLD TABLE AS old_rows NEW TABLE AS new_rows"),
     *_postgresql_main_address("insert", "SELECT DISTINCT company_id FROM new_rows",
+                              "EXISTS (SELECT 1 FROM new_rows WHERE is_main)",
                               "NEW TABLE AS new_rows"),
     *_postgresql_main_address("delete", "SELECT DISTINCT company_id FROM old_rows",
+                              "EXISTS (SELECT 1 FROM old_rows WHERE is_main)",
                               "OLD TABLE AS old_rows"),
     *_postgresql_main_address(
         "update", "SELECT company_id FROM old_rows UNION SELECT company_id FROM new_rows",
+        "(EXISTS (SELECT 1 FROM old_rows WHERE is_main) "
+        "OR EXISTS (SELECT 1 FROM new_rows WHERE is_main))",
         "OLD TABLE AS old_rows NEW TABLE AS new_rows"),
     # A contact's own flag is set before its row is written, so the tallies see it.
     "CREATE OR REPLACE FUNCTION contacts_domain_mismatch() RETURNS trigger LANGUAGE plpgsql "
