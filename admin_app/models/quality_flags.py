@@ -1,5 +1,5 @@
-"""The data-quality checks as SQL over one row, and the two flags that make every check a test on
-one row: what the data-quality page counts from running tallies (`quality_tallies`,
+"""The data-quality checks as SQL over one row, and the three flags that make every check a test
+on one row: what the data-quality page counts from running tallies (`quality_tallies`,
 models/office_tallies.py) instead of reading every company and contact.
 
 - `companies.has_main_address`: whether one of the company's addresses is its main one;
