@@ -20,9 +20,13 @@ opportunities, their amounts in cents, and for the weighted amount the sum of am
 probability over those with their own probability and the plain amounts of the others (their
 stage's probability applies at read time, so changing it needs no write).
 
+`quality_tallies` (the data-quality page), keyed by the table tallied and, for leads, the day
+last touched: one column per check (models/quality_flags.py), the contacts outside their
+company's domain, and the live leads.
+
 PostgreSQL's triggers run once per statement over its transition tables (a bulk insert of
-100,000 companies adds two rows, not 100,000); SQLite's run once per row. Migration 0024
-creates the same objects; the listeners below create them wherever a schema is built with
+100,000 companies adds two rows, not 100,000); SQLite's run once per row. Migrations 0024-0026
+create the same objects; the listeners below create them wherever a schema is built with
 `create_all()`.
 """
 from datetime import date
@@ -148,16 +152,15 @@ def _columns(tally: str, table: str) -> tuple[list[str], list[str]]:
 
 
 def _sqlite_triggers(tally: str, table: str) -> list[str]:
-    keys, values = _columns(tally, table)
-    watched = TALLIED[tally, table][3]
+    key_sql, value_sql, counts, watched, *compare = TALLIED[tally, table]
+    keys, values = list(key_sql), list(value_sql)
     insert = f"INSERT INTO {tally} ({', '.join(keys + values)}) "  # nosec B608
     plus, minus = insert + _part(tally, table, "new", 1), insert + _part(tally, table, "old", -1)
-    changed = " OR ".join(f"old.{c} IS NOT new.{c}" for c in watched)
-    if TALLIED[tally, table][4:] == (COMPARE_ADDED,):
+    if compare == [COMPARE_ADDED]:
         changed = " OR ".join(f"({sql.format(r='old')}) IS NOT ({sql.format(r='new')})"
-                              for sql in (*TALLIED[tally, table][0].values(),
-                                          *TALLIED[tally, table][1].values(),
-                                          TALLIED[tally, table][2]))
+                              for sql in (*key_sql.values(), *value_sql.values(), counts))
+    else:
+        changed = " OR ".join(f"old.{c} IS NOT new.{c}" for c in watched)
     return [
         f"CREATE TRIGGER IF NOT EXISTS {tally}_{table}_ai AFTER INSERT ON {table} "
         f"BEGIN {plus}; END",

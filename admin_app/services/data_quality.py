@@ -1,7 +1,6 @@
 """Data-quality checks on companies and contacts, each one SQL condition: the lists filter with
 it, and the data-quality page counts it from running tallies of the same condition (one
-statement for them all, whatever the size of the database) or, for a check that follows the
-calendar, with one query."""
+statement for them all, whatever the size of the database)."""
 from dataclasses import dataclass
 from typing import Callable, Iterable
 

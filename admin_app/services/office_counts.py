@@ -17,14 +17,16 @@ from sqlalchemy import Date, case, delete, func, insert, literal, literal_column
 from .. import clock
 from ..extensions import db
 from ..models.base import utcnow
-from ..models.office_tallies import QUALITY_COUNTS, OfficeTally, PipelineTally, QualityTally
+from ..models.office_tallies import (
+    QUALITY_COUNTS, TALLIED, OfficeTally, PipelineTally, QualityTally,
+)
 
 FOLD_ABOVE = 500
 STALE_AFTER_DAYS = 365
 _TALLIES = OfficeTally.__table__
 _PIPELINE = PipelineTally.__table__
 _QUALITY = QualityTally.__table__
-_SOURCES = ("companies", "contacts")  # the tables quality_tallies counts
+_SOURCES = [table for tally, table in TALLIED if tally == _QUALITY.name]  # tables it counts
 # Each tally table: its key columns and its summed columns.
 _SHAPES = {_TALLIES: (("name", "day"), ("delta",)),
            _PIPELINE: (("stage_id", "owner_id"),
@@ -97,19 +99,19 @@ def pipeline_sums(owner_id: int | None = None,
     return {stage_id: PipelineSums(*total) for stage_id, total in sums.items() if total[0]}
 
 
-def quality_sums(stale_before: date | None = None) -> dict[str, int]:
+def quality_sums(before: date | None = None) -> dict[str, int]:
     """The data-quality counts: live companies failing each check on their row, contacts with
     an email outside their company's domain (models/quality_flags.py), live leads, and as
-    `stale_lead` the leads last touched before the day `stale_before` (if given)."""
-    stale = (func.sum(case((_QUALITY.c.day < stale_before, _QUALITY.c.leads), else_=0))
-             if stale_before else literal_column("0"))
+    `stale_lead` the leads last touched before the day `before` (if given; stale_before())."""
+    stale = (func.sum(case((_QUALITY.c.day < before, _QUALITY.c.leads), else_=0))
+             if before else literal_column("0"))
     # Keys: each day (leads only have one), and at most one undated row per source.
     surplus = func.count() - func.count(_QUALITY.c.day.distinct()) - len(_SOURCES)
     row = db.session.execute(select(*(func.coalesce(func.sum(_QUALITY.c[c]), 0)
                                       for c in QUALITY_COUNTS),
                                     func.coalesce(stale, 0), surplus)).one()
     if row[-1] > FOLD_ABOVE:
-        fold_tallies(_QUALITY, before=stale_before)
+        fold_tallies(_QUALITY, before=before)
     return {name: int(value) for name, value in zip((*QUALITY_COUNTS, "stale_lead"), row)}
 
 

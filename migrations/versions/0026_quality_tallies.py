@@ -232,16 +232,15 @@ def _columns(tally: str, table: str) -> tuple[list[str], list[str]]:
 
 
 def _sqlite_triggers(tally: str, table: str) -> list[str]:
-    keys, values = _columns(tally, table)
-    watched = TALLIED[tally, table][3]
+    key_sql, value_sql, counts, watched, *compare = TALLIED[tally, table]
+    keys, values = list(key_sql), list(value_sql)
     insert = f"INSERT INTO {tally} ({', '.join(keys + values)}) "
     plus, minus = insert + _part(tally, table, "new", 1), insert + _part(tally, table, "old", -1)
-    changed = " OR ".join(f"old.{c} IS NOT new.{c}" for c in watched)
-    if TALLIED[tally, table][4:] == (COMPARE_ADDED,):
+    if compare == [COMPARE_ADDED]:
         changed = " OR ".join(f"({sql.format(r='old')}) IS NOT ({sql.format(r='new')})"
-                              for sql in (*TALLIED[tally, table][0].values(),
-                                          *TALLIED[tally, table][1].values(),
-                                          TALLIED[tally, table][2]))
+                              for sql in (*key_sql.values(), *value_sql.values(), counts))
+    else:
+        changed = " OR ".join(f"old.{c} IS NOT new.{c}" for c in watched)
     return [
         f"CREATE TRIGGER IF NOT EXISTS {tally}_{table}_ai AFTER INSERT ON {table} "
         f"BEGIN {plus}; END",
