@@ -125,6 +125,47 @@ def test_undo_restores_updated_and_removes_created_records(admin_user, existing)
     assert db.session.get(ImportBatch, batch.id).status == "undone"
 
 
+
+def test_undo_removes_added_contacts_and_addresses_set_based_with_an_audit_entry_each(
+        admin_user, make_company, employees):
+    names = [f"Plain Company {n}" for n in range(12)]
+    bare = [make_company(name, email=f"c{n}@plain.example") for n, name in enumerate(names)]
+    rows = [[name, f"c{n}@plain.example", "", "", "Bilbao", "Eva", f"Soto{n}", ""]
+            for n, name in enumerate(names)]
+    _workspace, _state, batch = _import(admin_user, rows=rows)
+    assert batch.updated_count == 12
+    added = {(kind, entity_id) for kind, entity_id in db.session.execute(
+        select(ImportChange.entity_type, ImportChange.entity_id).where(
+            ImportChange.import_id == batch.id, ImportChange.action == "create"))}
+    assert {kind for kind, _id in added} == {"Contact", "Address"} and len(added) == 24
+    deletes = []
+
+    def seen(_conn, _cursor, statement, _parameters, _context, executemany):
+        if statement.lstrip().upper().startswith("DELETE"):
+            deletes.append((statement.split()[2], executemany))
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        with unit_of_work(flash_errors=False) as work:
+            undo_import(batch, admin_user)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+    assert work.committed, work.error
+    # One statement per chunk, not one per row: an executemany runs the addresses' statement
+    # triggers once per row on PostgreSQL.
+    assert sorted(deletes) == [("addresses", False), ("contacts", False)]
+    db.session.expire_all()
+    assert all(db.session.get(Company, c.id).contacts == [] for c in bare)
+    assert db.session.scalar(select(func.count()).select_from(Address)) == 0
+    assert db.session.scalar(select(Company.has_main_address).where(Company.id == bare[0].id)) \
+        is False
+    entries = db.session.scalars(select(AuditLog).where(
+        AuditLog.action == "delete", AuditLog.summary.contains(f"undo of import #{batch.id}"))).all()
+    assert {(e.entity_type, e.entity_id) for e in entries} == added
+    contact = next(e for e in entries if e.entity_type == "Contact")
+    assert contact.changes["first_name"] == "Eva" and contact.user_id == admin_user.id
+    address = next(e for e in entries if e.entity_type == "Address")
+    assert address.changes["city"] == "Bilbao"
+
 def test_undo_keeps_a_value_edited_since_the_import(admin_user, existing):
     _workspace, _state, batch = _import(admin_user)
     company = db.session.get(Company, existing.id)
