@@ -98,6 +98,39 @@ def test_date_times_are_shown_in_the_organisations_zone_and_wall_clock_times_as_
         assert format_date(datetime(2026, 5, 1, 23, 30)) == "2 may 2026"
 
 
+
+def test_remembered_texts_are_what_babel_writes_for_each_language_zone_and_sign(app):
+    """Amounts and dates are formatted once per value and kept; what comes back from the
+    store must still be what Babel writes for this reader: language, zone, sign and offset
+    are part of what is kept."""
+    from datetime import timedelta, timezone
+
+    from flask_babel import format_currency, refresh
+    from flask_babel import format_date as babel_date
+
+    shown = {}
+    for zone in ("UTC", "Europe/Madrid", "America/New_York"):
+        set_setting("time_zone", zone)
+        db.session.commit()
+        refresh()  # as the next request would: the zone is read once per request
+        for locale in ("en", "es", "fr"):
+            with force_locale(locale):
+                for _ in range(2):  # the second time from the store
+                    for amount in (Decimal("0.00"), Decimal("-0.00"), Decimal("1234.5"),
+                                   Decimal("1234.50"), 1234, Decimal("-70")):
+                        assert money(amount, "USD") == format_currency(amount, "USD")
+                    late = datetime(2026, 5, 1, 23, 30)
+                    assert format_date(late) == babel_date(late, "medium")
+                    shown[zone, locale] = (format_date(late), format_datetime(late),
+                                           wall_datetime(late))
+                # One instant written in two zones: equal values, different wall clocks.
+                utc = datetime(2026, 5, 1, 9, 5, tzinfo=timezone.utc)
+                east = utc.astimezone(timezone(timedelta(hours=3)))
+                assert utc == east and wall_datetime(utc) != wall_datetime(east)
+    assert shown["UTC", "es"][0] == "1 may 2026" and shown["Europe/Madrid", "es"][0] == "2 may 2026"
+    assert shown["UTC", "en"][2] == shown["Europe/Madrid", "en"][2]  # a wall clock stays put
+    assert len({shown[z, "fr"][1] for z in ("UTC", "Europe/Madrid", "America/New_York")}) == 3
+
 @pytest.mark.parametrize("locale, typed, value", [
     ("es", "1.234,50", "1234.50"),
     ("es", "1234,5", "1234.5"),

@@ -9,6 +9,7 @@ from ..security_headers import csp_nonce
 from ..services.html import safe_html
 from .labels import status_label
 from .links import company_link, company_url
+from .menu_cache import init_app as init_menu_cache
 from .views import add_model_views
 
 
@@ -21,6 +22,7 @@ def init_admin(app: Flask) -> Admin:
         csp_nonce_generator=csp_nonce,
     )
     add_model_views(admin)
+    init_menu_cache(app)
     app.jinja_env.filters["status_label"] = status_label
     app.jinja_env.globals.update(company_url=company_url, company_link=company_link,
                                  safe_html=safe_html)
