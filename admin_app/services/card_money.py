@@ -7,8 +7,9 @@ balance is and when an invoice is overdue come from models/balances.py, as every
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
-from sqlalchemy import func, select
+from sqlalchemy import Date, Integer, bindparam, func, select
 
 from .. import clock
 from ..extensions import db
@@ -50,20 +51,8 @@ def company_kpis(company_id: int, today: date | None = None) -> Kpis:
     figures: "no data", not "zero". The totals are stored (services/figures.py); "overdue"
     moves with today, so it is summed here, over the client's unsettled invoices only.
     """
-    today = today or clock.today()
-    overdue = (select(func.count().label("count"),
-                      func.coalesce(func.sum(Invoice.balance_cents), 0).label("cents"))
-               .where(Invoice.company_id == company_id, unsettled(),
-                      overdue_clause(Invoice.status, Invoice.balance_cents, Invoice.due_date,
-                                     today))
-               .subquery("overdue"))
-    stored = CompanyFigures
-    row = db.session.execute(
-        select(stored.issued_count, stored.revenue_cents, stored.outstanding_cents,
-               overdue.c.count, overdue.c.cents, stored.completed_count, stored.delay_days,
-               stored.credit_cents, stored.currency_min, stored.currency_max)
-        .select_from(overdue).outerjoin(stored, stored.company_id == company_id)
-    ).one()
+    row = db.session.execute(_kpis_statement(), {
+        "company_id": company_id, "today": today or clock.today()}).one()
     issued_count = int(row[0] or 0)
     if not issued_count:
         return Kpis(None, None, None, None, None, 0)
@@ -73,6 +62,23 @@ def company_kpis(company_id: int, today: date | None = None) -> Kpis:
                 client_credit=from_cents(row[7] or 0),
                 currency=row[8] if row[8] == row[9] else None)
 
+
+
+@lru_cache(maxsize=1)
+def _kpis_statement():
+    """Built once and run with new values (see sales_history._page_statement)."""
+    company_id = bindparam("company_id", type_=Integer)
+    overdue = (select(func.count().label("count"),
+                      func.coalesce(func.sum(Invoice.balance_cents), 0).label("cents"))
+               .where(Invoice.company_id == company_id, unsettled(),
+                      overdue_clause(Invoice.status, Invoice.balance_cents, Invoice.due_date,
+                                     bindparam("today", type_=Date)))
+               .subquery("overdue"))
+    stored = CompanyFigures
+    return (select(stored.issued_count, stored.revenue_cents, stored.outstanding_cents,
+                   overdue.c.count, overdue.c.cents, stored.completed_count, stored.delay_days,
+                   stored.credit_cents, stored.currency_min, stored.currency_max)
+            .select_from(overdue).outerjoin(stored, stored.company_id == company_id))
 
 def _mean_days(count, total_days) -> Decimal | None:
     """Mean of whole days to one decimal, half up; None without any fully paid invoice."""
