@@ -10,6 +10,11 @@ A `Refusal` (a business rule said no), a WTForms `ValidationError` raised by a s
 error of the database rolls everything back and is flashed; a database that does not answer at
 all is rolled back and raised, for the 503 page of `error_pages`; any other exception is a bug:
 it is rolled back and raised, so it is seen instead of hidden behind a vague message.
+
+A transaction the database aborted because it collided with another one (a deadlock, a
+serialization failure: SQLSTATE class 40) is none of these: nothing is wrong with the change
+nor with the server, and the same work run again succeeds. It is rolled back, told as such and
+marked `conflict`, so that a caller that can run its work again (an import's batch) does.
 """
 import logging
 import re
@@ -35,6 +40,7 @@ class UnitOfWork:
     def __init__(self, flash_errors: bool = True):
         self.flash_errors = flash_errors
         self.committed = False
+        self.conflict = False
         self.error: Markup | None = None
         self._after_commit: list[tuple[Callable, tuple]] = []
         self._on_rollback: list[tuple[Callable, tuple]] = []
@@ -54,18 +60,18 @@ class UnitOfWork:
         if exc is None:
             try:
                 db.session.commit()
-            except DATABASE_UNAVAILABLE:
+            except SQLAlchemyError as commit_error:
+                if is_conflict(commit_error) or not isinstance(commit_error, DATABASE_UNAVAILABLE):
+                    return self._fail(commit_error)
                 # The commit may have reached the database before the connection broke: keep
                 # the files (an orphan file is harmless, a saved row without its file is not).
                 self._roll_back(undo_outside=False)
                 raise
-            except SQLAlchemyError as commit_error:
-                return self._fail(commit_error)
             self.committed = True
             for callback, args in self._after_commit:
                 callback(*args)
             return False
-        if isinstance(exc, DATABASE_UNAVAILABLE):
+        if isinstance(exc, DATABASE_UNAVAILABLE) and not is_conflict(exc):
             self._roll_back()
             return False  # not a refusal to flash: the error page says the database is away
         if isinstance(exc, (Refusal, ValidationError, SQLAlchemyError)):
@@ -76,7 +82,10 @@ class UnitOfWork:
     def _fail(self, exc: Exception) -> bool:
         self._roll_back()
         self.error = user_message(exc)
-        if isinstance(exc, SQLAlchemyError) and not isinstance(exc, IntegrityError):
+        self.conflict = is_conflict(exc)
+        if self.conflict:
+            log.warning("A transaction collided with another one: %s", exc.orig)
+        elif isinstance(exc, SQLAlchemyError) and not isinstance(exc, IntegrityError):
             log.exception("The database refused a change", exc_info=exc)
         if self.flash_errors:
             flash(self.error, "error")
@@ -97,8 +106,18 @@ def unit_of_work(flash_errors: bool = True) -> UnitOfWork:
     return UnitOfWork(flash_errors)
 
 
+def is_conflict(exc: BaseException) -> bool:
+    """The database aborted the transaction for colliding with another (SQLSTATE class 40:
+    deadlock, serialization failure); running it again is the remedy."""
+    state = getattr(getattr(exc, "orig", None), "sqlstate", None)
+    return isinstance(exc, SQLAlchemyError) and isinstance(state, str) and state.startswith("40")
+
+
 def user_message(exc: Exception) -> Markup:
     """What to tell the user about a refused change; Markup (links) in a refusal is kept."""
+    if is_conflict(exc):
+        return escape(_("Nothing was saved: another change to the same records was being saved "
+                        "at the same moment. Please try again."))
     if isinstance(exc, IntegrityError):
         return escape(integrity_message(exc))
     if isinstance(exc, SQLAlchemyError):

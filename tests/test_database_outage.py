@@ -99,3 +99,56 @@ def test_a_commit_cut_off_keeps_the_files_as_it_may_have_landed(monkeypatch):
         with unit_of_work() as work:
             work.on_rollback(undone.append, "documents/new-file")
     assert undone == [] and not work.committed
+
+
+class _Deadlock(Exception):
+    sqlstate = "40P01"  # what psycopg's DeadlockDetected carries
+
+
+def _collided(*_args, **_kwargs):
+    raise OperationalError("UPDATE companies", {}, _Deadlock("deadlock detected"))
+
+
+def test_a_change_that_collided_with_another_is_told_to_try_again_not_an_outage(app):
+    undone = []
+    with app.test_request_context("/"):
+        with unit_of_work(flash_errors=False) as work:
+            work.on_rollback(undone.append, "documents/new-file")
+            _collided()
+    assert work.conflict and not work.committed
+    assert "at the same moment" in work.error and undone == ["documents/new-file"]
+
+
+def test_a_commit_that_collided_is_rolled_back_and_marked_so(monkeypatch):
+    monkeypatch.setattr(db.session, "commit", _collided)
+    with unit_of_work(flash_errors=False) as work:
+        pass
+    assert work.conflict and not work.committed
+
+
+def test_a_form_save_aborted_by_a_deadlock_shows_the_form_again_with_the_reason(
+        admin_client, is_postgres):
+    if not is_postgres:
+        pytest.skip("SQLite has no deadlock: a busy database is an outage (above)")
+    from psycopg.errors import DeadlockDetected
+    state = {"done": False}
+
+    def do_execute(_cursor, statement, _parameters, _context):
+        if state["done"] or not statement.lstrip().upper().startswith("INSERT INTO ADDRESSES"):
+            return False
+        state["done"] = True
+        raise DeadlockDetected("deadlock detected")
+
+    form = {"name": "Collided SA", "status": "lead", "addresses-0-label": "Head office",
+            "addresses-0-line1": "2 Calle Mayor", "addresses-0-city": "Madrid",
+            "addresses-0-country": "Spain"}
+    event.listen(db.engine, "do_execute", do_execute)
+    try:
+        response = admin_client.post("/admin/company/new/", data=form)
+    finally:
+        event.remove(db.engine, "do_execute", do_execute)
+    assert state["done"] and response.status_code == 200
+    assert "at the same moment" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert _count(Company, Company.name == "Collided SA") == 0
+    assert admin_client.post("/admin/company/new/", data=form).status_code == 302

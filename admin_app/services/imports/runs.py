@@ -2,7 +2,9 @@
 confirmed, and applying its previewed plan in batches (one transaction each) with a report."""
 import csv
 import logging
+import random
 import re
+import time
 from itertools import islice
 from pathlib import Path
 from typing import IO
@@ -14,7 +16,7 @@ from ...errors import Refusal
 from ...extensions import db
 from ...models import ImportBatch, User
 from ...models.base import utcnow
-from ...unit_of_work import unit_of_work
+from ...unit_of_work import UnitOfWork, unit_of_work
 from .apply import Applier, Outcome
 from .files import FileRefused, file_hash, inspect_file
 from .mapping import (
@@ -26,6 +28,8 @@ from .workspace import Workspace, discard, new_workspace, open_workspace, remove
 log = logging.getLogger(__name__)
 
 BATCH = 500
+# A batch aborted for colliding with another writer is run again this many times in all.
+CONFLICT_ATTEMPTS = 5
 ON_MATCH = ("fill", "overwrite", "skip")
 REPORT_HEADERS = ["Row", "Result", "Company ID", "Company", "Details"]
 
@@ -139,18 +143,30 @@ def apply_import(batch_id: int) -> None:
                   "rows counted as done were imported."))
 
 
+def _applied(batch_id: int, lines: list[dict]) -> tuple[list[Outcome] | None, UnitOfWork]:
+    """`lines` applied and counted in one transaction, run again while it collides with
+    another writer (two imports adding the same new words to the search index deadlock; the
+    database aborts one of them, and the same rows then go through)."""
+    for attempt in range(1, CONFLICT_ATTEMPTS + 1):
+        with unit_of_work(flash_errors=False) as work:
+            outcomes = Applier(db.session.get(ImportBatch, batch_id)).apply(lines)
+            _count(batch_id, outcomes)
+        if work.committed:
+            return outcomes, work
+        if not work.conflict:
+            break
+        time.sleep(random.uniform(0, 0.05 * attempt))  # nosec B311: not security, a jitter
+    return None, work
+
+
 def _apply_chunk(batch_id: int, lines: list[dict]) -> list[Outcome]:
-    with unit_of_work(flash_errors=False) as work:
-        outcomes = Applier(db.session.get(ImportBatch, batch_id)).apply(lines)
-        _count(batch_id, outcomes)
-    if work.committed:
+    outcomes, _work = _applied(batch_id, lines)
+    if outcomes is not None:
         return outcomes
     outcomes = []
     for line in lines:
-        with unit_of_work(flash_errors=False) as work:
-            done = Applier(db.session.get(ImportBatch, batch_id)).apply([line])
-            _count(batch_id, done)
-        if not work.committed:
+        done, work = _applied(batch_id, [line])
+        if done is None:
             done = [Outcome.failed(line, str(work.error))]
             with unit_of_work(flash_errors=False):
                 _count(batch_id, done)
