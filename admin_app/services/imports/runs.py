@@ -155,7 +155,8 @@ def _applied(batch_id: int, lines: list[dict]) -> tuple[list[Outcome] | None, Un
             return outcomes, work
         if not work.conflict:
             break
-        time.sleep(random.uniform(0, 0.05 * attempt))  # nosec B311: not security, a jitter
+        # Reviewed (bandit B311): a jitter between two attempts, not a secret.
+        time.sleep(random.uniform(0, 0.05 * attempt))  # nosec B311
     return None, work
 
 
