@@ -159,7 +159,8 @@ def test_undo_removes_added_contacts_and_addresses_set_based_with_an_audit_entry
     assert db.session.scalar(select(Company.has_main_address).where(Company.id == bare[0].id)) \
         is False
     entries = db.session.scalars(select(AuditLog).where(
-        AuditLog.action == "delete", AuditLog.summary.contains(f"undo of import #{batch.id}"))).all()
+        AuditLog.action == "delete",
+        AuditLog.summary.contains(f"undo of import #{batch.id}"))).all()
     assert {(e.entity_type, e.entity_id) for e in entries} == added
     contact = next(e for e in entries if e.entity_type == "Contact")
     assert contact.changes["first_name"] == "Eva" and contact.user_id == admin_user.id

@@ -7,8 +7,8 @@ import pytest
 
 from tests.conftest import login
 
-NAV = re.compile(r'<ul class="nav navbar-nav mr-auto">(.*?)</ul>\s*<ul class="nav navbar-nav navbar-right">',
-                 re.S)
+NAV = re.compile(r'<ul class="nav navbar-nav mr-auto">(.*?)</ul>\s*'
+                 r'<ul class="nav navbar-nav navbar-right">', re.S)
 
 
 def nav_of(html: str) -> str:
