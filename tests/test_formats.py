@@ -66,6 +66,25 @@ def test_card_shows_amounts_in_spanish_and_keeps_plain_data_values(admin_client,
     assert 'data-balance="1234.50"' in html
 
 
+
+@pytest.mark.parametrize("language, shown", [("en", "1,200"), ("es", "1.200"), ("fr", "1\u202f200")])
+def test_card_counts_are_grouped_as_the_language_writes_numbers(admin_client, make_company,
+                                                               language, shown):
+    from sqlalchemy import insert
+
+    from admin_app.models import Exchange
+    from admin_app.services import figures
+    company = make_company()
+    db.session.execute(insert(Exchange), [
+        {"company_id": company.id, "kind": "call", "title": f"Call {n}",
+         "occurred_at": datetime(2026, 5, 1, 9, 0), "send_invitation": False}
+        for n in range(1200)])
+    figures.refresh(company_ids=[company.id])  # a bulk insert, past the session hooks
+    db.session.commit()
+    html = admin_client.get(card_url(company.id) + f"&lang={language}").get_data(as_text=True)
+    assert f'<span class="badge badge-light">{shown}</span>' in html  # the exchanges' total
+    assert f'<span class="text-muted">{shown}</span>' in html  # the calls in the filter
+
 def test_lists_show_currency_and_csv_exports_plain_numbers(admin_client, make_company,
                                                            make_invoice):
     make_invoice(make_company(), [("1", "1234.50", "0")], payments=[("0.50", days(-1))])
