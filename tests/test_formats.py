@@ -67,7 +67,8 @@ def test_card_shows_amounts_in_spanish_and_keeps_plain_data_values(admin_client,
 
 
 
-@pytest.mark.parametrize("language, shown", [("en", "1,200"), ("es", "1.200"), ("fr", "1\u202f200")])
+@pytest.mark.parametrize("language, shown",
+                         [("en", "1,200"), ("es", "1.200"), ("fr", "1\u202f200")])
 def test_card_counts_are_grouped_as_the_language_writes_numbers(admin_client, make_company,
                                                                language, shown):
     from sqlalchemy import insert
