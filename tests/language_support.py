@@ -18,6 +18,7 @@ ENGLISH_WORDS = (
     "companies scanned", "pairs with", "Showing", "Scanned", "keep left", "keep right",
     "Not a duplicate", "Similar name", "Same email domain", "Well kept", "ago", "took",
     "Include", "absorb", "Body", "line", "has no variable", "unknown variable", "is limited to",
+    "of", "No stage",
 )
 _WORD = {word: re.compile(r"(?<![\w-])" + re.escape(word.strip()) + r"(?![\w-])") for word in ENGLISH_WORDS}
 

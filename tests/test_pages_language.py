@@ -11,7 +11,7 @@ from tests.language_support import context_of, english_words
 
 # Names in the test data, which are nobody's translation.
 DATA = ("Zeta Alfa", "Zeta Beta", "Calle Sol 1", "Ana Ruiz", "ana@zeta.example", "Llamada 1",
-        "Proyecto 1", "Etapa 1", "Back office de clientes", "Back-office clients")
+        "Proyecto 1", "Proyecto 2", "Etapa 1", "Back office de clientes", "Back-office clients")
 
 
 @pytest.fixture
@@ -28,6 +28,7 @@ def filled(admin_user, make_company, make_invoice):
                  occurred_at=datetime(2026, 5, 1, 10, 0)),
         stage,
         Opportunity(company=kept, title="Proyecto 1", amount=1000, stage=stage, status="open"),
+        Opportunity(company=kept, title="Proyecto 2", amount=500, status="open"),  # no stage
     ])
     db.session.commit()
     invoice = make_invoice(kept)
@@ -53,6 +54,9 @@ def _pages(kept, absorbed, invoice):
         "card address form": f"/admin/company/card/address/?id={kept.id}",
         "card exchange form": f"/admin/company/card/exchange/?id={kept.id}",
         "merge preview": f"/admin/company/merge/?id={kept.id}&absorb={absorbed.id}",
+        "sales history": f"/admin/sales-history/?company_id={kept.id}",
+        "pipeline board": "/admin/pipeline/",
+        "outbox": "/admin/outbox/",
     }
 
 
