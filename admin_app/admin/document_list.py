@@ -44,10 +44,10 @@ class DocumentView(SecureModelView):
     column_export_list = ["id", "title", "original_name", "company", "size_bytes",
                           "content_type", "signature_status", "signer_name", "signed_at",
                           "created_at"]
-    column_descriptions = {"company": "Empty for a shared document (Configuration > My "
-                                      "documents).",
-                           "version": "A shared document replaced by a new version keeps the "
-                                      "older one."}
+    column_descriptions = {"company": _l("Empty for a shared document (Configuration > My "
+                                         "documents)."),
+                           "version": _l("A shared document replaced by a new version keeps "
+                                         "the older one.")}
 
     @property
     def can_create(self) -> bool:

@@ -15,6 +15,7 @@ from ..services.opportunities import (
 )
 from .args import int_arg
 from .base import AdminOnlyModelView, SecureBaseView, SecureModelView, company_from_args
+from .labels import STATUS_LABELS
 from .sales import COMPANY_AJAX
 from .sales_format import EXPORT_FORMATTERS, FORMATTERS
 
@@ -26,9 +27,9 @@ class PipelineStageView(AdminOnlyModelView):
     column_default_sort = "position"
     column_sortable_list = ["position", "name", "probability"]
     column_labels = {"probability": _l("Default probability (%)"), "opportunities": _l("Open opportunities")}
-    column_descriptions = {"position": "Order of the stage on the board (smallest first)."}
+    column_descriptions = {"position": _l("Order of the stage on the board (smallest first).")}
     form_columns = ["name", "position", "probability"]
-    form_args = {"probability": {"validators": [NumberRange(0, 100, "Between 0 and 100.")]},
+    form_args = {"probability": {"validators": [NumberRange(0, 100, _l("Between 0 and 100."))]},
                  "position": {"validators": [InUserLanguage(NumberRange(min=0, message=_l("0 or more.")))]}}
 
     def get_list(self, *args, **kwargs):
@@ -54,16 +55,18 @@ class OpportunityView(SecureModelView):
     column_formatters = FORMATTERS
     column_formatters_export = EXPORT_FORMATTERS
     column_labels = {"expected_close_on": _l("Expected close"), "closed_on": _l("Won/lost on"),
-                     "probability": _l("Probability (%)")}
-    column_descriptions = {"probability": "Empty: the stage's default probability.",
-                           "closed_on": "Set automatically when marked won or lost."}
+                     "probability": _l("Probability (%)"),
+                     # Filters on a related column are named "Pipeline Stages / Name" otherwise.
+                     "stage.name": _l("Stage"), "owner.full_name": _l("Owner")}
+    column_descriptions = {"probability": _l("Empty: the stage's default probability."),
+                           "closed_on": _l("Set automatically when marked won or lost.")}
     form_columns = ["company", "title", "amount", "stage", "probability", "status",
                     "expected_close_on", "closed_on", "owner", "notes"]
     form_args = {"amount": {"validators": [InUserLanguage(NumberRange(min=0, message=_l("Must be 0 or more.")))]},
-                 "probability": {"validators": [Optional(), NumberRange(0, 100, "Between 0 and 100.")]},
+                 "probability": {"validators": [Optional(), NumberRange(0, 100, _l("Between 0 and 100."))]},
                  "stage": {"query_factory": lambda: db.session.scalars(
                      select(PipelineStage).order_by(PipelineStage.position)).all()}}
-    form_choices = {"status": [("open", "Open"), ("won", "Won"), ("lost", "Lost")]}
+    form_choices = {"status": [(s, STATUS_LABELS[s]) for s in ("open", "won", "lost")]}
     form_ajax_refs = {"company": COMPANY_AJAX,
                       "owner": {"fields": ["full_name", "email"], "page_size": 10}}
 
