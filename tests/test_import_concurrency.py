@@ -28,24 +28,27 @@ def _started(rows, user) -> int:
     return batch.id
 
 
+def _applying(app, batch_id: int, failures: list) -> threading.Thread:
+    """The import applied in a thread of its own, with its own session, as a worker would."""
+    def run() -> None:
+        try:
+            with app.app_context():
+                apply_import(batch_id)
+                db.session.remove()
+        except Exception as exc:  # pragma: no cover - reported by the test
+            failures.append(exc)
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread
+
+
 def test_two_imports_adding_the_same_new_words_both_finish(app, admin_user):
     forward = [[f"Vorlix{n} Quendra{n} Norte", "", "", "", "", "", "Vigo"] for n in range(ROWS)]
     backward = [[f"Vorlix{n} Quendra{n} Sur", "", "", "", "", "", "Lugo"]
                 for n in reversed(range(ROWS))]
     batches = [_started(forward, admin_user), _started(backward, admin_user)]
     failures = []
-
-    def run(batch_id: int) -> None:
-        try:
-            with app.app_context():
-                apply_import(batch_id)
-                db.session.remove()
-        except Exception as exc:  # pragma: no cover - reported below
-            failures.append(exc)
-
-    threads = [threading.Thread(target=run, args=(batch_id,)) for batch_id in batches]
-    for thread in threads:
-        thread.start()
+    threads = [_applying(app, batch_id, failures) for batch_id in batches]
     for thread in threads:
         thread.join(timeout=120)
     assert not any(t.is_alive() for t in threads) and not failures, failures
@@ -78,17 +81,7 @@ def test_an_import_aborted_by_a_deadlock_runs_its_batch_again(app, admin_user, i
         other.add(Company(name=f"Vorlix{ROWS - 1} Otra"))
         other.flush()  # holds the new word the import reaches last, uncommitted
         failures = []
-
-        def run() -> None:
-            try:
-                with app.app_context():
-                    apply_import(batch_id)
-                    db.session.remove()
-            except Exception as exc:  # pragma: no cover - reported below
-                failures.append(exc)
-
-        thread = threading.Thread(target=run)
-        thread.start()
+        thread = _applying(app, batch_id, failures)
         deadline = time.monotonic() + 60
         while not _waiting_on_a_lock():  # the import has its first words and waits for ours
             assert time.monotonic() < deadline and thread.is_alive(), "the import never waited"
