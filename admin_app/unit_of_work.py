@@ -61,7 +61,7 @@ class UnitOfWork:
             try:
                 db.session.commit()
             except SQLAlchemyError as commit_error:
-                if is_conflict(commit_error) or not isinstance(commit_error, DATABASE_UNAVAILABLE):
+                if not is_outage(commit_error):
                     return self._fail(commit_error)
                 # The commit may have reached the database before the connection broke: keep
                 # the files (an orphan file is harmless, a saved row without its file is not).
@@ -71,7 +71,7 @@ class UnitOfWork:
             for callback, args in self._after_commit:
                 callback(*args)
             return False
-        if isinstance(exc, DATABASE_UNAVAILABLE) and not is_conflict(exc):
+        if is_outage(exc):
             self._roll_back()
             return False  # not a refusal to flash: the error page says the database is away
         if isinstance(exc, (Refusal, ValidationError, SQLAlchemyError)):
@@ -111,6 +111,11 @@ def is_conflict(exc: BaseException) -> bool:
     deadlock, serialization failure); running it again is the remedy."""
     state = getattr(getattr(exc, "orig", None), "sqlstate", None)
     return isinstance(exc, SQLAlchemyError) and isinstance(state, str) and state.startswith("40")
+
+
+def is_outage(exc: BaseException) -> bool:
+    """The database is away or busy (the 503 page), not refusing nor colliding."""
+    return isinstance(exc, DATABASE_UNAVAILABLE) and not is_conflict(exc)
 
 
 def user_message(exc: Exception) -> Markup:

@@ -63,7 +63,6 @@ def company_kpis(company_id: int, today: date | None = None) -> Kpis:
                 currency=row[8] if row[8] == row[9] else None)
 
 
-
 @lru_cache(maxsize=1)
 def _kpis_statement():
     """Built once and run with new values (see sales_history._page_statement)."""
@@ -79,6 +78,7 @@ def _kpis_statement():
                    overdue.c.count, overdue.c.cents, stored.completed_count, stored.delay_days,
                    stored.credit_cents, stored.currency_min, stored.currency_max)
             .select_from(overdue).outerjoin(stored, stored.company_id == company_id))
+
 
 def _mean_days(count, total_days) -> Decimal | None:
     """Mean of whole days to one decimal, half up; None without any fully paid invoice."""
