@@ -9,23 +9,29 @@ from .extensions import db
 from .models import OutboxMessage
 from .services import jobs
 from .services.outbox import claim, due_ids, record_result, transmit
-from .unit_of_work import unit_of_work
+from .unit_of_work import retried
 
 
 def deliver(outbox_id: int, manual: bool = False) -> str:
-    """Send one outbox message if it may go now; its status afterwards."""
-    with unit_of_work(flash_errors=False) as work:
-        row = claim(outbox_id, manual=manual)
+    """Send one outbox message if it may go now; its status afterwards. The claim and the
+    result are each run again when they collide with another writer (the card editing the
+    exchange, say): a lost claim would leave the message waiting for the next retry, a lost
+    result would show a message that went out as still sending."""
+    row, work = retried(lambda: claim(outbox_id, manual=manual))
     if not work.committed or row is None:
         row = db.session.get(OutboxMessage, outbox_id)
         return row.status if row else "missing"
     error = transmit(row)
-    with unit_of_work(flash_errors=False) as work:
-        row = db.session.get(OutboxMessage, outbox_id)
-        record_result(row, error)
+
+    def record() -> OutboxMessage:
+        sent = db.session.get(OutboxMessage, outbox_id)
+        record_result(sent, error)
+        return sent
+    row, work = retried(record)
     if not work.committed:  # the message left but its status could not be saved: say so loudly
         current_app.logger.error("Outbox %s: sent=%s but the status was not saved: %s",
                                  outbox_id, error is None, work.error)
+        row = db.session.get(OutboxMessage, outbox_id)
     return row.status
 
 

@@ -1,5 +1,7 @@
 """Pages for errors the app answers itself: a database that does not answer is a 503 page with a
-way back, not a stack trace or a bare 500; an upload above the server's limit is a 413 page; a
+way back, not a stack trace or a bare 500; a request the database stopped for colliding with
+another (outside a unit of work, which tells it as a form error) is a 409 page offering to try
+again; an upload above the server's limit is a 413 page; a
 page that is not there (404) or not allowed (403) says so in the user's language."""
 import logging
 from urllib.parse import urlsplit
@@ -20,6 +22,13 @@ log = logging.getLogger(__name__)
 # timeout (OperationalError), or no pooled connection came free in time (TimeoutError).
 DATABASE_UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeoutError)
 RETRY_AFTER_SECONDS = 30
+
+
+def is_conflict(exc: BaseException) -> bool:
+    """The database aborted the transaction for colliding with another (SQLSTATE class 40:
+    deadlock, serialization failure); running it again is the remedy."""
+    state = getattr(getattr(exc, "orig", None), "sqlstate", None)
+    return isinstance(exc, SQLAlchemyError) and isinstance(state, str) and state.startswith("40")
 
 
 def register_error_pages(app: Flask) -> None:
@@ -67,8 +76,15 @@ def too_large(_exc: RequestEntityTooLarge):
 
 def database_unavailable(exc: SQLAlchemyError):
     """503: nothing of the request's transaction was committed by the app; say so, offer a way
-    back. The page reads nothing from the database (not even the logged-in user)."""
-    log.error("Database unavailable during %s %s", request.method, request.path, exc_info=exc)
+    back. The page reads nothing from the database (not even the logged-in user). A collision
+    with another transaction is not an outage: 409, and the same page says so instead."""
+    conflict = is_conflict(exc)
+    if conflict:
+        log.warning("A request collided with another transaction during %s %s: %s",
+                    request.method, request.path, getattr(exc, "orig", exc))
+    else:
+        log.error("Database unavailable during %s %s", request.method, request.path,
+                  exc_info=exc)
     try:
         db.session.rollback()
     except SQLAlchemyError:  # the connection is gone: the pool replaces it on the next request
@@ -77,7 +93,10 @@ def database_unavailable(exc: SQLAlchemyError):
     html = render_template("errors/database_unavailable.html",
                            retry_url=request.full_path.rstrip("?") if reading else None,
                            back_url=None if reading else _same_site(request.referrer),
-                           home_url=url_for("admin.index"), was_saving=not reading)
+                           home_url=url_for("admin.index"), was_saving=not reading,
+                           conflict=conflict)
+    if conflict:
+        return html, 409
     return html, 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}
 
 

@@ -17,9 +17,11 @@ nor with the server, and the same work run again succeeds. It is rolled back, to
 marked `conflict`, so that a caller that can run its work again (an import's batch) does.
 """
 import logging
+import random
 import re
+import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import flash
 from flask_babel import gettext as _
@@ -27,11 +29,17 @@ from markupsafe import Markup, escape
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from wtforms.validators import ValidationError
 
-from .error_pages import DATABASE_UNAVAILABLE
+from .error_pages import DATABASE_UNAVAILABLE, is_conflict
 from .errors import Refusal
 from .extensions import db
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+# A writer that collided runs again up to this many times in all, waiting a little longer,
+# at random, before each new attempt so that the two colliders do not meet again.
+CONFLICT_ATTEMPTS = 5
+CONFLICT_JITTER_SECONDS = 0.05
 
 
 class UnitOfWork:
@@ -106,11 +114,22 @@ def unit_of_work(flash_errors: bool = True) -> UnitOfWork:
     return UnitOfWork(flash_errors)
 
 
-def is_conflict(exc: BaseException) -> bool:
-    """The database aborted the transaction for colliding with another (SQLSTATE class 40:
-    deadlock, serialization failure); running it again is the remedy."""
-    state = getattr(getattr(exc, "orig", None), "sqlstate", None)
-    return isinstance(exc, SQLAlchemyError) and isinstance(state, str) and state.startswith("40")
+def retried(step: Callable[[], T], attempts: int = CONFLICT_ATTEMPTS) -> tuple[T | None, UnitOfWork]:
+    """`step()` in a unit of work of its own (nothing flashed), run again while the database
+    aborts it for colliding with another transaction: for writers no one is there to press
+    "try again" for (an import's batch, a delivery's bookkeeping). `step` must start from the
+    database each time (the rollback expired what it had loaded). Its result and the last
+    unit of work; the result is None unless that committed."""
+    for attempt in range(1, attempts + 1):
+        with unit_of_work(flash_errors=False) as work:
+            result = step()
+        if work.committed:
+            return result, work
+        if not work.conflict or attempt == attempts:
+            break
+        # Reviewed (bandit B311): a jitter between two attempts, not a secret.
+        time.sleep(random.uniform(0, CONFLICT_JITTER_SECONDS * attempt))  # nosec B311
+    return None, work
 
 
 def is_outage(exc: BaseException) -> bool:

@@ -1,39 +1,14 @@
 """The database going away in the middle of a request: a clean 503 page with a way back, nothing
 half-written, and the next request served again."""
-import sqlite3
-from contextlib import contextmanager
-
 import pytest
-from sqlalchemy import event, func, select, text
+from sqlalchemy import event, func, select
 from sqlalchemy.exc import OperationalError
 
 from admin_app.extensions import db
 from admin_app.models import Address, AuditLog, Company
-from admin_app.unit_of_work import unit_of_work
-
-
-@contextmanager
-def database_drops_at(statement_start: str):
-    """The connection dies when a statement starting with `statement_start` runs, once: on
-    PostgreSQL its server process is terminated; SQLite's driver fails with an I/O error."""
-    state = {"dropped": False}
-
-    def do_execute(cursor, statement, _parameters, _context):
-        if state["dropped"] or not statement.lstrip().upper().startswith(statement_start):
-            return False
-        state["dropped"] = True
-        if db.engine.dialect.name == "postgresql":
-            pid = cursor.connection.info.backend_pid
-            with db.engine.connect() as other:
-                other.execute(text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": pid})
-            return False  # the statement now runs on a dead connection and fails by itself
-        raise sqlite3.OperationalError("disk I/O error")
-
-    event.listen(db.engine, "do_execute", do_execute)
-    try:
-        yield state
-    finally:
-        event.remove(db.engine, "do_execute", do_execute)
+from admin_app.errors import Refusal
+from admin_app.unit_of_work import retried, unit_of_work
+from tests.db_faults import collision_at, database_drops_at
 
 
 def _count(model, *where) -> int:
@@ -126,29 +101,78 @@ def test_a_commit_that_collided_is_rolled_back_and_marked_so(monkeypatch):
     assert work.conflict and not work.committed
 
 
-def test_a_form_save_aborted_by_a_deadlock_shows_the_form_again_with_the_reason(
-        admin_client, is_postgres):
-    if not is_postgres:
-        pytest.skip("SQLite has no deadlock: a busy database is an outage (above)")
-    from psycopg.errors import DeadlockDetected
-    state = {"done": False}
-
-    def do_execute(_cursor, statement, _parameters, _context):
-        if state["done"] or not statement.lstrip().upper().startswith("INSERT INTO ADDRESSES"):
-            return False
-        state["done"] = True
-        raise DeadlockDetected("deadlock detected")
-
+def test_a_form_save_aborted_by_a_deadlock_shows_the_form_again_with_the_reason(admin_client):
     form = {"name": "Collided SA", "status": "lead", "addresses-0-label": "Head office",
             "addresses-0-line1": "2 Calle Mayor", "addresses-0-city": "Madrid",
             "addresses-0-country": "Spain"}
-    event.listen(db.engine, "do_execute", do_execute)
-    try:
+    with collision_at(lambda sql: sql.lstrip().upper().startswith("INSERT INTO ADDRESSES")) as hit:
         response = admin_client.post("/admin/company/new/", data=form)
-    finally:
-        event.remove(db.engine, "do_execute", do_execute)
-    assert state["done"] and response.status_code == 200
+    assert hit["collided"] == 1 and response.status_code == 200
     assert "at the same moment" in response.get_data(as_text=True)
     db.session.expire_all()
     assert _count(Company, Company.name == "Collided SA") == 0
     assert admin_client.post("/admin/company/new/", data=form).status_code == 302
+
+
+def test_a_page_stopped_by_a_collision_says_so_and_offers_to_try_again(admin_client,
+                                                                        make_company, caplog):
+    """Outside a unit of work (here a read), a collision reaches the error page: 409 and what
+    happened, not the 503 of a database that does not answer."""
+    make_company("Collided Read SA")
+    with collision_at(lambda sql: "FROM companies" in sql) as hit:
+        response = admin_client.get("/admin/company/?search=Collided")
+    assert hit["collided"] == 1 and response.status_code == 409
+    assert "Retry-After" not in response.headers
+    page = response.get_data(as_text=True)
+    assert 'data-error="conflict"' in page and "Nothing of this request was saved" in page
+    assert 'href="/admin/company/?search=Collided" data-action="retry"' in page
+    assert "not answering" not in page
+    assert any("collided" in r.getMessage() and r.levelname == "WARNING" for r in caplog.records)
+    assert "Collided Read SA" in admin_client.get("/admin/company/?search=Collided").get_data(
+        as_text=True)
+
+
+def test_a_collision_page_reads_in_the_users_language(admin_client, make_company):
+    make_company("Choque SA")
+    admin_client.get("/admin/?lang=es")
+    with collision_at(lambda sql: "FROM companies" in sql):
+        page = admin_client.get("/admin/company/").get_data(as_text=True)
+    assert 'lang="es"' in page and "Nada de esta petición se ha guardado" in page
+
+
+def test_a_writer_no_one_can_retry_for_runs_again_after_colliding(app):
+    attempts = []
+
+    def step():
+        attempts.append(len(attempts) + 1)
+        db.session.add(Company(name=f"Retried SA {len(attempts)}"))
+        db.session.flush()
+        if len(attempts) < 3:
+            _collided()
+        return "done"
+    result, work = retried(step)
+    assert (result, work.committed, attempts) == ("done", True, [1, 2, 3])
+    # The rolled-back attempts left nothing; the one that committed is there.
+    names = set(db.session.scalars(select(Company.name).where(Company.name.like("Retried SA%"))))
+    assert names == {"Retried SA 3"}
+
+
+def test_a_writer_that_keeps_colliding_gives_up_and_says_so(app):
+    attempts = []
+
+    def step():
+        attempts.append(1)
+        _collided()
+    result, work = retried(step, attempts=3)
+    assert result is None and len(attempts) == 3
+    assert work.conflict and not work.committed and "at the same moment" in work.error
+
+
+def test_a_refused_writer_is_not_run_again(app):
+    attempts = []
+
+    def step():
+        attempts.append(1)
+        raise Refusal("No.")
+    result, work = retried(step)
+    assert result is None and attempts == [1] and not work.conflict and work.error == "No."

@@ -1,9 +1,11 @@
 """The dashboard's office-wide counts from running tallies (models/office_tallies.py): always
 what counting the rows gives, whoever wrote them, folded or not. Both databases."""
+from contextlib import contextmanager
 from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, insert, select, text, update
+from sqlalchemy.exc import OperationalError
 
 from admin_app import clock
 from admin_app.extensions import db
@@ -128,6 +130,45 @@ def test_reading_folds_the_tallies_once_they_pile_up(office, monkeypatch):
     assert db.session.scalar(select(func.count()).select_from(OfficeTally)) <= len(
         db.session.execute(select(OfficeTally.name, OfficeTally.day).distinct()).all())
     assert office_counts(today) == first == _counted(today)
+
+
+@contextmanager
+def tallies_held():
+    """Another transaction holding the tally table against writers, readers let through: an
+    EXCLUSIVE lock on PostgreSQL, SQLite's write lock (readers go on under the write-ahead log)."""
+    with db.engine.connect() as other:
+        if other.dialect.name == "postgresql":
+            # Released by the server after a while, so a read that waits fails, not hangs.
+            other.exec_driver_sql("SET idle_in_transaction_session_timeout = '15s'")
+            other.exec_driver_sql(f"LOCK TABLE {OfficeTally.__tablename__} IN EXCLUSIVE MODE")
+        else:
+            other.exec_driver_sql("BEGIN IMMEDIATE")
+        try:
+            yield
+        finally:
+            try:
+                other.rollback()
+            except OperationalError:  # the server ended the holder's session: nothing held
+                other.invalidate()
+
+
+def test_a_read_does_not_wait_for_a_fold_it_cannot_do_now_and_a_later_read_folds(
+        admin_client, office, monkeypatch):
+    monkeypatch.setattr(tallies, "FOLD_ABOVE", 5)
+    today = clock.today()
+
+    def rows() -> int:
+        db.session.rollback()
+        return db.session.scalar(select(func.count()).select_from(OfficeTally))
+    piled = rows()
+    assert piled > 5
+    with tallies_held():  # without the lock timeout this would wait for the lock's holder
+        assert office_counts(today) == _counted(today)
+        page = admin_client.get("/admin/")
+        assert page.status_code == 200 and "dashboard-counts" in page.get_data(as_text=True)
+        assert rows() == piled  # nothing folded, nothing lost
+    assert admin_client.get("/admin/").status_code == 200
+    assert rows() < piled and office_counts(today) == _counted(today)
 
 
 def test_the_dashboard_shows_the_tallied_counts(admin_client, office):

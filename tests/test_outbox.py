@@ -10,6 +10,7 @@ from admin_app.extensions import db
 from admin_app.models import Exchange, OutboxMessage
 from admin_app.models.base import utcnow
 
+from tests.db_faults import collision_at
 from tests.mail_support import add_contacts, post_email
 
 
@@ -211,3 +212,31 @@ def test_on_rq_a_failed_delivery_is_scheduled_for_its_retry(
         registry.remove(job_id, delete_job=True)
     finally:
         app.config["RQ_REDIS_URL"] = None
+
+
+def test_a_delivery_whose_claim_and_result_collide_runs_them_again_and_sends_once(
+        app, admin_client, make_company, smtp_server):
+    """The claim and the recorded result each aborted once as a deadlock's loser (say, the card
+    saving the same exchange at that moment): both run again, the message goes out once and
+    shows as sent, its attempt counted once."""
+    company = make_company()
+    billing, _o, _s = add_contacts(company)
+    collided = set()
+
+    def first_claim_and_first_result(statement: str) -> bool:
+        if not statement.lstrip().upper().startswith("UPDATE OUTBOX_MESSAGES"):
+            return False
+        step = "result" if "sent_at" in statement else "claim"
+        if step in collided:
+            return False
+        collided.add(step)
+        return True
+    with collision_at(first_claim_and_first_result, times=2) as hit:
+        response = _send(admin_client, company, billing)
+    assert hit["collided"] == 2 and collided == {"claim", "result"}
+    assert "Email sent to bea@client.example." in response.get_data(as_text=True)
+    db.session.expire_all()
+    row = db.session.query(OutboxMessage).one()
+    assert (row.status, row.attempts) == ("sent", 1)
+    assert len(smtp_server.by_message_id(row.message_id)) == 1
+    assert db.session.query(Exchange).one().email_status == "sent"

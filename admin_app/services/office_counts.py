@@ -8,11 +8,18 @@ sums more than about that beyond its keys. Tallies keyed by a day (overdue invoi
 date, leads by the day last touched) are read for today's date or a later one only: a fold
 given that day (`before`) merges the days before it into one, so their rows stay as many as
 the days still ahead of it, not as many as the days in the office's history.
+
+The fold a read triggers is housekeeping: it does not wait for a lock (an import's batch, a
+recount, another read folding the same rows) and, when it cannot go at once, is left to the
+next read. The figures were already read; the page never waits for, nor fails on, the fold.
 """
+import logging
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import Date, case, delete, func, insert, literal, literal_column, or_, select
+from sqlalchemy.exc import OperationalError
 
 from .. import clock
 from ..extensions import db
@@ -21,7 +28,11 @@ from ..models.office_tallies import (
     QUALITY_COUNTS, TALLIED, OfficeTally, PipelineTally, QualityTally,
 )
 
+log = logging.getLogger(__name__)
+
 FOLD_ABOVE = 500
+# How long a read's fold may wait for a lock on PostgreSQL before leaving it to the next read.
+READ_FOLD_LOCK_TIMEOUT_MS = 50
 STALE_AFTER_DAYS = 365
 _TALLIES = OfficeTally.__table__
 _PIPELINE = PipelineTally.__table__
@@ -51,7 +62,7 @@ def office_counts(today: date | None = None) -> OfficeCounts:
         select(_TALLIES.c.name, _TALLIES.c.day, func.sum(_TALLIES.c.delta), func.count())
         .group_by(_TALLIES.c.name, _TALLIES.c.day)).all()
     if sum(row[3] for row in rows) - len(rows) > FOLD_ABOVE:
-        fold_tallies(_TALLIES, before=today)
+        _fold_on_read(_TALLIES, before=today)
     sums: dict[str, int] = {}
     for name, day, total, _rows in rows:
         if name == "overdue" and not (day is not None and day < today):
@@ -90,7 +101,7 @@ def pipeline_sums(owner_id: int | None = None,
         query = query.where(_PIPELINE.c.stage_id.in_(stage_ids))
     rows = db.session.execute(query).all()
     if sum(row[-1] for row in rows) - len(rows) > FOLD_ABOVE:
-        fold_tallies(_PIPELINE)
+        _fold_on_read(_PIPELINE)
     sums: dict[int | None, list[int]] = {}
     for stage_id, *values, _rows in rows:
         total = sums.setdefault(stage_id, [0] * len(columns))
@@ -111,8 +122,25 @@ def quality_sums(before: date | None = None) -> dict[str, int]:
                                       for c in QUALITY_COUNTS),
                                     func.coalesce(stale, 0), surplus)).one()
     if row[-1] > FOLD_ABOVE:
-        fold_tallies(_QUALITY, before=before)
+        _fold_on_read(_QUALITY, before=before)
     return {name: int(value) for name, value in zip((*QUALITY_COUNTS, "stale_lead"), row)}
+
+
+@contextmanager
+def _lock_wait(conn, wait: bool):
+    """Within the transaction, waiting for locks as usual, or hardly at all (`wait=False`)."""
+    if wait:
+        yield
+    elif conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(f"SET LOCAL lock_timeout = {READ_FOLD_LOCK_TIMEOUT_MS}")
+        yield
+    else:  # SQLite: the connection's busy timeout, given back to the pool as it was
+        from .. import SQLITE_BUSY_TIMEOUT_MS
+        conn.exec_driver_sql("PRAGMA busy_timeout = 0")
+        try:
+            yield
+        finally:
+            conn.exec_driver_sql(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
 
 
 def stale_before() -> date:
@@ -137,9 +165,18 @@ def fold_tallies(*tables, before: date | None = None) -> None:
         _fold(table, *_SHAPES[table], before=day)
 
 
+def _fold_on_read(table, before: date | None = None) -> None:
+    """Fold `table` now if no one holds its rows, else leave it to a later read."""
+    day = before or (_READ_FOR[table]() if table in _READ_FOR else None)
+    try:
+        _fold(table, *_SHAPES[table], before=day, wait=False)
+    except OperationalError as exc:  # locked, busy or collided: the rows stay, as counted
+        log.info("Tallies of %s not folded on this read: %s", table.name, exc.orig)
+
+
 def _fold(table, keys: tuple[str, ...], values: tuple[str, ...],
-          before: date | None = None) -> None:
-    with db.engine.begin() as conn:
+          before: date | None = None, wait: bool = True) -> None:
+    with db.engine.begin() as conn, _lock_wait(conn, wait):
         last = conn.scalar(select(func.max(table.c.id)))
         if last is None:
             return

@@ -2,9 +2,7 @@
 confirmed, and applying its previewed plan in batches (one transaction each) with a report."""
 import csv
 import logging
-import random
 import re
-import time
 from itertools import islice
 from pathlib import Path
 from typing import IO
@@ -16,7 +14,7 @@ from ...errors import Refusal
 from ...extensions import db
 from ...models import ImportBatch, User
 from ...models.base import utcnow
-from ...unit_of_work import UnitOfWork, unit_of_work
+from ...unit_of_work import UnitOfWork, retried, unit_of_work
 from .apply import Applier, Outcome
 from .files import FileRefused, file_hash, inspect_file
 from .mapping import (
@@ -28,8 +26,6 @@ from .workspace import Workspace, discard, new_workspace, open_workspace, remove
 log = logging.getLogger(__name__)
 
 BATCH = 500
-# A batch aborted for colliding with another writer is run again this many times in all.
-CONFLICT_ATTEMPTS = 5
 ON_MATCH = ("fill", "overwrite", "skip")
 REPORT_HEADERS = ["Row", "Result", "Company ID", "Company", "Details"]
 
@@ -147,17 +143,11 @@ def _applied(batch_id: int, lines: list[dict]) -> tuple[list[Outcome] | None, Un
     """`lines` applied and counted in one transaction, run again while it collides with
     another writer (two imports adding the same new words to the search index deadlock; the
     database aborts one of them, and the same rows then go through)."""
-    for attempt in range(1, CONFLICT_ATTEMPTS + 1):
-        with unit_of_work(flash_errors=False) as work:
-            outcomes = Applier(db.session.get(ImportBatch, batch_id)).apply(lines)
-            _count(batch_id, outcomes)
-        if work.committed:
-            return outcomes, work
-        if not work.conflict:
-            break
-        # Reviewed (bandit B311): a jitter between two attempts, not a secret.
-        time.sleep(random.uniform(0, 0.05 * attempt))  # nosec B311
-    return None, work
+    def step() -> list[Outcome]:
+        outcomes = Applier(db.session.get(ImportBatch, batch_id)).apply(lines)
+        _count(batch_id, outcomes)
+        return outcomes
+    return retried(step)
 
 
 def _apply_chunk(batch_id: int, lines: list[dict]) -> list[Outcome]:
