@@ -1,8 +1,8 @@
 """Pages for errors the app answers itself: a database that does not answer is a 503 page with a
 way back, not a stack trace or a bare 500; a request the database stopped for colliding with
 another (outside a unit of work, which tells it as a form error) is a 409 page offering to try
-again; an upload above the server's limit is a 413 page; a
-page that is not there (404) or not allowed (403) says so in the user's language."""
+again; an upload above the server's limit is a 413 page; a page that is not there (404) or not
+allowed (403) says so in the user's language."""
 import logging
 from urllib.parse import urlsplit
 
