@@ -325,9 +325,11 @@ def fresh_cached_scan() -> CachedScan | None:
     return CachedScan(entry, from_cache=True, derived=derived)
 
 
-def scan_lock(client: redis.Redis, seconds: int):
-    """The lock every writer of the cached scan and of the stored keys holds."""
-    return client.lock(app_key("duplicates", "lock"), timeout=seconds, blocking_timeout=seconds)
+def scan_lock(client: redis.Redis, seconds: int, wait: float | None = None):
+    """The lock every writer of the cached scan and of the stored keys holds, for `seconds` at
+    most, waiting for it `wait` seconds (as long as it may be held, by default)."""
+    return client.lock(app_key("duplicates", "lock"), timeout=seconds,
+                       blocking_timeout=seconds if wait is None else wait)
 
 
 def _scan_now(client: redis.Redis | None, version: list[str] | None,

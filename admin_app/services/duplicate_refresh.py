@@ -12,6 +12,7 @@ import logging
 import time
 
 import redis
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from ..extensions import db
@@ -31,6 +32,9 @@ from .redis_store import app_key, redis_client
 log = logging.getLogger(__name__)
 
 LOCK_SECONDS = 120
+# How long a save re-scoring its companies itself (no queue) waits for another re-score or a
+# full scan to let go of the cached scan: re-scores take milliseconds, full scans seconds.
+INLINE_LOCK_WAIT_SECONDS = 2
 PROGRESS_TTL = 3600
 PENDING_TTL = 600
 
@@ -46,7 +50,9 @@ def _progress_key() -> str:
 # --- incremental ----------------------------------------------------------------------------
 
 def schedule_refresh() -> None:
-    """After a commit that changed companies: re-score them, on the queue or now."""
+    """After a commit that changed companies: re-score them, on the queue or now. Run from the
+    commit itself when there is no queue: whatever fails here, the edit stays saved and the
+    user is told so; the cached scan is left stale, and the next load rescans."""
     try:
         if not redis_client().exists(_scan_key()):
             return  # no scan to keep fresh: the first load of the page scans everything
@@ -56,8 +62,11 @@ def schedule_refresh() -> None:
             # A job lost with its worker must not keep the page trusting an old scan forever.
             client.expire(_pending_key(), PENDING_TTL)
         enqueue(refresh_changed)
-    except redis.RedisError as exc:
+    except redis.RedisError as exc:  # Redis away, or another scan holding the lock
         log.warning("duplicates scan not refreshed after an edit: %s", exc)
+    except SQLAlchemyError as exc:  # busy, collided or away: the next load rescans
+        log.warning("duplicates scan not refreshed after an edit, left to a rescan: %s", exc)
+        invalidate()
 
 
 def pending_refreshes() -> int:
@@ -72,8 +81,11 @@ def refresh_changed() -> bool:
     """Re-score the companies changed since the cached scan into it; False when there was
     nothing to patch (no entry, a stale one, or too many changes: the next load scans)."""
     client = redis_client()
+    # A worker waits for a scan under way; a user's save (no queue) does not: it leaves the
+    # scan stale (the data version moved on), for the next load to rescan.
+    wait = LOCK_SECONDS if background_enabled() else INLINE_LOCK_WAIT_SECONDS
     try:
-        with scan_lock(client, LOCK_SECONDS):
+        with scan_lock(client, LOCK_SECONDS, wait=wait):
             # A session of its own: this runs right after another session's commit.
             with Session(db.engine) as session:
                 return _patch(client, session)
