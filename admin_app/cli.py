@@ -87,9 +87,10 @@ def register_cli(app: Flask) -> None:
     def recount_tallies_command() -> None:
         """Recount the dashboard's, the pipeline's and data quality's running tallies from the
         rows (after a TRUNCATE or a load with triggers off; PostgreSQL: writes wait meanwhile)."""
-        from .services.db_maintenance import recount_tallies
+        from .services.db_maintenance import compact_tallies, recount_tallies
         rows = recount_tallies()
         db.session.commit()
+        compact_tallies()
         click.echo(_("Tallies recounted from the rows: %(rows)s.",
                      rows=", ".join(f"{table} {count}" for table, count in rows.items())))
 

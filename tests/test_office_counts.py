@@ -253,3 +253,29 @@ def test_a_fold_given_today_merges_the_overdue_days_before_it(office):
                             today + timedelta(days=30)]
     for day in later:
         assert office_counts(day) == before[day] == _counted(day), day
+
+
+def test_after_a_bulk_load_the_tallies_take_the_room_of_what_they_hold(office, is_postgres):
+    """A bulk load leaves a tally table hundreds of thousands of rows deep; folded, it holds a
+    row per key, but on PostgreSQL its file stayed as deep and every read scanned it."""
+    if not is_postgres:
+        pytest.skip("SQLite reads only the pages a table uses")
+    from admin_app.services.db_maintenance import compact_tallies, refresh_statistics
+    today = clock.today()
+    before = office_counts(today)
+    piled = [{"name": "companies:lead", "day": None, "delta": delta}
+             for _ in range(20_000) for delta in (1, -1)]  # sums unchanged
+    db.session.execute(insert(OfficeTally), piled)
+    db.session.commit()
+
+    def pages() -> int:
+        return db.session.scalar(text(
+            "SELECT pg_relation_size('office_tallies') / current_setting('block_size')::int"))
+    refresh_statistics()  # what seed-demo and the benchmarks run after their load
+    assert pages() <= 2 and office_counts(today) == before == _counted(today)
+    db.session.execute(insert(OfficeTally), piled)
+    db.session.commit()
+    fold_tallies()
+    assert pages() > 100  # folded, the file is as deep as the load made it
+    compact_tallies()  # what recount-tallies runs after its commit
+    assert pages() <= 2 and office_counts(today) == before

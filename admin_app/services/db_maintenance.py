@@ -18,6 +18,7 @@ def refresh_statistics() -> None:
     fold_tallies()  # a bulk load left a tally row per row (SQLite) or per statement
     engine = db.engine
     if engine.dialect.name == "postgresql":
+        compact_tallies()
         # VACUUM refuses to run inside a transaction block.
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.exec_driver_sql("VACUUM (ANALYZE)")
@@ -47,6 +48,22 @@ def prune_search_words() -> int:
 # The tables the tallies and flags are read from (models/office_tallies.py, quality_flags.py).
 TALLIED_TABLES = ("companies", "addresses", "contacts", "exchanges", "quotes", "opportunities",
                   "invoices")
+
+
+def compact_tallies() -> None:
+    """PostgreSQL: rewrite the tally tables to the size of what they hold, after a bulk load or
+    a recount (call it once that is committed). The load left hundreds of thousands of rows the
+    fold deleted, and the fold wrote its few rows after them: a plain VACUUM frees that space
+    but cannot give it back, and every read of a figure scanned it (20 MB, 7 ms a read, after
+    seeding 100,000 companies). The tables hold a row per key, so the rewrite is instant; its
+    lock (writers and readers of the tallies wait) lasts as long. SQLite reads only the pages a
+    table uses: nothing to do."""
+    if db.engine.dialect.name != "postgresql":
+        return
+    from ..models import office_tallies
+    tables = sorted({tally for tally, _table in office_tallies.TALLIED})
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql(f"VACUUM (FULL, ANALYZE) {', '.join(tables)}")
 
 
 def recount_tallies() -> dict[str, int]:
