@@ -14,7 +14,8 @@ it is rolled back and raised, so it is seen instead of hidden behind a vague mes
 A transaction the database aborted because it collided with another one (a deadlock, a
 serialization failure: SQLSTATE class 40) is none of these: nothing is wrong with the change
 nor with the server, and the same work run again succeeds. It is rolled back, told as such and
-marked `conflict`, so that a caller that can run its work again (an import's batch) does.
+marked `conflict`; `retried` runs such work again for callers no one is there to retry for
+(an import's batch, an email's delivery).
 """
 import logging
 import random
@@ -114,7 +115,8 @@ def unit_of_work(flash_errors: bool = True) -> UnitOfWork:
     return UnitOfWork(flash_errors)
 
 
-def retried(step: Callable[[], T], attempts: int = CONFLICT_ATTEMPTS) -> tuple[T | None, UnitOfWork]:
+def retried(step: Callable[[], T],
+            attempts: int = CONFLICT_ATTEMPTS) -> tuple[T | None, UnitOfWork]:
     """`step()` in a unit of work of its own (nothing flashed), run again while the database
     aborts it for colliding with another transaction: for writers no one is there to press
     "try again" for (an import's batch, a delivery's bookkeeping). `step` must start from the

@@ -50,6 +50,11 @@ TALLIED_TABLES = ("companies", "addresses", "contacts", "exchanges", "quotes", "
                   "invoices")
 
 
+def _tally_tables() -> list[str]:
+    from ..models import office_tallies
+    return sorted({tally for tally, _table in office_tallies.TALLIED})
+
+
 def compact_tallies() -> None:
     """PostgreSQL: rewrite the tally tables to the size of what they hold, after a bulk load or
     a recount (call it once that is committed). The load left hundreds of thousands of rows the
@@ -60,10 +65,8 @@ def compact_tallies() -> None:
     table uses: nothing to do."""
     if db.engine.dialect.name != "postgresql":
         return
-    from ..models import office_tallies
-    tables = sorted({tally for tally, _table in office_tallies.TALLIED})
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.exec_driver_sql(f"VACUUM (FULL, ANALYZE) {', '.join(tables)}")
+        conn.exec_driver_sql(f"VACUUM (FULL, ANALYZE) {', '.join(_tally_tables())}")
 
 
 def recount_tallies() -> dict[str, int]:
@@ -76,7 +79,7 @@ def recount_tallies() -> dict[str, int]:
         db.session.execute(text(f"LOCK TABLE {', '.join(TALLIED_TABLES)} IN SHARE MODE"))
     for statement in quality_flags.BACKFILL:  # their triggers add tally rows: deleted below
         db.session.execute(text(statement))
-    tables = sorted({tally for tally, _table in office_tallies.TALLIED})
+    tables = _tally_tables()
     for table in tables:
         db.session.execute(text(f"DELETE FROM {table}"))  # nosec B608
     for statement in office_tallies.BACKFILL:

@@ -153,23 +153,23 @@ def stale_before() -> date:
 _READ_FOR = {_TALLIES: clock.today, _QUALITY: stale_before}
 
 
-def fold_tallies(*tables, before: date | None = None) -> None:
+def fold_tallies(*tables, before: date | None = None, wait: bool = True) -> None:
     """Replace the rows of each tally table (all by default) there now by one per key (none
     where every sum is zero), each in a transaction of its own. The days before `before` (by
     default the day the table is read for now) count as one, the day before it: their figures
     are never read for an earlier day. Rows added meanwhile by writers not committed yet are
     not seen, so not removed: they count later. Two folds at once: the second waits for the
-    rows the first deletes, then finds them gone."""
+    rows the first deletes, then finds them gone. `wait=False`: a fold that cannot take its
+    locks at once fails (OperationalError) instead of waiting for them."""
     for table in tables or tuple(_SHAPES):
         day = before or (_READ_FOR[table]() if table in _READ_FOR else None)
-        _fold(table, *_SHAPES[table], before=day)
+        _fold(table, *_SHAPES[table], before=day, wait=wait)
 
 
 def _fold_on_read(table, before: date | None = None) -> None:
     """Fold `table` now if no one holds its rows, else leave it to a later read."""
-    day = before or (_READ_FOR[table]() if table in _READ_FOR else None)
     try:
-        _fold(table, *_SHAPES[table], before=day, wait=False)
+        fold_tallies(table, before=before, wait=False)
     except OperationalError as exc:  # locked, busy or collided: the rows stay, as counted
         log.info("Tallies of %s not folded on this read: %s", table.name, exc.orig)
 
