@@ -1,14 +1,14 @@
 """The database going away in the middle of a request: a clean 503 page with a way back, nothing
 half-written, and the next request served again."""
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
 from admin_app.extensions import db
 from admin_app.models import Address, AuditLog, Company
 from admin_app.errors import Refusal
 from admin_app.unit_of_work import retried, unit_of_work
-from tests.db_faults import collision_at, database_drops_at
+from tests.db_faults import collision_at, database_drops_at, deadlock_error
 
 
 def _count(model, *where) -> int:
@@ -76,12 +76,8 @@ def test_a_commit_cut_off_keeps_the_files_as_it_may_have_landed(monkeypatch):
     assert undone == [] and not work.committed
 
 
-class _Deadlock(Exception):
-    sqlstate = "40P01"  # what psycopg's DeadlockDetected carries
-
-
 def _collided(*_args, **_kwargs):
-    raise OperationalError("UPDATE companies", {}, _Deadlock("deadlock detected"))
+    raise OperationalError("UPDATE companies", {}, deadlock_error())
 
 
 def test_a_change_that_collided_with_another_is_told_to_try_again_not_an_outage(app):
