@@ -104,19 +104,31 @@ def test_edits_through_the_orm_move_the_flags_and_the_tallies(office):
     _assert_exact()
 
 
-def test_the_migration_creates_what_the_models_create():
-    """Migration 0026 writes its DDL out (history must not follow later model changes): until a
-    later migration changes them, it is what create_all builds."""
-    from pathlib import Path
+def _migration(name: str):
     from importlib.util import module_from_spec, spec_from_file_location
-
-    from admin_app.models import office_tallies, quality_flags
-    path = Path(__file__).parents[1] / "migrations" / "versions" / "0026_quality_tallies.py"
-    spec = spec_from_file_location("migration_0026", path)
+    from pathlib import Path
+    path = Path(__file__).parents[1] / "migrations" / "versions" / f"{name}.py"
+    spec = spec_from_file_location(f"migration_{name}", path)
     migration = module_from_spec(spec)
     spec.loader.exec_module(migration)
+    return migration
+
+
+def test_the_migrations_create_what_the_models_create():
+    """Migration 0026 writes its DDL out (history must not follow later model changes), and
+    0027 rewrites the last-exchange functions: together, they are what create_all builds."""
+    from admin_app.models import office_tallies, quality_flags
+    migration, rewrite = _migration("0026_quality_tallies"), _migration("0027_lighter_moves")
+    rewritten = {f"companies_last_exchange_{operation}()": rewrite._last_exchange(operation, True)
+                 for operation in ("insert", "delete", "update")}
+
+    def after_0027(statement: str) -> str:
+        return next((new for name, new in rewritten.items()
+                     if statement.startswith(f"CREATE OR REPLACE FUNCTION {name}")), statement)
     assert migration.SQLITE_STATEMENTS == quality_flags.SQLITE_STATEMENTS
-    assert migration.POSTGRESQL_STATEMENTS == quality_flags.POSTGRESQL_STATEMENTS
+    assert [after_0027(s) for s in migration.POSTGRESQL_STATEMENTS] == (
+        quality_flags.POSTGRESQL_STATEMENTS)
+    assert sum(after_0027(s) != s for s in migration.POSTGRESQL_STATEMENTS) == 3
     assert migration.BACKFILL == quality_flags.BACKFILL
     assert migration.TALLY_SQLITE == [s for s in office_tallies.SQLITE_STATEMENTS
                                       if "quality_tallies" in s]

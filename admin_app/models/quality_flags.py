@@ -141,16 +141,16 @@ def _postgresql_main_address(operation: str, ids: str, mains: str, referencing: 
 def _postgresql_last_exchange(operation: str, referencing: str) -> list[str]:
     # Once per statement. Rows gone (deleted, or moved by an update): their companies' latest
     # is read again where one of them was it; rows come: a later one is the new latest. The
-    # companies are found by primary key from an array, as above.
-    gone = (f"UPDATE companies AS c SET last_exchange_at = {_latest('c.id')} FROM (SELECT "  # nosec B608
-            "company_id, max(occurred_at) AS top FROM old_rows GROUP BY company_id) AS o "
-            "WHERE c.id = ANY (ARRAY(SELECT DISTINCT company_id FROM old_rows)) "
-            "AND c.id = o.company_id AND c.last_exchange_at <= o.top; ")
-    came = ("UPDATE companies AS c SET last_exchange_at = n.top FROM (SELECT company_id, "
-            "max(occurred_at) AS top FROM new_rows GROUP BY company_id) AS n "
-            "WHERE c.id = ANY (ARRAY(SELECT DISTINCT company_id FROM new_rows)) "
-            "AND c.id = n.company_id AND (c.last_exchange_at IS NULL "
-            "OR c.last_exchange_at < n.top); ")
+    # companies are found by primary key from an array, as above. Each transition table is
+    # read once, into a CTE: a merge moving 50,000 exchanges hands over 50,000 rows each side.
+    gone = ("WITH o AS (SELECT company_id, max(occurred_at) AS top FROM old_rows GROUP BY "
+            f"company_id) UPDATE companies AS c SET last_exchange_at = {_latest('c.id')} "  # nosec B608
+            "FROM o WHERE c.id = ANY (ARRAY(SELECT company_id FROM o)) AND c.id = o.company_id "
+            "AND c.last_exchange_at <= o.top; ")
+    came = ("WITH n AS (SELECT company_id, max(occurred_at) AS top FROM new_rows GROUP BY "
+            "company_id) UPDATE companies AS c SET last_exchange_at = n.top FROM n "
+            "WHERE c.id = ANY (ARRAY(SELECT company_id FROM n)) AND c.id = n.company_id "
+            "AND (c.last_exchange_at IS NULL OR c.last_exchange_at < n.top); ")
     body = {"insert": came, "delete": gone, "update": gone + came}[operation]
     function = f"companies_last_exchange_{operation}"
     return [
