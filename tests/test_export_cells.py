@@ -4,7 +4,7 @@ import gc
 
 from flask_admin.contrib.sqla import ModelView
 
-from admin_app.admin.export import gc_paused
+from admin_app.collector import gc_paused
 from hostile_support import FORMULAS, seed_every_kind
 
 

@@ -1,11 +1,8 @@
 """Exports that stream: rows read in batches and written as they come, CSV or XLSX, each cell
 neutralised so a spreadsheet never runs it as a formula."""
 import csv
-import gc
 import tempfile
-import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from operator import attrgetter
 from typing import Any
 
@@ -17,6 +14,7 @@ from flask_admin.model.base import BaseModelView
 from openpyxl import Workbook
 from werkzeug.utils import secure_filename
 
+from ..collector import gc_paused
 from .formatting import neutralise_formula
 
 BATCH_SIZE = 500
@@ -34,34 +32,6 @@ def _attribute(name: str) -> Callable[[Any, str], Any]:
         except AttributeError:
             return None
     return value
-
-
-_paused = 0
-_collect_after = False
-_paused_lock = threading.Lock()
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """No cyclic garbage collection while rows stream (nesting and threads allowed).
-
-    A streamed export keeps promoting the rows of its current batch to the oldest generation,
-    so Python ran a full collection of the whole process every few batches: more than half of
-    a 100,000-row export's time. The rows form no reference cycles: reference counting frees
-    each batch as before, so memory stays flat."""
-    global _paused, _collect_after
-    with _paused_lock:
-        if _paused == 0:
-            _collect_after = gc.isenabled()
-            gc.disable()
-        _paused += 1
-    try:
-        yield
-    finally:
-        with _paused_lock:
-            _paused -= 1
-            if _paused == 0 and _collect_after:
-                gc.enable()
 
 
 class _Echo:

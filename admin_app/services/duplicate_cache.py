@@ -9,7 +9,6 @@ ignored pairs and merges. Paging and the minimum-score filter reuse the cached p
 shown page of pairs and groups become objects, and a process decodes an entry once, not on every
 load, so a cached load costs the same at 10,000 companies as at a million.
 """
-import gc
 import hashlib
 import json
 import logging
@@ -25,6 +24,7 @@ from flask_babel import ngettext
 from sqlalchemy import event, func, inspect, select
 from sqlalchemy.orm import Session
 
+from ..collector import gc_paused
 from ..extensions import db
 from ..models import Company, DuplicateIgnore, Merge
 from ..models.base import utcnow
@@ -204,15 +204,11 @@ def _decode(raw: bytes | None) -> dict | None:
         return None
     # Decoding makes ~100,000 small lists at 100,000 companies: the cyclic garbage collector would
     # run many times over them for nothing (7x the decoding time), so it waits until done.
-    collecting = gc.isenabled()
-    gc.disable()
     try:
-        entry = json.loads(zlib.decompress(raw))
+        with gc_paused():
+            entry = json.loads(zlib.decompress(raw))
     except (zlib.error, ValueError):
         return None  # written by something else: treat as a miss and overwrite it
-    finally:
-        if collecting:
-            gc.enable()
     return entry if isinstance(entry, dict) and entry.get("format") == FORMAT else None
 
 
