@@ -15,6 +15,7 @@ import redis
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from ..collector import gc_paused
 from ..extensions import db
 from ..models.base import utcnow
 from .duplicate_cache import (
@@ -87,7 +88,9 @@ def refresh_changed() -> bool:
     try:
         with scan_lock(client, LOCK_SECONDS, wait=wait):
             # A session of its own: this runs right after another session's commit.
-            with Session(db.engine) as session:
+            # The patched scan holds every pair: its sort keys and groups are as many new
+            # objects, and each full collection would walk the whole scan again for no cycle.
+            with Session(db.engine) as session, gc_paused():
                 return _patch(client, session)
     finally:
         if background_enabled() and client.decr(_pending_key()) < 0:
