@@ -3,7 +3,11 @@
 Rows fetched by the thousand (a streamed export, a decoded duplicates scan, the ids a merge
 moved) form no reference cycles: reference counting frees them. But each one counts as an
 allocation, and enough of them make the collector run a full collection of the whole process
-(a fifth of a big merge, more than half of an export) for nothing."""
+(a fifth of a big merge, more than half of an export) for nothing.
+
+The pause is process-wide: while it lasts, no thread collects cycles (memory they hold waits
+for the end). It wraps work that ends: a merge, an export, a duplicates scan (about a minute at
+a million companies, in the background job when there is a queue)."""
 import gc
 import threading
 from collections.abc import Iterator
