@@ -195,9 +195,9 @@ def _move(table: Table, column: Column, kept_id: int, absorbed_id: int) -> list[
              .values({column.name: kept_id}).returning(table.c.id))
     if db.session.get_bind().dialect.name == "postgresql":
         rows = moved.cte(f"moved_{table.name}")
-        return db.session.scalar(select(func.coalesce(
-            func.array_agg(postgresql.aggregate_order_by(rows.c.id, rows.c.id)),
-            postgresql.array([], type_=Integer)))) or []
+        # No row moved: array_agg gives NULL.
+        return db.session.scalar(select(
+            func.array_agg(postgresql.aggregate_order_by(rows.c.id, rows.c.id)))) or []
     with gc_paused():
         return sorted(db.session.scalars(moved).all())
 
